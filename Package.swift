@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+// Tollgate: LoRA fine-tuning, evaluation and go/no-go gating for local LLMs on the CPU.
+import PackageDescription
+
+// Numeric targets are compiled without bounds checks in release builds: their loops are
+// checked by tests against reference values instead.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Tollgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tollgate", targets: ["tollgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // C libraries, each imported by exactly one Swift file in TensorKit.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+
+        .target(name: "TensorKit", dependencies: ["CBLAS", "CLAPACKE"], swiftSettings: fastMath),
+        .target(name: "ModelIO", swiftSettings: fastMath),
+        .target(name: "Tokenizer", dependencies: ["ModelIO"]),
+        .target(name: "Llama", dependencies: ["TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Llama", "TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
+        .target(name: "Metrics", swiftSettings: fastMath),
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Gate", dependencies: ["Metrics"]),
+        .target(name: "Reports", dependencies: ["Gate", "Metrics"]),
+        .target(name: "Harness", dependencies: [
+            "Llama", "Training", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "tollgate", dependencies: [
+            "Harness", "Llama", "Training", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Finds Tests/Fixtures and the built tollgate binary for every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "TensorKitTests", dependencies: ["TestSupport", "TensorKit"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "ModelIO"]),
+        .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
+        .testTarget(name: "MetricsTests", dependencies: ["TestSupport", "Metrics"]),
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store"]),
+        .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Gate module: filled in by its issue.

@@ -1,0 +1,1 @@
+// Harness module: filled in by its issue.

@@ -1,0 +1,1 @@
+// Llama module: filled in by its issue.

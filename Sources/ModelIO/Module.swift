@@ -1,0 +1,1 @@
+// ModelIO module: filled in by its issue.

@@ -1,0 +1,1 @@
+// Reports module: filled in by its issue.

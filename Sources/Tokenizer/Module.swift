@@ -1,0 +1,1 @@
+// Tokenizer module: filled in by its issue.

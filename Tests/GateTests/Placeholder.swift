@@ -1,0 +1,1 @@
+// Gate tests: filled in by its issue.

@@ -1,0 +1,1 @@
+// Harness tests: filled in by its issue.

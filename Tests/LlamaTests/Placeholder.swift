@@ -1,0 +1,1 @@
+// Llama tests: filled in by its issue.

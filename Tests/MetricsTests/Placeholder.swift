@@ -1,0 +1,1 @@
+// Metrics tests: filled in by its issue.

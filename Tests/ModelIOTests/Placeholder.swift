@@ -1,0 +1,1 @@
+// ModelIO tests: filled in by its issue.

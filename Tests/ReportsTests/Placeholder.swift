@@ -1,0 +1,1 @@
+// Reports tests: filled in by its issue.

@@ -1,0 +1,1 @@
+// Store tests: filled in by its issue.

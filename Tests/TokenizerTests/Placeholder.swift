@@ -1,0 +1,1 @@
+// Tokenizer tests: filled in by its issue.

@@ -1,0 +1,1 @@
+// TollgateCLI tests: filled in by its issue.

@@ -1,0 +1,1 @@
+// Training tests: filled in by its issue.
