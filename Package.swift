@@ -25,18 +25,20 @@ let package = Package(
         .target(name: "TensorKit", dependencies: ["CBLAS", "CLAPACKE"], swiftSettings: fastMath),
         .target(name: "ModelIO", swiftSettings: fastMath),
         .target(name: "Tokenizer", dependencies: ["ModelIO"]),
+        // JSONL examples (prompt/completion, messages, text) → validated records → token ids + loss masks.
+        .target(name: "Corpus", dependencies: ["Tokenizer"]),
         .target(name: "Llama", dependencies: ["TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["Llama", "TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Llama", "Corpus", "TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "Metrics", swiftSettings: fastMath),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Gate", dependencies: ["Metrics"]),
         .target(name: "Reports", dependencies: ["Gate", "Metrics"]),
         .target(name: "Harness", dependencies: [
-            "Llama", "Training", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
+            "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "tollgate", dependencies: [
-            "Harness", "Llama", "Training", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
+            "Harness", "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -47,7 +49,8 @@ let package = Package(
         .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO"]),
         .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "ModelIO"]),
         .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
-        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Corpus", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
+        .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Tokenizer", "ModelIO"]),
         .testTarget(name: "MetricsTests", dependencies: ["TestSupport", "Metrics"]),
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store"]),
         .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),

@@ -1,0 +1,1 @@
+// Corpus module: filled in by its issue.
