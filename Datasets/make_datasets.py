@@ -181,7 +181,8 @@ def wrap_message(core_text, pools, rng):
 
 
 def normalised(text):
-    return " ".join(text.lower().split())
+    """Lower-case words without punctuation: messages equal under this key count as one."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def build_unique(count, make, seen):
@@ -306,7 +307,7 @@ polite, angry (exclamations, capitals, a complaint) or terse (lower case, no pun
 optional greeting, context sentence, sign-off with a customer's name, line breaks and typos. Every
 one of those pools is split too (training order numbers are 10000–54999, holdout ones
 55000–99999; names, products, greetings and sign-offs differ), so holdout lines are new phrasings,
-not template twins. Within a split, no two messages are equal after normalising case and spaces.
+not template twins. Within a split, no two messages have the same words (ignoring case and punctuation).
 `tollgate data check --train train.jsonl --holdout holdout.jsonl` passes (no leakage).
 
 **Licence.** CC0-1.0, written for Tollgate.
