@@ -80,6 +80,12 @@ public struct LabelBalance: Codable, Sendable, Equatable {
         public var label: String
         public var train: Int
         public var holdout: Int
+
+        public init(label: String, train: Int, holdout: Int) {
+            self.label = label
+            self.train = train
+            self.holdout = holdout
+        }
     }
     /// Sorted by training count, most frequent first, then by label.
     public var rows: [Row]
