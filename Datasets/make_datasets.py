@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuilds Tollgate's bundled datasets: support-routing and support-replies.
+"""Rebuilds Tollgate's bundled datasets: support-routing, support-replies and order-actions.
 
     python3 Datasets/make_datasets.py          # writes Datasets/<name>/{train,holdout}.jsonl and README.md
 
@@ -17,6 +17,7 @@ import re
 import statistics
 from collections import Counter
 
+from action_phrasings import ACTIONS, CODES, EMAIL_DOMAINS, EMAIL_USERS, QUANTITIES
 from reply_phrasings import REPLIES
 from routing_phrasings import ROUTING
 
@@ -25,11 +26,14 @@ SEED = 8
 
 ROUTING_INSTRUCTION = "Route this customer message to a support queue. Answer with the queue label only."
 REPLIES_INSTRUCTION = "Write the reply a Larkspur support agent would send to this customer."
+ACTIONS_INSTRUCTION = "Turn this customer request into a JSON action."
 
 ROUTING_TRAIN_PER_LABEL = 42
 ROUTING_HOLDOUT_PER_LABEL = 14
 REPLIES_TRAIN_PER_TOPIC = 23
 REPLIES_HOLDOUT_PER_TOPIC = 9
+ACTIONS_TRAIN_PER_ACTION = 60
+ACTIONS_HOLDOUT_PER_ACTION = 20
 
 # Pools: (train, holdout), disjoint.
 GREETINGS = (
@@ -138,7 +142,7 @@ def terse(text):
     return text.lower().rstrip(".!?")
 
 
-def wrap_message(core_text, pools, rng):
+def wrap_message(core_text, pools, rng, shout=True):
     """Surrounds a filled core with a tone, greeting, context and sign-off; returns (message, name)."""
     tone = rng.choices(["plain", "polite", "angry", "terse"], weights=[4, 2, 2, 2])[0]
     name = None
@@ -158,7 +162,7 @@ def wrap_message(core_text, pools, rng):
     if tone == "angry":
         if rng.random() < 0.4:
             body = body.rstrip(".") + ("!!" if rng.random() < 0.5 else "!")
-        if rng.random() < 0.25:
+        if shout and rng.random() < 0.25:
             body = body.upper()
     parts.append(body)
     if tone == "angry":
@@ -242,6 +246,45 @@ def replies_split(side, per_topic, rng):
 
         examples += build_unique(per_topic, make, seen)
     return finish(examples, f"replies-{name}", rng)
+
+
+def action_values(pools, rng):
+    """Slot values for an order action: what the customer types and what the JSON holds."""
+    side = pools.side
+    order = pools.order()
+    low, high = AMOUNT_RANGES[side]
+    amount = f"{rng.randint(low, high)}.{rng.choice(['00', '50', '99', '25'])}"
+    code = rng.choice(CODES[side])
+    email = f"{rng.choice(EMAIL_USERS[side])}@{rng.choice(EMAIL_DOMAINS[side])}"
+    quantity = rng.choice(QUANTITIES[side])
+    typed = {"order": order, "amount": amount, "code": code if rng.random() < 0.8 else code.lower(),
+             "email": email, "qty": str(quantity)}
+    canonical = {"order": order.lstrip("#"), "amount": amount, "code": code, "email": email, "quantity": quantity}
+    return typed, canonical
+
+
+def actions_split(side, per_action, rng):
+    pools = Pools(side, rng)
+    name = ("train", "holdout")[side]
+    seen, examples = set(), []
+    for action, spec in ACTIONS.items():
+        cores = spec[name]
+        cycle = iter(range(10**6))
+
+        def make():
+            core = cores[next(cycle) % len(cores)]
+            typed, canonical = action_values(pools, rng)
+            filled = core
+            for key, value in typed.items():
+                filled = filled.replace("{" + key + "}", value)
+            message, _ = wrap_message(filled, pools, rng, shout=False)
+            fields = {"action": action, **{field: canonical[field] for field in spec["fields"]}}
+            completion = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+            return message, {"prompt": f"{ACTIONS_INSTRUCTION}\n\n{message}", "completion": completion,
+                             "action": action}
+
+        examples += build_unique(per_action, make, seen)
+    return finish(examples, f"actions-{name}", rng)
 
 
 def finish(examples, prefix, rng):
@@ -365,6 +408,47 @@ the balance table only. `tollgate data check` passes (no leakage).
 """
 
 
+def actions_card(train, holdout):
+    train_counts = Counter(e["action"] for e in train)
+    holdout_counts = Counter(e["action"] for e in holdout)
+    rows = "\n".join(f"| `{action}` | {', '.join(spec['fields'])} | {train_counts[action]} | {holdout_counts[action]} |"
+                     for action, spec in ACTIONS.items())
+    messages = lambda split: [message_of(e, ACTIONS_INSTRUCTION) for e in split]
+    sample = train[0]
+    return f"""# order-actions
+
+**Task.** Turn a customer's request into the one JSON action an order system would run. Scored by
+exact match on the JSON text, so the form is canonical: keys sorted, no spaces, order numbers and
+amounts as strings without `#` or `$`, quantities as numbers, promo codes in capitals.
+
+**Schema.** JSONL: `{{"id": "actions-train-0001", "prompt": "...", "completion": "<json>"}}`.
+Every prompt is the instruction line, a blank line, then the request:
+
+```
+{ACTIONS_INSTRUCTION}
+
+{message_of(sample, ACTIONS_INSTRUCTION)}
+→ {sample["completion"]}
+```
+
+**Size.** {len(train)} training and {len(holdout)} holdout examples. Request length in words
+(min / median / p95 / max): train {length_row(messages(train))}, holdout {length_row(messages(holdout))}.
+
+| action | fields | train | holdout |
+| --- | --- | ---: | ---: |
+{rows}
+
+**How it was made.** `python3 Datasets/make_datasets.py` (standard library only, seed {SEED}).
+Each action has hand-written requests in two disjoint pools (`Datasets/action_phrasings.py`):
+eight for training, four for the holdout, wrapped like the other datasets (tone, greeting, context,
+sign-off, typos that never touch a value). Order numbers, amounts, promo codes, e-mail addresses
+and quantities come from disjoint training and holdout pools, so a model has to copy values, not
+remember them. `tollgate data check` passes (no leakage).
+
+**Licence.** CC0-1.0, written for Tollgate.
+"""
+
+
 def write_text(path, text):
     temporary = path + ".partial"
     with open(temporary, "w", encoding="utf-8") as handle:
@@ -381,6 +465,8 @@ def main():
                             routing_split(1, ROUTING_HOLDOUT_PER_LABEL, rng), routing_card),
         "support-replies": (replies_split(0, REPLIES_TRAIN_PER_TOPIC, rng),
                             replies_split(1, REPLIES_HOLDOUT_PER_TOPIC, rng), replies_card),
+        "order-actions": (actions_split(0, ACTIONS_TRAIN_PER_ACTION, rng),
+                          actions_split(1, ACTIONS_HOLDOUT_PER_ACTION, rng), actions_card),
     }
     for name, (train, holdout, card) in datasets.items():
         folder = os.path.join(HERE, name)

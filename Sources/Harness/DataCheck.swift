@@ -12,7 +12,7 @@ public struct DataCheckOptions: Sendable, Equatable {
     public var boilerplateFraction = 0.5
     /// Completions are treated as class labels when every one has at most this many words…
     public var labelMaximumWords = 3
-    /// …and there are at most this many distinct ones.
+    /// …and there are at most this many distinct ones (and at most one per two examples).
     public var labelMaximumDistinct = 200
     /// Pairs listed per finding (the counts are always complete).
     public var maximumListedPairs = 50
@@ -120,7 +120,8 @@ public enum DataCheck {
         for example in train { trainCounts[label(example), default: 0] += 1 }
         for example in holdout { holdoutCounts[label(example), default: 0] += 1 }
         let labels = Set(trainCounts.keys).union(holdoutCounts.keys)
-        guard labels.count <= options.labelMaximumDistinct else { return nil }
+        // Labels repeat: when most completions are unique they are answers, not classes.
+        guard labels.count <= options.labelMaximumDistinct, labels.count * 2 <= all.count else { return nil }
         let rows = labels.map { LabelBalance.Row(label: $0, train: trainCounts[$0] ?? 0, holdout: holdoutCounts[$0] ?? 0) }
             .sorted { ($1.train, $0.label) < ($0.train, $1.label) }
         return LabelBalance(rows: rows,
