@@ -37,9 +37,11 @@ public enum DataCheck {
                            options: DataCheckOptions = DataCheckOptions()) -> DataCheckReport {
         let shingles = ShingleSets.make(groups: [train.map(\.input), holdout.map(\.input)],
                                         n: options.shingleWords, boilerplateFraction: options.boilerplateFraction)
-        let (exactLeaks, nearLeaks) = duplicates(train, holdout, shingles[0], shingles[1], options)
-        let (trainExact, trainNear) = duplicates(train, nil, shingles[0], nil, options)
-        let (holdoutExact, holdoutNear) = duplicates(holdout, nil, shingles[1], nil, options)
+        let trainSide = Side(examples: train, shingles: shingles[0])
+        let holdoutSide = Side(examples: holdout, shingles: shingles[1])
+        let (exactLeaks, nearLeaks) = duplicates(trainSide, holdoutSide, options)
+        let (trainExact, trainNear) = duplicates(trainSide, nil, options)
+        let (holdoutExact, holdoutNear) = duplicates(holdoutSide, nil, options)
         var report = DataCheckReport(
             trainFile: nil, holdoutFile: nil,
             shingleWords: options.shingleWords, threshold: options.threshold,
@@ -55,38 +57,54 @@ public enum DataCheck {
 
     /// Lower-cased with runs of whitespace collapsed to one space: the key for exact duplicates.
     public static func normalised(_ text: String) -> String {
-        text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        text.lowercased().unicodeScalars.split(whereSeparator: ShingleSets.isSpaceScalar)
+            .map { String(String.UnicodeScalarView($0)) }.joined(separator: " ")
     }
 
     /// Exact and near duplicate pairs between `first` and `second`, or within `first` when
     /// `second` is nil. A pair that is exact is not listed again as near.
-    static func duplicates(_ first: [DataCheckExample], _ second: [DataCheckExample]?,
-                           _ firstShingles: ShingleSets, _ secondShingles: ShingleSets?,
+    /// One split with what the duplicate search needs, computed once.
+    struct Side {
+        var examples: [DataCheckExample]
+        var shingles: ShingleSets
+        /// `normalised` input and output of each example.
+        var inputKeys: [String]
+        var outputKeys: [String]
+
+        init(examples: [DataCheckExample], shingles: ShingleSets) {
+            self.examples = examples
+            self.shingles = shingles
+            inputKeys = examples.map { DataCheck.normalised($0.input) }
+            outputKeys = examples.map { DataCheck.normalised($0.output) }
+        }
+    }
+
+    static func duplicates(_ first: Side, _ second: Side?,
                            _ options: DataCheckOptions) -> (exact: PairList, near: PairList) {
         let other = second ?? first
         var byText: [String: [Int]] = [:]
-        for (index, example) in first.enumerated() { byText[normalised(example.input), default: []].append(index) }
+        for (index, key) in first.inputKeys.enumerated() { byText[key, default: []].append(index) }
+        func pair(_ i: Int, _ j: Int, _ similarity: Double, exact: Bool) -> DuplicatePair {
+            let a = first.examples[i], b = other.examples[j]
+            return DuplicatePair(firstID: a.id, firstLine: a.line, secondID: b.id, secondLine: b.line,
+                                 similarity: similarity, exact: exact, sameOutput: first.outputKeys[i] == other.outputKeys[j])
+        }
         var exact: [DuplicatePair] = []
         var exactKeys = Set<[Int]>()
-        for (j, example) in other.enumerated() {
-            for i in byText[normalised(example.input)] ?? [] where second != nil || i < j {
-                exact.append(pair(first[i], other[j], similarity: 1, exact: true))
+        for (j, key) in other.inputKeys.enumerated() {
+            for i in byText[key] ?? [] where second != nil || i < j {
+                exact.append(pair(i, j, 1, exact: true))
                 exactKeys.insert([i, j])
             }
         }
         var near: [DuplicatePair] = []
-        for (i, j, similarity) in firstShingles.similarPairs(to: secondShingles, threshold: options.threshold)
+        for (i, j, similarity) in first.shingles.similarPairs(to: second?.shingles, threshold: options.threshold)
         where !exactKeys.contains([i, j]) {
-            near.append(pair(first[i], other[j], similarity: similarity, exact: false))
+            near.append(pair(i, j, similarity, exact: false))
         }
         near.sort { ($0.similarity, $1.firstLine) > ($1.similarity, $0.firstLine) }
         return (PairList(count: exact.count, pairs: Array(exact.prefix(options.maximumListedPairs))),
                 PairList(count: near.count, pairs: Array(near.prefix(options.maximumListedPairs))))
-    }
-
-    static func pair(_ a: DataCheckExample, _ b: DataCheckExample, similarity: Double, exact: Bool) -> DuplicatePair {
-        DuplicatePair(firstID: a.id, firstLine: a.line, secondID: b.id, secondLine: b.line,
-                      similarity: similarity, exact: exact, sameOutput: normalised(a.output) == normalised(b.output))
     }
 
     static func merged(_ exact: PairList, _ near: PairList, _ options: DataCheckOptions) -> PairList {
@@ -94,8 +112,8 @@ public enum DataCheck {
     }
 
     static func summary(_ examples: [DataCheckExample]) -> SplitSummary {
-        func words(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
-        func blank(_ text: String) -> Bool { text.allSatisfy(\.isWhitespace) }
+        func words(_ text: String) -> Int { ShingleSets.whitespaceTokenCount(text) }
+        func blank(_ text: String) -> Bool { text.unicodeScalars.allSatisfy(ShingleSets.isSpaceScalar) }
         return SplitSummary(
             examples: examples.count,
             inputWords: LengthSummary(examples.map { words($0.input) }),
@@ -111,7 +129,7 @@ public enum DataCheck {
                              _ options: DataCheckOptions) -> LabelBalance? {
         let all = train + holdout
         let isLabel: (DataCheckExample) -> Bool = {
-            let words = $0.output.split(whereSeparator: \.isWhitespace).count
+            let words = ShingleSets.whitespaceTokenCount($0.output)
             return words >= 1 && words <= options.labelMaximumWords
         }
         guard all.allSatisfy(isLabel) else { return nil }

@@ -9,9 +9,35 @@ struct ShingleSets {
     var sets: [[Int32]]
 
     /// Words are runs of letters and digits, lower-cased, so punctuation and case do not count.
-    static func words(_ text: String) -> [Substring] {
-        let lowered = text.lowercased()
-        return lowered.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+    /// Splits on Unicode scalars with an ASCII fast path: grapheme-level `Character` properties
+    /// made this the slowest step of the whole check.
+    static func words(_ text: String) -> [String] {
+        let scalars = text.lowercased().unicodeScalars
+        return scalars.split(whereSeparator: { !isWordScalar($0) }).map { String(String.UnicodeScalarView($0)) }
+    }
+
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let value = scalar.value
+            return (0x30...0x39).contains(value) || (0x61...0x7A).contains(value) || (0x41...0x5A).contains(value)
+        }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
+
+    static func isSpaceScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar.value == 0x20 || (0x09...0x0D).contains(scalar.value) }
+        return scalar.properties.isWhitespace
+    }
+
+    /// Whitespace-separated pieces of `text` (what the length statistics count as tokens).
+    static func whitespaceTokenCount(_ text: String) -> Int {
+        var count = 0, inToken = false
+        for scalar in text.unicodeScalars {
+            let space = isSpaceScalar(scalar)
+            if !space && !inToken { count += 1 }
+            inToken = !space
+        }
+        return count
     }
 
     /// Shingles `n` words wide for each text (a shorter text is one shingle of all its words),
