@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate"]),
     ],
     swiftLanguageModes: [.v5]

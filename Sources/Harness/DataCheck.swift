@@ -22,11 +22,11 @@ public struct DataCheckOptions: Sendable, Equatable {
 
 /// Checks a train/holdout pair for leakage, duplicates, label balance, lengths and empty fields.
 public enum DataCheck {
-    /// Reads both JSONL files and checks them; throws `DataCheckInputError` for unreadable input.
+    /// Reads both JSONL files and checks them; throws `CorpusError` for unreadable input.
     public static func run(train trainURL: URL, holdout holdoutURL: URL,
                            options: DataCheckOptions = DataCheckOptions()) throws -> DataCheckReport {
-        let train = try DataCheckReader.read(trainURL)
-        let holdout = try DataCheckReader.read(holdoutURL)
+        let train = try DataCheckReader.read(trainURL, purpose: .training)
+        let holdout = try DataCheckReader.read(holdoutURL, purpose: .evaluation)
         var report = run(train: train, holdout: holdout, options: options)
         report.trainFile = trainURL.relativePath
         report.holdoutFile = holdoutURL.relativePath

@@ -1,3 +1,4 @@
+import Corpus
 import Foundation
 import Harness
 import Testing
@@ -32,8 +33,8 @@ private func writeJSONL(_ examples: [DataCheckExample], name: String) throws -> 
 
 private func routing() throws -> (train: [DataCheckExample], holdout: [DataCheckExample]) {
     let folder = datasetsDirectory.appendingPathComponent("support-routing")
-    return (try DataCheckReader.read(folder.appendingPathComponent("train.jsonl")),
-            try DataCheckReader.read(folder.appendingPathComponent("holdout.jsonl")))
+    return (try DataCheckReader.read(folder.appendingPathComponent("train.jsonl"), purpose: .training),
+            try DataCheckReader.read(folder.appendingPathComponent("holdout.jsonl"), purpose: .evaluation))
 }
 
 /// Training examples with no duplicate or near duplicate inside training, so a copy planted in the
@@ -206,29 +207,22 @@ private func holdoutWithPlantedNearDuplicate() throws -> (train: [DataCheckExamp
         #expect(report.warnings.contains { $0.contains("empty inputs, first 3") })
     }
 
-    @Test func readerAcceptsTheThreeRecordShapesAndNamesTheBadLine() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("datacheck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let good = folder.appendingPathComponent("good.jsonl")
-        try """
+    @Test func corpusExamplesOfEveryShapeBecomeInputAndOutput() throws {
+        let data = Data("""
             {"id": "p", "prompt": "Q?", "completion": "A."}
 
             {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}, {"role": "assistant", "content": "R"}]}
             {"text": "plain"}
-            """.write(to: good, atomically: true, encoding: .utf8)
-        let examples = try DataCheckReader.read(good)
+            """.utf8)
+        let examples = try ExampleParser.parse(data, path: "mixed.jsonl", purpose: .training).map(DataCheckExample.init)
         #expect(examples == [
             DataCheckExample(id: "p", input: "Q?", output: "A.", line: 1),
             DataCheckExample(id: "line:3", input: "system: S\nuser: U", output: "R", line: 3),
             DataCheckExample(id: "line:4", input: "plain", output: "", line: 4),
         ])
-        let bad = folder.appendingPathComponent("bad.jsonl")
-        try "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": 3, \"completion\": \"b\"}\n".write(to: bad, atomically: true, encoding: .utf8)
-        #expect(throws: DataCheckInputError.badLine(path: bad.path, line: 2, reason: "\"prompt\" is not a string")) {
-            try DataCheckReader.read(bad)
-        }
-        let message = DataCheckInputError.badLine(path: "x.jsonl", line: 2, reason: "not valid JSON").errorDescription ?? ""
-        #expect(message.hasPrefix("x.jsonl:2: not valid JSON;"))
+        let withReferences = Data(#"{"prompt": "Q?", "references": ["first", "second"]}"#.utf8)
+        let scored = try ExampleParser.parse(withReferences, path: "refs.jsonl", purpose: .evaluation)
+        #expect(scored.map(DataCheckExample.init) == [DataCheckExample(id: "line:1", input: "Q?", output: "first", line: 1)])
     }
 
     @Test func commandExitsZeroOnBundledDataOneOnLeakageTwoOnBadInput() throws {
@@ -255,14 +249,14 @@ private func holdoutWithPlantedNearDuplicate() throws -> (train: [DataCheckExamp
 
         let missing = try TollgateBinary.run(["data", "check", "--train", "/nonexistent/train.jsonl", "--holdout", leakyURL.path])
         #expect(missing.status == 2)
-        #expect(missing.stderr.contains("/nonexistent/train.jsonl cannot be read"))
+        #expect(missing.stderr.contains("/nonexistent/train.jsonl"))
         #expect(missing.stdout.isEmpty)
 
         let badURL = try writeJSONL([], name: "bad.jsonl")
         try "{\"prompt\": \"a\", \"completion\": \"b\"}\nnot json\n".write(to: badURL, atomically: true, encoding: .utf8)
         let bad = try TollgateBinary.run(["data", "check", "--train", trainPath, "--holdout", badURL.path])
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("\(badURL.path):2: not valid JSON"))
+        #expect(bad.stderr.contains("\(badURL.path):2: the line is not valid JSON"))
 
         let usage = try TollgateBinary.run(["data", "check", "--train", trainPath, "--holdout", badURL.path, "--threshold", "1.5"])
         #expect(usage.status == 64)
