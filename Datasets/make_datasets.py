@@ -152,13 +152,17 @@ def wrap_message(core_text, pools, rng, shout=True):
             message = add_typos(message, rng, 1)
         return message, None
     parts = []
-    if rng.random() < 0.55:
+    opens_with_greeting = re.match(r"(hi|hello|hey)\b", core_text, re.IGNORECASE) is not None
+    if rng.random() < 0.55 and not opens_with_greeting:
         parts.append(pools.pick(GREETINGS))
     if tone == "polite" and rng.random() < 0.6:
         parts.append(pools.pick(POLITE))
     if rng.random() < 0.2:
         parts.append(pools.pick(CONTEXT))
     body = core_text
+    if body[-1].isalnum():
+        # A core typed without a full stop still ends its sentence before a sign-off or complaint.
+        body += "!" if tone == "angry" else "."
     if tone == "angry":
         if rng.random() < 0.4:
             body = body.rstrip(".") + ("!!" if rng.random() < 0.5 else "!")

@@ -95,7 +95,7 @@ ROUTING = {
         "holdout": [
             "Locked out of my account. The site keeps rejecting my password and I never got the reset mail.",
             "how can i get a new password, the old one doesnt work",
-            "I tried resetting my login three times {when} but the link in the email gives an error.",
+            "I tried resetting my login several times {when} but the link in the email gives an error.",
             "Can you send me a link to set a new password? I can't remember mine.",
         ],
     },
