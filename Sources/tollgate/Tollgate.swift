@@ -14,7 +14,9 @@ struct Tollgate: ParsableCommand {
             """,
         version: TollgateVersion.string,
         subcommands: [
+            Bench.self,
             DataCommand.self,
+            Generate.self,
         ]
     )
 
