@@ -30,6 +30,17 @@ import Testing
         #expect(throws: CorpusError.self) { try SHA256.hexOfFile(atPath: "/no/such/model.gguf") }
     }
 
+    @Test(.enabled(if: Fixtures.smolLM2 != nil, "needs the SmolLM2 model (make setup)"))
+    func modelFileDigestIsThePublishedSHA256() throws {
+        let model = try #require(Fixtures.smolLM2)
+        let start = Date()
+        let digest = try SHA256.hexOfFile(atPath: model.path)
+        let seconds = Date().timeIntervalSince(start)
+        #expect(digest == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53")
+        let megabytes = Double(try FileManager.default.attributesOfItem(atPath: model.path)[.size] as? Int ?? 0) / 1e6
+        print("SHA-256 of \(model.lastPathComponent): \(String(format: "%.0f", megabytes / seconds)) MB/s")
+    }
+
     @Test func generationKeysDifferWhenAnyFieldMoves() {
         let base = SHA256.generationKey(modelSHA256: "m", adapterSHA256: nil, decodingJSON: "{}", prompt: "p")
         #expect(base.count == 64)
