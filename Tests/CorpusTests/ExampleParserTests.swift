@@ -135,3 +135,18 @@ private func parse(_ jsonl: String, purpose: ExamplePurpose = .evaluation) throw
         }
     }
 }
+
+@Suite struct DatasetFileTests {
+    @Test func datasetFileCarriesTheDigestOfItsBytesAndANameAndSplit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("corpus-\(UUID().uuidString)/support")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let bytes = Data("{\"prompt\": \"a\", \"completion\": \"b\"}\n\n{\"prompt\": \"c\", \"completion\": \"d\"}\n".utf8)
+        let url = folder.appendingPathComponent("holdout.jsonl")
+        try bytes.write(to: url)
+        let dataset = try DatasetFile.load(path: url.path, purpose: .evaluation)
+        #expect(dataset.examples.map(\.line) == [1, 3])
+        #expect(dataset.sha256 == SHA256.hex(bytes))
+        #expect(dataset.name == "support" && dataset.split == "holdout")
+    }
+}
