@@ -17,6 +17,7 @@ struct Tollgate: ParsableCommand {
             Bench.self,
             DataCommand.self,
             Generate.self,
+            Score.self,
         ]
     )
 
