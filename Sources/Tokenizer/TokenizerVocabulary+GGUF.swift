@@ -31,14 +31,19 @@ extension TokenizerVocabulary {
             merges: try required("tokenizer.ggml.merges", \.stringArray, "an array of strings"),
             model: model,
             pre: try optional("tokenizer.ggml.pre", \.string, "a string") ?? "default",
-            bosID: try optional("tokenizer.ggml.bos_token_id", \.int, "an integer"),
-            eosID: try optional("tokenizer.ggml.eos_token_id", \.int, "an integer"),
-            padID: try optional("tokenizer.ggml.padding_token_id", \.int, "an integer"),
-            unknownID: try optional("tokenizer.ggml.unknown_token_id", \.int, "an integer"),
+            bosID: try optional("tokenizer.ggml.bos_token_id", \.int, "an integer").flatMap(Self.tokenID),
+            eosID: try optional("tokenizer.ggml.eos_token_id", \.int, "an integer").flatMap(Self.tokenID),
+            padID: try optional("tokenizer.ggml.padding_token_id", \.int, "an integer").flatMap(Self.tokenID),
+            unknownID: try optional("tokenizer.ggml.unknown_token_id", \.int, "an integer").flatMap(Self.tokenID),
             addBOS: try optional("tokenizer.ggml.add_bos_token", \.bool, "a bool") ?? false,
             addEOS: try optional("tokenizer.ggml.add_eos_token", \.bool, "a bool") ?? false,
             chatTemplate: try optional("tokenizer.chat_template", \.string, "a string"))
     }
+}
+
+extension TokenizerVocabulary {
+    /// Some converters write −1 for "no such token".
+    fileprivate static func tokenID(_ value: Int) -> Int? { value >= 0 ? value : nil }
 }
 
 extension BPETokenizer {

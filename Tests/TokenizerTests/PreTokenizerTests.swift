@@ -8,16 +8,17 @@ struct PreTokenizerCase: Sendable, CustomStringConvertible {
     let text: String
     let gpt2: [Int]
     let llama3: [Int]
+    let qwen2: [Int]
     var description: String { text.debugDescription }
 
-    /// `tokenizer-pretokenizer-cases.json`: HF tokenizers ids under the GPT-2 and Llama 3 rules.
+    /// `tokenizer-pretokenizer-cases.json`: HF tokenizers ids under the GPT-2, Llama 3 and Qwen2 rules.
     static let all: [PreTokenizerCase] = {
         guard let json = try? Fixtures.json("tokenizer-pretokenizer-cases.json"),
               let cases = json["cases"] as? [[String: Any]] else { return [] }
         return cases.compactMap { entry in
             guard let text = entry["text"] as? String, let gpt2 = entry["gpt2"] as? [Int],
-                  let llama3 = entry["llama-bpe"] as? [Int] else { return nil }
-            return PreTokenizerCase(text: text, gpt2: gpt2, llama3: llama3)
+                  let llama3 = entry["llama-bpe"] as? [Int], let qwen2 = entry["qwen2"] as? [Int] else { return nil }
+            return PreTokenizerCase(text: text, gpt2: gpt2, llama3: llama3, qwen2: qwen2)
         }
     }()
 }
@@ -25,6 +26,7 @@ struct PreTokenizerCase: Sendable, CustomStringConvertible {
 struct PreTokenizerTests {
     static let gpt2 = Result { try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "gpt2")) }
     static let llama3 = Result { try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "llama-bpe")) }
+    static let qwen2 = Result { try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "qwen2")) }
 
     @Test func fixtureHoldsCases() { #expect(PreTokenizerCase.all.count == 18) }
 
@@ -39,6 +41,12 @@ struct PreTokenizerTests {
     func llama3RulesMatchHFTokenizers(_ testCase: PreTokenizerCase) throws {
         let tokenizer = try Self.llama3.get()
         #expect(tokenizer.encode(testCase.text) == testCase.llama3)
+    }
+
+    @Test(arguments: PreTokenizerCase.all)
+    func qwen2RulesMatchHFTokenizers(_ testCase: PreTokenizerCase) throws {
+        let tokenizer = try Self.qwen2.get()
+        #expect(tokenizer.encode(testCase.text) == testCase.qwen2)
     }
 
     @Test func unknownPreTokenizerIsAClearError() throws {
