@@ -17,7 +17,9 @@ struct Tollgate: ParsableCommand {
             Bench.self,
             DataCommand.self,
             Generate.self,
+            Inspect.self,
             Score.self,
+            Tokenize.self,
         ]
     )
 
