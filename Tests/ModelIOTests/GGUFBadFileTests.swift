@@ -23,7 +23,8 @@ import Testing
     static func load(_ bytes: [UInt8]) throws -> GGUFFile {
         let url = temporaryURL("bad.gguf")
         try Data(bytes).write(to: url)
-        return try GGUFFile(url: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try GGUFFile(url: url)   // the mapping outlives the directory entry
     }
 
     static func patched(_ offset: Int, _ value: some FixedWidthInteger) throws -> [UInt8] {
