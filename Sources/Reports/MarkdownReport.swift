@@ -1,3 +1,4 @@
+import Foundation
 import Gate
 
 /// The executive readout: decision first with a one-sentence why, a table per eval set, latency and
@@ -84,7 +85,7 @@ struct MarkdownSections {
         lines.append("| --- | ---: | ---: | ---: | --- | ---: | --- | --- |")
         for row in set.rows {
             let ci = row.confidenceInterval.map { "\(formatValue($0.low)) – \(formatValue($0.high))" } ?? "—"
-            let p = row.pValue.map { formatP($0).replacingOccurrences(of: "p ", with: "") } ?? "—"
+            let p = row.pValue.map { $0 < 0.001 ? "< 0.001" : String(format: "%.3f", $0) } ?? "—"
             lines.append("| \(esc(row.metric)) | \(value(row.baseline)) | \(value(row.candidate)) | \(signed(row.delta)) | \(ci) | \(esc(p)) | \(esc(row.rule ?? "—")) | \(status(row.status)) |")
         }
         return lines.joined(separator: "\n")
@@ -145,7 +146,7 @@ struct MarkdownSections {
     }
 
     private func examples(title: String, _ changes: [ExampleChange]) -> String {
-        guard !changes.isEmpty else { return "## \(title)\n\nNone." }
+        guard !changes.isEmpty else { return "## \(title) (0)\n\nNone." }
         let limit = layout.maximumTextCharacters
         var rows = ["| id | prompt | reference | baseline output | candidate output | score |",
                     "| --- | --- | --- | --- | --- | --- |"]
