@@ -40,7 +40,26 @@ extension ExperimentFile {
         return try ExperimentParser(root: try YAMLMapping(root, file: file, path: "")).experiment()
     }
 
-    private static func syntaxError(_ error: YamlError, file: String) -> ExperimentFileError {
+    /// Gate rules for `tollgate gate --rules FILE`: either a whole experiment file, or a file with
+    /// only `gates` (metric names em, bleu, chrf, chrf++) and `budgets`.
+    public static func parseGatePolicy(yaml: String, file: String) throws -> GatePolicy {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        }
+        guard let root else {
+            throw ExperimentFileError(file: file, line: nil, key: "gates", problem: .missingKey(hint: "gates per metric (the file is empty)"))
+        }
+        let mapping = try YAMLMapping(root, file: file, path: "")
+        if mapping.has("eval_sets") || mapping.has("model") {
+            return try ExperimentParser(root: mapping).experiment().gatePolicy
+        }
+        return try ExperimentParser(root: mapping).gatePolicyOnly()
+    }
+
+    fileprivate static func syntaxError(_ error: YamlError, file: String) -> ExperimentFileError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
@@ -66,10 +85,20 @@ private struct ExperimentParser {
         try nonEmpty(model, "model", in: root)
         let training = try root.mapping("training").map(trainingPlan)
         let evalSets = try evalSetPlans()
-        let gates = try root.mapping("gates").map { try gateRules($0, evalSets: evalSets) } ?? []
+        var computed: [String] = []
+        for metric in evalSets.flatMap(\.metrics) where !computed.contains(metric) { computed.append(metric) }
+        let gates = try root.mapping("gates").map { try gateRules($0, metrics: computed) } ?? []
         return ExperimentFile(name: name, model: model, training: training, evalSets: evalSets,
                               baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
                               gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
+    }
+
+    func gatePolicyOnly() throws -> GatePolicy {
+        try root.allowOnly(["gates", "budgets"])
+        let gates = try root.mapping("gates").map { try gateRules($0, metrics: EvalSetPlan.knownMetrics) } ?? []
+        let budgets = try budgetPlan()
+        return GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,
+                                                         costPerThousandRequests: budgets.costPer1000Requests))
     }
 
     private func nonEmpty(_ value: String, _ key: String, in mapping: YAMLMapping) throws {
@@ -228,11 +257,10 @@ private struct ExperimentParser {
         return plan
     }
 
-    private func gateRules(_ map: YAMLMapping, evalSets: [EvalSetPlan]) throws -> [MetricRule] {
-        var computed: [String] = []
-        for metric in evalSets.flatMap(\.metrics) where !computed.contains(metric) { computed.append(metric) }
-        // A gate on a metric no eval set computes would fail every night; catch it (and typos) here.
-        try map.allowOnly(computed)
+    /// - Parameter metrics: the metrics a gate may name. In an experiment, those its eval sets compute:
+    ///   a gate on any other would fail every night, so it is caught (with typos) here.
+    private func gateRules(_ map: YAMLMapping, metrics: [String]) throws -> [MetricRule] {
+        try map.allowOnly(metrics)
         return try map.order.map { metric in
             let rule = try YAMLMapping(map.node(metric)!, file: map.file, path: map.child(metric))
             try rule.allowOnly(["floor", "max_drop", "max_relative_drop", "greater_is_better", "significance"])

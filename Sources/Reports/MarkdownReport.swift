@@ -85,8 +85,8 @@ struct MarkdownSections {
         lines.append("| --- | ---: | ---: | ---: | --- | ---: | --- | --- |")
         for row in set.rows {
             let ci = row.confidenceInterval.map { "\(formatValue($0.low)) – \(formatValue($0.high))" } ?? "—"
-            let p = row.pValue.map { $0 < 0.001 ? "< 0.001" : String(format: "%.3f", $0) } ?? "—"
-            lines.append("| \(esc(row.metric)) | \(value(row.baseline)) | \(value(row.candidate)) | \(signed(row.delta)) | \(ci) | \(esc(p)) | \(esc(row.rule ?? "—")) | \(status(row.status)) |")
+            let p = row.pValue.map { $0 < 0.001 ? "&lt; 0.001" : String(format: "%.3f", $0) } ?? "—"
+            lines.append("| \(esc(row.metric)) | \(value(row.baseline)) | \(value(row.candidate)) | \(signed(row.delta)) | \(ci) | \(p) | \(esc(row.rule ?? "—")) | \(status(row.status)) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -219,3 +219,20 @@ func badExperimentFileFailsWithFileLineAndKey(_ bad: BadFile) {
     defer { try? FileManager.default.removeItem(at: url) }
     #expect(try ExperimentFile.load(path: url.path) == ExperimentFile.parse(yaml: full, file: "other name"))
 }
+
+@Test func gateRulesFileWithOnlyGatesAndBudgetsGivesAPolicy() throws {
+    let policy = try ExperimentFile.parseGatePolicy(yaml: """
+        gates:
+          chrf++: {max_relative_drop: 0.02, significance: 0.01}
+          em: {floor: 0.5}
+        budgets: {p95_latency_seconds: 1}
+        """, file: "rules.yaml")
+    #expect(policy == GatePolicy(rules: [MetricRule(metric: "chrf++", maxRelativeDrop: 0.02, significanceAlpha: 0.01),
+                                         MetricRule(metric: "em", floor: 0.5)],
+                                 budgets: Budgets(p95LatencySeconds: 1)))
+    #expect(try ExperimentFile.parseGatePolicy(yaml: full, file: file) == ExperimentFile.parse(yaml: full, file: file).gatePolicy)
+    let error = try #require(throws: ExperimentFileError.self) {
+        try ExperimentFile.parseGatePolicy(yaml: "gates:\n  chrff: {floor: 1}\n", file: "rules.yaml")
+    }
+    #expect(error.errorDescription == "unknown key 'chrff' in gates at rules.yaml:2; did you mean 'chrf'?")
+}

@@ -49,7 +49,7 @@ import Testing
     #expect(object["schema"] as? String == "tollgate.report/1")
     let report = try #require(object["report"] as? [String: Any])
     #expect(Set(report.keys) == ["experiment", "run_id", "created_at", "decision", "eval_sets", "serving", "training",
-                                 "trend", "flaky_examples", "regressed_examples", "improved_examples", "provenance"])
+                                 "trend", "drift", "flaky_examples", "regressed_examples", "improved_examples", "provenance"])
     let serving = try #require(report["serving"] as? [String: Any])
     let candidate = try #require(serving["candidate"] as? [String: Any])
     #expect(candidate["p95_latency_seconds"] as? Double == 1.84)

@@ -70,6 +70,17 @@ enum SampleReports {
     }
 
     static var noGo: ReportInput {
-        input(bleu: 38.89, chrf: 54.9, em: 0.40, pValue: 0.003, p95: 1.84, runId: "run-4", examples: noGoExamples)
+        var report = input(bleu: 38.89, chrf: 54.9, em: 0.40, pValue: 0.003, p95: 1.84, runId: "run-4", examples: noGoExamples)
+        let history = [RunMetrics(runId: "run-1", verdict: .go, values: [MetricValue(evalSet: "holdout", metric: "bleu", value: 40.2)]),
+                       RunMetrics(runId: "run-2", verdict: .go, values: [MetricValue(evalSet: "holdout", metric: "bleu", value: 40.9)]),
+                       RunMetrics(runId: "run-3", verdict: .go, values: [MetricValue(evalSet: "holdout", metric: "bleu", value: 41.6)])]
+        report.drift = computeDrift(
+            tonight: RunMetrics(runId: "run-4", verdict: .noGo, values: [MetricValue(evalSet: "holdout", metric: "bleu", value: 38.89)]),
+            pinned: history[0], history: history, recentGoLimit: 7)
+        report.flakyExamples = findFlakyExamples(runs: [
+            ExampleOutcomes(runId: "run-2", passed: ["cap-003": true, "cap-011": true]),
+            ExampleOutcomes(runId: "run-3", passed: ["cap-003": true, "cap-011": false]),
+            ExampleOutcomes(runId: "run-4", passed: ["cap-003": false, "cap-011": true])])
+        return report
     }
 }
