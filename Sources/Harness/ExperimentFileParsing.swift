@@ -27,12 +27,7 @@ extension ExperimentFile {
 
     /// Parses experiment YAML; `file` names the source in errors.
     public static func parse(yaml: String, file: String) throws -> ExperimentFile {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw syntaxError(error, file: file)
-        }
+        let root = try compose(yaml, file: file)
         guard let root else {
             throw ExperimentFileError(file: file, line: nil, key: "name",
                                       problem: .missingKey(hint: "name, model and eval_sets (the file is empty)"))
@@ -43,12 +38,7 @@ extension ExperimentFile {
     /// Gate rules for `tollgate gate --rules FILE`: either a whole experiment file, or a file with
     /// only `gates` (metric names em, bleu, chrf, chrf++) and `budgets`.
     public static func parseGatePolicy(yaml: String, file: String) throws -> GatePolicy {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw syntaxError(error, file: file)
-        }
+        let root = try compose(yaml, file: file)
         guard let root else {
             throw ExperimentFileError(file: file, line: nil, key: "gates", problem: .missingKey(hint: "gates per metric (the file is empty)"))
         }
@@ -59,7 +49,19 @@ extension ExperimentFile {
         return try ExperimentParser(root: mapping).gatePolicyOnly()
     }
 
-    fileprivate static func syntaxError(_ error: YamlError, file: String) -> ExperimentFileError {
+    private static func compose(_ yaml: String, file: String) throws -> Node? {
+        if let line = ExperimentFileNesting.lineExceedingDepth(in: yaml) {
+            throw ExperimentFileError(file: file, line: line, key: "", problem: .syntax(
+                "the nesting is deeper than \(ExperimentFileNesting.maximumDepth) levels (counting indentation and brackets)"))
+        }
+        do {
+            return try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        }
+    }
+
+    private static func syntaxError(_ error: YamlError, file: String) -> ExperimentFileError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):

@@ -236,3 +236,16 @@ func badExperimentFileFailsWithFileLineAndKey(_ bad: BadFile) {
     }
     #expect(error.errorDescription == "unknown key 'chrff' in gates at rules.yaml:2; did you mean 'chrf'?")
 }
+
+@Test func deeplyNestedYAMLIsRejectedWithoutCrashing() throws {
+    let yaml = "name: " + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "\n"
+    let error = try #require(throws: ExperimentFileError.self) { try ExperimentFile.parse(yaml: yaml, file: file) }
+    #expect(error.line == 1)
+}
+
+@Test func deeplyNestedCompactSequencesAreRejectedWithoutCrashing() throws {
+    let yaml = header + oneSet + "gates:\n" + String(repeating: "- ", count: 300_000) + "x\n"
+    let error = try #require(throws: ExperimentFileError.self) { try ExperimentFile.parse(yaml: yaml, file: file) }
+    #expect(error.line == 6)
+    if case .syntax = error.problem {} else { Issue.record("expected a syntax error, got \(error.problem)") }
+}
