@@ -60,11 +60,11 @@ struct MarkdownSections {
         let decision = input.decision
         let badge = decision.verdict == .go ? "✅ **GO**" : "❌ **NO-GO**"
         let failed = decision.failures.count
-        var facts = ["Run \(esc(input.runId))"]
-        if let createdAt = input.createdAt { facts.append(esc(createdAt)) }
+        var facts = ["Run \(esc(input.runId, limit: 200))"]
+        if let createdAt = input.createdAt { facts.append(esc(createdAt, limit: 100)) }
         facts.append(failed == 0 ? "\(decision.outcomes.count) of \(decision.outcomes.count) rules passed"
                                  : "\(failed) of \(decision.outcomes.count) rules failed")
-        return "# \(esc(input.experiment))\n\n\(badge) — \(esc(decision.why))\n\n\(facts.joined(separator: " · "))"
+        return "# \(esc(input.experiment, limit: 200))\n\n\(badge) — \(esc(decision.why))\n\n\(facts.joined(separator: " · "))"
     }
 
     private func rules() -> String {
