@@ -16,6 +16,7 @@ struct Tollgate: ParsableCommand {
         subcommands: [
             Bench.self,
             DataCommand.self,
+            Eval.self,
             Generate.self,
             Inspect.self,
             Score.self,
