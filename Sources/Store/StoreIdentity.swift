@@ -58,7 +58,7 @@ enum StoreIdentity {
             // A missing `meta` table: a SQLite file that merely shares our application id.
             throw StoreError.foreignDatabase(path: path, applicationID: Schema.applicationID)
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+            throw StoreError.cannotOpen(path: path, reason: TollgateStore.describe(error))
         }
     }
 }
