@@ -189,3 +189,18 @@ import Testing
         #expect(try store.evaluationOverviews(runID: ids.run + 1).isEmpty)
     }
 }
+
+@Suite struct CanonicalJSONTests {
+    struct Decoding: Encodable {
+        var temperature: Double
+        var maxTokens: Int
+        var template: String
+        var stop: [String]
+    }
+
+    @Test func canonicalJSONSortsKeysAndKeepsSlashes() throws {
+        let text = try CanonicalJSON.string(Decoding(temperature: 0, maxTokens: 64, template: "chatml/auto", stop: ["</s>"]))
+        #expect(text == #"{"maxTokens":64,"stop":["</s>"],"temperature":0,"template":"chatml/auto"}"#)
+        #expect(try CanonicalJSON.string(["b": 1, "a": 2, "c": 3]) == #"{"a":2,"b":1,"c":3}"#)
+    }
+}
