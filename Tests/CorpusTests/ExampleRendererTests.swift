@@ -93,4 +93,27 @@ import Tokenizer
             try renderer.promptIDs(for: example)
         }
     }
+
+    /// The three prompts of smollm2-golden.json (two ChatML, one plain) from examples in dataset form.
+    @Test func evalPromptsReproduceTheSmolLM2GoldenPromptIDs() throws {
+        let tokenizer = try #require(TinyTokenizer.shared)
+        let cases = try #require(try Fixtures.json("smollm2-golden.json")["cases"] as? [[String: Any]])
+        let golden = try cases.map { try #require($0["ids"] as? [Int]) }
+        try #require(golden.count == 3)
+        let chatml = ExampleRenderer(tokenizer: tokenizer, template: .chatml, defaultSystem: nil)
+        let raw = ExampleRenderer(tokenizer: tokenizer, template: .raw, defaultSystem: nil)
+
+        let capital = Example(body: .promptCompletion(prompt: "What is the capital of France?", completion: "Paris"),
+                              references: ["Paris"], line: 1)
+        #expect(try chatml.promptIDs(for: capital) == golden[0])
+        let routing = Example(body: .messages([
+            ChatMessage(role: "system", content: "You route customer messages."),
+            ChatMessage(role: "user", content: "My card was charged twice for one order."),
+            ChatMessage(role: "assistant", content: "billing"),
+        ]), references: ["billing"], line: 2)
+        #expect(try chatml.promptIDs(for: routing) == golden[1])
+        let colors = Example(body: .promptCompletion(prompt: "The three primary colors are", completion: " red"),
+                             references: [" red"], line: 3)
+        #expect(try raw.promptIDs(for: colors) == golden[2])
+    }
 }
