@@ -18,6 +18,7 @@ struct Tollgate: ParsableCommand {
             DataCommand.self,
             Eval.self,
             Generate.self,
+            HistoryCommand.self,
             Inspect.self,
             Score.self,
             Tokenize.self,

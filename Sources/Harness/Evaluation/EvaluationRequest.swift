@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Store
 
 /// Decoding settings that, with the model, adapter and prompt, determine an output. They are part
 /// of the evaluation's identity and of every generation-cache key, so they encode canonically.
@@ -27,11 +28,7 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
     }
 
     /// Sorted-key JSON: equal settings always give equal strings.
-    public var canonicalJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-    }
+    public var canonicalJSON: String { (try? CanonicalJSON.string(self)) ?? "{}" }
 }
 
 /// Everything `tollgate eval` needs to evaluate one model (and adapter) on one holdout set.
