@@ -7,15 +7,15 @@ enum MtevalPunctuation {
         // s/([^0-9])([\.,])/\1 \2 /g : period and comma unless preceded by a digit
         substitutePairs(&text, scratch: &scratch,
                         matches: { a, b in !PythonText.isASCIIDigit(a) && isPeriodOrComma(b) },
-                        replacement: { a, b, out in out.append(a); out.append(0x20); out.append(b); out.append(0x20) })
+                        replacement: spaceAfterEach)
         // s/([\.,])([^0-9])/ \1 \2/g : period and comma unless followed by a digit
         substitutePairs(&text, scratch: &scratch,
                         matches: { a, b in isPeriodOrComma(a) && !PythonText.isASCIIDigit(b) },
-                        replacement: { a, b, out in out.append(0x20); out.append(a); out.append(0x20); out.append(b) })
+                        replacement: spaceBeforeEach)
         // s/([0-9])(-)/\1 \2 /g : a dash after a digit
         substitutePairs(&text, scratch: &scratch,
                         matches: { a, b in PythonText.isASCIIDigit(a) && b == 0x2D },
-                        replacement: { a, b, out in out.append(a); out.append(0x20); out.append(b); out.append(0x20) })
+                        replacement: spaceAfterEach)
     }
 
     @inline(__always)

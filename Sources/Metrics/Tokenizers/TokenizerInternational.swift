@@ -8,11 +8,11 @@ public struct TokenizerInternational: BLEUTokenizer {
         // s/(\P{N})(\p{P})/\1 \2 /g
         substitutePairs(&text, scratch: &scratch,
                         matches: { a, b in !Self.isNumber(a) && Self.isPunctuation(b) },
-                        replacement: { a, b, out in out.append(a); out.append(0x20); out.append(b); out.append(0x20) })
+                        replacement: spaceAfterEach)
         // s/(\p{P})(\P{N})/ \1 \2/g
         substitutePairs(&text, scratch: &scratch,
                         matches: { a, b in Self.isPunctuation(a) && !Self.isNumber(b) },
-                        replacement: { a, b, out in out.append(0x20); out.append(a); out.append(0x20); out.append(b) })
+                        replacement: spaceBeforeEach)
         // s/(\p{S})/ \1 /g
         padCharacters(&text, scratch: &scratch, where: Self.isSymbol)
     }
