@@ -31,7 +31,7 @@ public enum BLEUTokenizerName: String, CaseIterable, Codable, Sendable {
 /// scanned left to right, matches never overlap, and a match consumes both characters. A
 /// replacement writes at most four characters (into `out`, returning how many).
 @inline(__always)
-func substitutePairs(_ text: inout [UInt32], scratch: inout [UInt32],
+func substitutePairs(_ text: inout [UInt32],
                      matches: (UInt32, UInt32) -> Bool,
                      replacement: (UInt32, UInt32, UnsafeMutablePointer<UInt32>) -> Int) {
     let count = text.count
@@ -59,7 +59,7 @@ func substitutePairs(_ text: inout [UInt32], scratch: inout [UInt32],
 /// One pass of a one-character substitution `s/(X)/ \1 /g`. A space needs no padding: runs of
 /// spaces tokenize like one space and match the later patterns only as a single non-digit.
 @inline(__always)
-func padCharacters(_ text: inout [UInt32], scratch: inout [UInt32], where isPadded: (UInt32) -> Bool) {
+func padCharacters(_ text: inout [UInt32], where isPadded: (UInt32) -> Bool) {
     let count = text.count
     guard count > 0 else { return }
     text = text.withUnsafeBufferPointer { input in

@@ -1,19 +1,19 @@
 /// The language-independent part of mteval-v13a's tokenization, shared by the `13a` and `zh`
 /// tokenizers (sacrebleu's `TokenizerRegexp`): four regular-expression passes in order.
 enum MtevalPunctuation {
-    static func apply(_ text: inout [UInt32], scratch: inout [UInt32]) {
+    static func apply(_ text: inout [UInt32]) {
         // s/([\{-\~\[-\` -\&\(-\+\:-\@\/])/ \1 /g : ASCII symbols except ' , - .
-        padCharacters(&text, scratch: &scratch, where: isSeparatedSymbol)
+        padCharacters(&text, where: isSeparatedSymbol)
         // s/([^0-9])([\.,])/\1 \2 /g : period and comma unless preceded by a digit
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in !PythonText.isASCIIDigit(a) && isPeriodOrComma(b) },
                         replacement: spaceAfterEach)
         // s/([\.,])([^0-9])/ \1 \2/g : period and comma unless followed by a digit
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in isPeriodOrComma(a) && !PythonText.isASCIIDigit(b) },
                         replacement: spaceBeforeEach)
         // s/([0-9])(-)/\1 \2 /g : a dash after a digit
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in PythonText.isASCIIDigit(a) && b == 0x2D },
                         replacement: spaceAfterEach)
     }

@@ -31,6 +31,6 @@ public struct Tokenizer13a: BLEUTokenizer {
         // decides whether a final period after a digit is split off.
         text.insert(0x20, at: 0)
         text.append(0x20)
-        MtevalPunctuation.apply(&text, scratch: &scratch)
+        MtevalPunctuation.apply(&text)
     }
 }
