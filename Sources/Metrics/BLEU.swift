@@ -66,11 +66,14 @@ public struct BLEU: CorpusMetric {
         if options.lowercase { PythonText.lower(&workspace.text, scratch: &workspace.scratch) }
         PythonText.rstrip(&workspace.text)
         tokenizer.tokenize(&workspace.text, scratch: &workspace.scratch)
-        workspace.words.removeAll(keepingCapacity: true)
-        let text = workspace.text
-        PythonText.forEachWord(in: text) { start, end in
-            workspace.words.append(workspace.interner.wordID(text, start, end))
+        var words: [Int32] = []
+        swap(&words, &workspace.words)
+        words.removeAll(keepingCapacity: true)
+        let interner = workspace.interner
+        workspace.text.withUnsafeBufferPointer { text in
+            PythonText.forEachWord(in: text) { start, end in words.append(interner.wordID(text, start, end)) }
         }
+        swap(&words, &workspace.words)
         workspace.appendChains(of: workspace.words, maxOrder: Self.maxOrder, kind: .wordChain,
                                firstOrderIsItem: true, into: &grams)
         return workspace.words.count

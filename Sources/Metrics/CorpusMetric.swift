@@ -26,10 +26,11 @@ extension CorpusMetric {
     public func segmentScore(row: [Double]) -> Double { score(totals: row) }
     public func bleuDetails(totals: [Double]) -> BLEUDetails? { nil }
 
-    /// `nrefs:N|[bs:…|ar:…|seed:…|]settings|version:tollgate-X`, in sacrebleu's key order.
+    /// `nrefs:N|[bs:…|ar:…|seed:…|]settings|version:tollgate-X`, in sacrebleu's key order
+    /// (`nrefs:var` for a negative count: references per segment vary).
     public func signature(referenceSets: Int, bootstrapResamples: Int? = nil,
                           randomizationTrials: Int? = nil, seed: UInt64? = nil) -> String {
-        var parts = ["nrefs:\(referenceSets)"]
+        var parts = ["nrefs:" + (referenceSets < 0 ? "var" : "\(referenceSets)")]
         if let bootstrapResamples { parts.append("bs:\(bootstrapResamples)") }
         if let randomizationTrials { parts.append("ar:\(randomizationTrials)") }
         if let seed { parts.append("seed:\(seed)") }
@@ -46,6 +47,33 @@ extension CorpusMetric {
             throw MetricsError.referenceCountMismatch(referenceSet: set, referenceLines: stream.count,
                                                       hypothesisLines: hypotheses.count)
         }
+        return extractStatistics(hypotheses) { segment, into in
+            into.removeAll(keepingCapacity: true)
+            for set in references.indices { into.append(references[set][segment]) }
+        }
+    }
+
+    /// Per-segment statistics when segments have different numbers of references (several golds
+    /// per example): `segmentReferences[i]` lists segment i's references, at least one each.
+    public func statistics(hypotheses: [String], segmentReferences: [[String]]) throws -> SegmentStatistics {
+        guard segmentReferences.count == hypotheses.count else {
+            throw MetricsError.referenceCountMismatch(referenceSet: 0, referenceLines: segmentReferences.count,
+                                                      hypothesisLines: hypotheses.count)
+        }
+        if let empty = segmentReferences.firstIndex(where: \.isEmpty) {
+            throw MetricsError.noReferencesForSegment(empty)
+        }
+        return extractStatistics(hypotheses) { segment, into in into = segmentReferences[segment] }
+    }
+
+    /// `nrefs` for the signature: the common reference count, or -1 ("var") when it varies.
+    public static func referenceSetCount(_ segmentReferences: [[String]]) -> Int {
+        let counts = Set(segmentReferences.map(\.count))
+        return counts.count == 1 ? counts.first! : (counts.isEmpty ? 1 : -1)
+    }
+
+    private func extractStatistics(_ hypotheses: [String],
+                                   references fill: @escaping (Int, inout [String]) -> Void) -> SegmentStatistics {
         let width = statisticsWidth
         let count = hypotheses.count
         var values = [Double](repeating: 0, count: count * width)
@@ -54,10 +82,10 @@ extension CorpusMetric {
             let base = buffer
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let workspace = SegmentWorkspace()
-                var segmentReferences = [String](repeating: "", count: references.count)
+                var segmentReferences: [String] = []
                 let start = count * worker / workers, end = count * (worker + 1) / workers
                 for segment in start..<end {
-                    for set in references.indices { segmentReferences[set] = references[set][segment] }
+                    fill(segment, &segmentReferences)
                     let row = UnsafeMutableBufferPointer(rebasing: base[(segment * width)..<((segment + 1) * width)])
                     segmentStatistics(hypothesis: hypotheses[segment], references: segmentReferences,
                                       workspace: workspace, into: row)

@@ -7,6 +7,7 @@ public enum MetricsError: LocalizedError, Equatable {
     case invalidUTF8(file: String, line: Int)
     case unreadableFile(file: String, reason: String)
     case noReferences
+    case noReferencesForSegment(Int)
     case invalidOption(String)
 
     public var errorDescription: String? {
@@ -21,6 +22,8 @@ public enum MetricsError: LocalizedError, Equatable {
             return "cannot read \(file): \(reason)"
         case .noReferences:
             return "no reference set was given; pass at least one set of references"
+        case let .noReferencesForSegment(segment):
+            return "segment \(segment + 1) has no reference; give every example at least one reference"
         case let .invalidOption(message):
             return message
         }

@@ -18,34 +18,34 @@ struct Score: ParsableCommand {
             signatures name Tollgate's version.
             """)
 
-    @Option(help: "The metric: bleu, chrf, chrf++, em or f1.")
+    @Option(help: "The metric (em: exact match, f1: SQuAD token F1).")
     var metric: MetricKind = .bleu
 
-    @Option(name: .customLong("refs"), help: "A reference file; repeat for several reference sets.")
+    @Option(name: .customLong("refs"), help: ArgumentHelp("A reference file; repeat for several reference sets.", valueName: "FILE"))
     var references: [String] = []
 
-    @Option(name: .customLong("hyps"), help: "A hypothesis file; repeat for several systems (the first is the baseline).")
+    @Option(name: .customLong("hyps"), help: ArgumentHelp("A hypothesis file; repeat for several systems (the first is the baseline).", valueName: "FILE"))
     var hypotheses: [String] = []
 
-    @Option(help: "BLEU tokenizer: 13a, intl, char, none or zh.")
+    @Option(help: "BLEU tokenizer (default 13a).")
     var tokenize: BLEUTokenizerName?
 
     @Flag(help: "Lower-case before scoring (BLEU, chrF).")
     var lowercase = false
 
-    @Option(help: "BLEU smoothing: exp, floor, add-k or none.")
+    @Option(help: "BLEU smoothing (default exp).")
     var smooth: BLEUOptions.Smoothing?
 
-    @Option(help: "The value for floor (default 0.1) or add-k (default 1) smoothing.")
+    @Option(help: ArgumentHelp("The value for floor (default 0.1) or add-k (default 1) smoothing.", valueName: "V"))
     var smoothValue: Double?
 
-    @Option(help: "Answer normalisation for em and f1: exact, strip or squad (default exact for em, squad for f1).")
+    @Option(help: "Answer normalisation for em and f1 (default exact for em, squad for f1).")
     var normalize: AnswerNormalization?
 
     @Flag(help: "Add a 95% bootstrap confidence interval (1000 resamples, seed 12345).")
     var confidence = false
 
-    @Option(help: "Paired test of each system against the first: bs (bootstrap) or ar (approximate randomization).")
+    @Option(help: "Paired test of each system against the first: bs (bootstrap, 1000 resamples) or ar (approximate randomization, 10000 trials).")
     var paired: PairedTestKind?
 
     @Flag(help: "Print a JSON list of {system, metric, score, signature, ci, p_value, …}.")

@@ -62,3 +62,25 @@ import Testing
         #expect(bleu.sentenceScore(hypothesis: "ΟΔΟΣ ΣΑ", references: ["οδοσ σα"]) < 100)
     }
 }
+
+@Suite struct VariableReferenceTests {
+    /// Segments with one or two golds: each segment's references are used as given, and the
+    /// signature says `nrefs:var` as sacrebleu's does.
+    @Test func perSegmentReferenceListsMatchFixedSetsWhenCountsAgree() throws {
+        let hypotheses = MetricCases.hypotheses("sysA"), sets = MetricCases.references
+        let perSegment = hypotheses.indices.map { [sets[0][$0], sets[1][$0]] }
+        for metric in [BLEU(), ChrF(), ExactMatch()] as [any CorpusMetric] {
+            #expect(try metric.statistics(hypotheses: hypotheses, segmentReferences: perSegment)
+                    == (try metric.statistics(hypotheses: hypotheses, references: sets)))
+        }
+        let mixed = [["Paris"], ["Eiffel Tower", "the Eiffel Tower"]]
+        let em = ExactMatch()
+        let statistics = try em.statistics(hypotheses: ["Paris", "The Eiffel Tower"], segmentReferences: mixed)
+        #expect(em.score(totals: statistics.totals()) == 50)
+        #expect(ExactMatch.referenceSetCount(mixed) == -1)
+        #expect(em.signature(referenceSets: -1).hasPrefix("nrefs:var|"))
+        #expect(throws: MetricsError.noReferencesForSegment(1)) {
+            try em.statistics(hypotheses: ["a", "b"], segmentReferences: [["a"], []])
+        }
+    }
+}

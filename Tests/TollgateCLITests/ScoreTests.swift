@@ -128,6 +128,13 @@ import TestSupport
         #expect(result.stderr == "tollgate: bad.txt:3 is not valid UTF-8; re-encode the file as UTF-8\n")
     }
 
+    @Test func missingFileExitsTwoNamingIt() throws {
+        let folder = try Self.corpusFolder()
+        let result = try Self.run(["--refs", "missing.txt", "--hyps", "baseline.txt"], in: folder)
+        #expect(result.status == 2)
+        #expect(result.stderr == "tollgate: cannot read missing.txt: no such file; check the path\n")
+    }
+
     @Test func usageErrorsExitSixtyFour() throws {
         let folder = try Self.corpusFolder()
         let cases: [[String]] = [

@@ -17,6 +17,7 @@ public func scoreSystems(metric: any CorpusMetric, references: [[String]],
                                      randomizationTrials: paired == .approximateRandomization ? PairedTestKind.approximateRandomization.defaultSamples : nil,
                                      seed: withInterval || paired != nil ? seed : nil)
     var results: [SystemScore] = []
+    var baselineInterval: ConfidenceInterval?
     for (index, system) in systems.enumerated() {
         var score = metric.corpusScore(statistics: statistics[index], referenceSets: references.count)
         score.signature = signature
@@ -28,18 +29,21 @@ public func scoreSystems(metric: any CorpusMetric, references: [[String]],
                                            resamples: resamples, seed: seed)
                 pValue = test.pValue
                 score.ci = test.systemCI
+                // The paired resamples already score the baseline: its interval comes from them.
+                if baselineInterval == nil { baselineInterval = test.baselineCI }
             case .approximateRandomization:
                 pValue = pairedApproximateRandomization(metric: metric, baseline: statistics[0], system: statistics[index],
                                                         trials: paired.defaultSamples, seed: seed).pValue
             }
         }
-        // The baseline's interval (and every interval outside a paired bootstrap) comes from the
-        // same seeded resamples the paired bootstrap uses.
-        if withInterval && score.ci == nil {
+        // Outside a paired bootstrap, intervals come from bootstrapCI with the same seed, hence
+        // the same resampled corpora.
+        if withInterval && score.ci == nil && !(paired == .bootstrap && index == 0) {
             score.ci = bootstrapCI(metric: metric, statistics: statistics[index], resamples: resamples, seed: seed)
         }
         results.append(SystemScore(system: system.name, isBaseline: paired != nil && index == 0, score: score, pValue: pValue))
     }
+    if paired == .bootstrap, let baselineInterval { results[0].score.ci = baselineInterval }
     return results
 }
 

@@ -5,6 +5,13 @@ public enum SegmentFile {
     /// The lines of a UTF-8 file: split on "\n" with a trailing "\r" removed (Windows line endings),
     /// and no extra empty segment after a final newline. Invalid UTF-8 is an error naming the line.
     public static func read(_ path: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw MetricsError.unreadableFile(file: path, reason: "no such file; check the path")
+        }
+        if isDirectory.boolValue {
+            throw MetricsError.unreadableFile(file: path, reason: "it is a directory; pass a text file with one segment per line")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

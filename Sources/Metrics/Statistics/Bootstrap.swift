@@ -34,10 +34,12 @@ enum Resampling {
         let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: resamples * tables.count)
         defer { results.deallocate() }
         forEachTask(resamples, seed: seed) { task, rng in
-            var indices = [Int](repeating: 0, count: segments)
-            for position in 0..<segments { indices[position] = rng.index(below: segments) }
+            // A resample is how often each segment was drawn; summing rows weighted by those
+            // counts reads the statistics in order instead of jumping around them.
+            var draws = [Int32](repeating: 0, count: segments)
+            for _ in 0..<segments { draws[rng.index(below: segments)] += 1 }
             for (table, statistics) in tables.enumerated() {
-                results[table * resamples + task] = metric.score(totals: statistics.totals(over: indices))
+                results[table * resamples + task] = metric.score(totals: statistics.totals(weightedBy: draws))
             }
         }
         for table in tables.indices {

@@ -44,4 +44,19 @@ public struct SegmentStatistics: Sendable, Equatable {
         }
         return sums
     }
+
+    /// Column sums with row i counted `weights[i]` times (a bootstrap resample).
+    public func totals(weightedBy weights: [Int32]) -> [Double] {
+        precondition(weights.count == segmentCount, "one weight per segment")
+        var sums = [Double](repeating: 0, count: width)
+        values.withUnsafeBufferPointer { rows in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for segment in 0..<weights.count where weights[segment] != 0 {
+                    let weight = Double(weights[segment]), offset = segment * width
+                    for column in 0..<width { sums[column] += weight * rows[offset + column] }
+                }
+            }
+        }
+        return sums
+    }
 }

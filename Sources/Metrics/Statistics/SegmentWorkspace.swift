@@ -2,7 +2,7 @@
 /// interner and count arrays indexed by n-gram id. Count arrays are returned to zero after each
 /// use, touching only the ids that were counted.
 public final class SegmentWorkspace {
-    var interner = NGramInterner()
+    let interner = NGramInterner()
     var text: [UInt32] = []
     var scratch: [UInt32] = []
     var words: [Int32] = []

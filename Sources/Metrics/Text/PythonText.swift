@@ -15,10 +15,35 @@ enum PythonText {
     @inline(__always)
     static func isASCIIDigit(_ c: UInt32) -> Bool { c >= 0x30 && c <= 0x39 }
 
-    /// The scalars of `text`, appended to `output` (which is emptied first).
+    /// The scalars of `text` into `output` (replacing its contents), decoded straight from UTF-8.
     static func scalars(of text: String, into output: inout [UInt32]) {
-        output.removeAll(keepingCapacity: true)
-        for scalar in text.unicodeScalars { output.append(scalar.value) }
+        var text = text
+        let byteCount = text.utf8.count
+        output = text.withUTF8 { bytes in
+            Array(unsafeUninitializedCapacity: byteCount) { out, written in
+                var index = 0, length = 0
+                while index < byteCount {
+                    let lead = UInt32(bytes[index])
+                    if lead < 0x80 {
+                        out[length] = lead
+                        index += 1
+                    } else if lead < 0xE0 {
+                        out[length] = (lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                        index += 2
+                    } else if lead < 0xF0 {
+                        out[length] = (lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                            | UInt32(bytes[index + 2] & 0x3F)
+                        index += 3
+                    } else {
+                        out[length] = (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                            | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
+                        index += 4
+                    }
+                    length += 1
+                }
+                written = length
+            }
+        }
     }
 
     static func scalars(of text: String) -> [UInt32] {
@@ -44,6 +69,11 @@ enum PythonText {
     /// `str.split()`: calls `body(start, end)` for every maximal run of non-whitespace scalars.
     @inline(__always)
     static func forEachWord(in text: [UInt32], _ body: (Int, Int) -> Void) {
+        text.withUnsafeBufferPointer { forEachWord(in: $0, body) }
+    }
+
+    @inline(__always)
+    static func forEachWord(in text: UnsafeBufferPointer<UInt32>, _ body: (Int, Int) -> Void) {
         var index = 0
         let count = text.count
         while index < count {

@@ -1,21 +1,21 @@
 /// The language-independent part of mteval-v13a's tokenization, shared by the `13a` and `zh`
 /// tokenizers (sacrebleu's `TokenizerRegexp`): four regular-expression passes in order.
 enum MtevalPunctuation {
-    static func apply(_ text: inout [UInt32], scratch: inout [UInt32]) {
+    static func apply(_ text: inout [UInt32]) {
         // s/([\{-\~\[-\` -\&\(-\+\:-\@\/])/ \1 /g : ASCII symbols except ' , - .
-        padCharacters(&text, scratch: &scratch, where: isSeparatedSymbol)
+        padCharacters(&text, where: isSeparatedSymbol)
         // s/([^0-9])([\.,])/\1 \2 /g : period and comma unless preceded by a digit
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in !PythonText.isASCIIDigit(a) && isPeriodOrComma(b) },
-                        replacement: { a, b, out in out.append(a); out.append(0x20); out.append(b); out.append(0x20) })
+                        replacement: spaceAfterEach)
         // s/([\.,])([^0-9])/ \1 \2/g : period and comma unless followed by a digit
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in isPeriodOrComma(a) && !PythonText.isASCIIDigit(b) },
-                        replacement: { a, b, out in out.append(0x20); out.append(a); out.append(0x20); out.append(b) })
+                        replacement: spaceBeforeEach)
         // s/([0-9])(-)/\1 \2 /g : a dash after a digit
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in PythonText.isASCIIDigit(a) && b == 0x2D },
-                        replacement: { a, b, out in out.append(a); out.append(0x20); out.append(b); out.append(0x20) })
+                        replacement: spaceAfterEach)
     }
 
     @inline(__always)

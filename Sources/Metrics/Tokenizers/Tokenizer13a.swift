@@ -12,10 +12,17 @@ public struct Tokenizer13a: BLEUTokenizer {
     ].map { (Array($0.0.unicodeScalars.map(\.value)), Array($0.1.unicodeScalars.map(\.value))) }
 
     public func tokenize(_ text: inout [UInt32], scratch: inout [UInt32]) {
-        replaceAll(&text, Self.skipped, with: [], scratch: &scratch)
-        replaceAll(&text, Self.hyphenNewline, with: [], scratch: &scratch)
-        replaceAll(&text, Self.newline, with: [0x20], scratch: &scratch)
-        if text.contains(0x26) {
+        // One scan decides which of the replacements can apply at all.
+        var hasLess = false, hasNewline = false, hasAmpersand = false
+        for c in text where c == 0x3C || c == 0x0A || c == 0x26 {
+            if c == 0x3C { hasLess = true } else if c == 0x0A { hasNewline = true } else { hasAmpersand = true }
+        }
+        if hasLess { replaceAll(&text, Self.skipped, with: [], scratch: &scratch) }
+        if hasNewline {
+            replaceAll(&text, Self.hyphenNewline, with: [], scratch: &scratch)
+            replaceAll(&text, Self.newline, with: [0x20], scratch: &scratch)
+        }
+        if hasAmpersand {
             for (entity, character) in Self.entities {
                 replaceAll(&text, entity, with: character, scratch: &scratch)
             }
@@ -24,6 +31,6 @@ public struct Tokenizer13a: BLEUTokenizer {
         // decides whether a final period after a digit is split off.
         text.insert(0x20, at: 0)
         text.append(0x20)
-        MtevalPunctuation.apply(&text, scratch: &scratch)
+        MtevalPunctuation.apply(&text)
     }
 }

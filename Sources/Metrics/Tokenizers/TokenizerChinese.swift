@@ -25,7 +25,7 @@ public struct TokenizerChinese: BLEUTokenizer {
 
     public func tokenize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         PythonText.strip(&text)
-        padCharacters(&text, scratch: &scratch, where: Self.isChinese)
-        MtevalPunctuation.apply(&text, scratch: &scratch)
+        padCharacters(&text, where: Self.isChinese)
+        MtevalPunctuation.apply(&text)
     }
 }

@@ -6,15 +6,15 @@ public struct TokenizerInternational: BLEUTokenizer {
 
     public func tokenize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         // s/(\P{N})(\p{P})/\1 \2 /g
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in !Self.isNumber(a) && Self.isPunctuation(b) },
-                        replacement: { a, b, out in out.append(a); out.append(0x20); out.append(b); out.append(0x20) })
+                        replacement: spaceAfterEach)
         // s/(\p{P})(\P{N})/ \1 \2/g
-        substitutePairs(&text, scratch: &scratch,
+        substitutePairs(&text,
                         matches: { a, b in Self.isPunctuation(a) && !Self.isNumber(b) },
-                        replacement: { a, b, out in out.append(0x20); out.append(a); out.append(0x20); out.append(b) })
+                        replacement: spaceBeforeEach)
         // s/(\p{S})/ \1 /g
-        padCharacters(&text, scratch: &scratch, where: Self.isSymbol)
+        padCharacters(&text, where: Self.isSymbol)
     }
 
     private static func category(_ c: UInt32) -> Unicode.GeneralCategory? {
