@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"], exclude: ["Snapshots"]),
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus"]),
-        .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate"]),
+        .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -81,7 +81,7 @@ extension Evaluator {
         var summaries: [MetricSummary] = []
         var rows: [MetricResultRecord] = []
         for kind in request.metrics {
-            let score = PredictionScoring.corpusScore(kind: kind, normalize: request.normalize, outputs: outputs,
+            let score = try PredictionScoring.corpusScore(kind: kind, normalize: request.normalize, outputs: outputs,
                                                       references: references, resamples: request.bootstrapResamples)
             let details = (try? JSONEncoder().encode(score)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             summaries.append(MetricSummary(metric: kind.rawValue, name: score.name, score: score.score,
