@@ -18,6 +18,7 @@ struct Tollgate: ParsableCommand {
             Tokenize.self,
             Bench.self,
             Generate.self,
+            DataCommand.self,
         ]
     )
 
