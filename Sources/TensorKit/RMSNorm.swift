@@ -12,7 +12,7 @@ public enum RMSNorm {
                 var acc = SIMD16<Float>()
                 var i = 0
                 while i + 16 <= cols { let v = load16(x + i); acc += v * v; i += 16 }
-                var squares = acc.sum()
+                var squares = laneSum(acc)
                 while i < cols { squares += x[i] * x[i]; i += 1 }
                 let r = 1 / (squares / Float(cols) + eps).squareRoot()
                 rstd?[row] = r

@@ -27,10 +27,15 @@ public func storePartial16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePoint
 
 /// e^x for 16 lanes: range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 minimax polynomial
 /// (the classic single-precision coefficients); relative error about 2e-7 over the float range.
+/// Rounding and 2^n use the 1.5·2²³ trick so everything stays in vector registers.
 @inline(__always)
 public func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
-    let x = input.clamped(lowerBound: SIMD16(repeating: -87.33), upperBound: SIMD16(repeating: 88.37))
-    let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    let low = SIMD16<Float>(repeating: -87.33), high = SIMD16<Float>(repeating: 88.37)
+    var x = input.replacing(with: low, where: input .< low)
+    x.replace(with: high, where: x .> high)
+    let magic = SIMD16<Float>(repeating: 12_582_912)  // 1.5 · 2^23
+    let shifted = x * 1.44269504088896341 + magic
+    let n = shifted - magic
     var r = x - n * 0.693359375
     r = r + n * 2.12194440e-4
     var p = SIMD16<Float>(repeating: 1.9875691500e-4)
@@ -40,9 +45,33 @@ public func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let e = p * r * r + r + 1
-    let exponent = SIMD16<Int32>(n, rounding: .towardZero) &+ 127
-    let scale = unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)
-    return e * scale
+    let exponent = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127
+    return e * unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)
+}
+
+/// Lane-wise maximum as a compare and blend (the standard library's `pointwiseMax` keeps NaN
+/// semantics and does not vectorize).
+@inline(__always)
+public func fastMax<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar: FloatingPoint {
+    a.replacing(with: b, where: b .> a)
+}
+
+/// Largest of 16 lanes.
+@inline(__always)
+public func laneMax(_ v: SIMD16<Float>) -> Float {
+    let a = fastMax(v.lowHalf, v.highHalf)
+    let b = fastMax(a.lowHalf, a.highHalf)
+    let c = fastMax(b.lowHalf, b.highHalf)
+    return Swift.max(c[0], c[1])
+}
+
+/// Horizontal sum of 16 lanes.
+@inline(__always)
+public func laneSum(_ v: SIMD16<Float>) -> Float {
+    let a = v.lowHalf + v.highHalf
+    let b = a.lowHalf + a.highHalf
+    let c = b.lowHalf + b.highHalf
+    return c[0] + c[1]
 }
 
 /// Sum of `count` floats, 16 lanes at a time.
@@ -51,7 +80,7 @@ public func sum(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
     var acc = SIMD16<Float>()
     var i = 0
     while i + 16 <= count { acc += load16(pointer + i); i += 16 }
-    var total = acc.sum()
+    var total = laneSum(acc)
     while i < count { total += pointer[i]; i += 1 }
     return total
 }
@@ -62,7 +91,7 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: I
     var acc = SIMD16<Float>()
     var i = 0
     while i + 16 <= count { acc += load16(a + i) * load16(b + i); i += 16 }
-    var total = acc.sum()
+    var total = laneSum(acc)
     while i < count { total += a[i] * b[i]; i += 1 }
     return total
 }

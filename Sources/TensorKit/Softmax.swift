@@ -7,8 +7,8 @@ public enum Softmax {
     public static func row(_ row: UnsafeMutablePointer<Float>, length: Int, width: Int) {
         var maxVector = SIMD16<Float>(repeating: -.infinity)
         var i = 0
-        while i + 16 <= length { maxVector = pointwiseMax(maxVector, load16(row + i)); i += 16 }
-        var maximum = maxVector.max()
+        while i + 16 <= length { maxVector = fastMax(maxVector, load16(row + i)); i += 16 }
+        var maximum = laneMax(maxVector)
         while i < length { maximum = Swift.max(maximum, row[i]); i += 1 }
         let shift = SIMD16<Float>(repeating: maximum)
         var acc = SIMD16<Float>()
@@ -24,7 +24,7 @@ public enum Softmax {
             storePartial16(e, row + i, length - i)
             acc += e.replacing(with: 0, where: SIMD16<Int32>.laneIndices .>= Int32(length - i))
         }
-        let scale = SIMD16<Float>(repeating: 1 / acc.sum())
+        let scale = SIMD16<Float>(repeating: 1 / laneSum(acc))
         i = 0
         while i + 16 <= length { store16(load16(row + i) * scale, row + i); i += 16 }
         while i < length { row[i] *= scale[0]; i += 1 }

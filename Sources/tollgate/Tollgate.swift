@@ -22,6 +22,9 @@ struct Tollgate: ParsableCommand {
             Inspect.self,
             Score.self,
             Tokenize.self,
+            Bench.self,
+            DataCommand.self,
+            Generate.self,
         ]
     )
 
