@@ -14,17 +14,17 @@ struct Tollgate: ParsableCommand {
             """,
         version: TollgateVersion.string,
         subcommands: [
-            Bench.self,
-            DataCommand.self,
-            Eval.self,
-            Generate.self,
-            HistoryCommand.self,
             Inspect.self,
-            Score.self,
             Tokenize.self,
-            Bench.self,
-            DataCommand.self,
             Generate.self,
+            Score.self,
+            Eval.self,
+            Train.self,
+            Export.self,
+            Fuse.self,
+            HistoryCommand.self,
+            DataCommand.self,
+            Bench.self,
         ]
     )
 
