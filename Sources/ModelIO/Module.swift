@@ -1,1 +1,0 @@
-// ModelIO module: filled in by its issue.

@@ -1,1 +1,0 @@
-// ModelIO tests: filled in by its issue.
