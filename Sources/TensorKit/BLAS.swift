@@ -42,3 +42,47 @@ public enum CPUFeatures {
 
     public static var hasAVX512F: Bool { flags.contains("avx512f") }
 }
+
+// MARK: - Matrix products (row-major). These are the only BLAS calls in Tollgate.
+
+extension BLAS {
+    /// C (m, n) = alpha · op(A) · op(B) + beta · C, all row-major; op transposes when asked.
+    /// A is (m, k) or, transposed, (k, m); B is (k, n) or, transposed, (n, k).
+    @inline(__always)
+    public static func sgemm(transposeA: Bool = false, transposeB: Bool = false,
+                             m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// y (m or n) = alpha · op(A) · x + beta · y with A (m, n) row-major.
+    @inline(__always)
+    public static func sgemv(transpose: Bool = false, m: Int, n: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+                             beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// out (rows, outFeatures) = inp (rows, inFeatures) · weightᵀ, weight (outFeatures, inFeatures) as
+    /// PyTorch's `Linear` stores it; with `accumulate` the product is added to `out` (scaled by `alpha`).
+    @inline(__always)
+    public static func linear(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                              weight: UnsafePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int,
+                              alpha: Float = 1, accumulate: Bool = false) {
+        guard rows > 0, outFeatures > 0 else { return }
+        if rows == 1 {
+            sgemv(m: outFeatures, n: inFeatures, alpha: alpha, a: weight, lda: inFeatures, x: inp,
+                  beta: accumulate ? 1 : 0, y: out)
+        } else {
+            sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, alpha: alpha,
+                  a: inp, lda: inFeatures, b: weight, ldb: inFeatures,
+                  beta: accumulate ? 1 : 0, c: out, ldc: outFeatures)
+        }
+    }
+}

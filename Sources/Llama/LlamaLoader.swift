@@ -1,0 +1,142 @@
+import Foundation
+import ModelIO
+import TensorKit
+
+extension LlamaConfig {
+    /// Reads `llama.*` metadata; vocabulary size from the token list (or the embedding rows).
+    public init(gguf file: GGUFFile) throws {
+        let source = file.url.lastPathComponent
+        let architecture = file.string("general.architecture") ?? "llama"
+        guard architecture == "llama" else {
+            throw LlamaError.unsupportedArchitecture(source: source, architecture: architecture)
+        }
+        func int(_ key: String) throws -> Int {
+            guard let value = file.int("llama." + key) else { throw LlamaError.missingMetadata(source: source, key: "llama." + key) }
+            return value
+        }
+        let dim = try int("embedding_length")
+        let heads = try int("attention.head_count")
+        guard let embedding = file.tensor(named: "token_embd.weight") else {
+            throw LlamaError.missingTensor(source: source, name: "token_embd.weight")
+        }
+        var vocab = embedding.rowCount
+        if case .array(let tokens)? = file.value("tokenizer.ggml.tokens") { vocab = tokens.count }
+        self.init(vocabSize: vocab, dim: dim, hiddenDim: try int("feed_forward_length"),
+                  layers: try int("block_count"), heads: heads,
+                  kvHeads: file.int("llama.attention.head_count_kv") ?? heads,
+                  ropeBase: Float(file.float("llama.rope.freq_base") ?? 10000),
+                  rmsEps: Float(file.float("llama.attention.layer_norm_rms_epsilon") ?? 1e-5),
+                  contextLength: file.int("llama.context_length") ?? 2048,
+                  tiedEmbeddings: file.tensor(named: "output.weight") == nil)
+        try validate(source: source)
+        guard embedding.rowMajorShape == [vocab, dim] else {
+            throw LlamaError.tensorShape(source: source, name: "token_embd.weight", expected: [vocab, dim], found: embedding.rowMajorShape)
+        }
+    }
+}
+
+extension LlamaModel {
+    /// Loads a llama GGUF into Float32: every tensor dequantized in parallel, q/k rows un-permuted
+    /// to Hugging Face order, the tied embedding kept once for both lookup and LM head.
+    public static func load(url: URL, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
+        let file = try GGUFFile(url: url)
+        let config = try LlamaConfig(gguf: file)
+        let weights = try LlamaWeightLoader(file: file, config: config).load()
+        if let adapter { try adapter.validate(for: config, source: url.path) }
+        return LlamaModel(config: config, weights: weights, adapter: adapter)
+    }
+}
+
+/// Dequantizes every tensor of a llama GGUF into its own buffer, several tensors at a time.
+struct LlamaWeightLoader {
+    let file: GGUFFile
+    let config: LlamaConfig
+
+    private struct Job {
+        let name: String
+        let shape: [Int]        // row-major (out, in), or (n) for norms
+        let buffer: FloatBuffer
+        let ropeHeads: Int?     // q/k: un-permute GGUF's RoPE row order over this many heads
+    }
+
+    func load() throws -> LlamaWeights {
+        let c = config.dim, f = config.hiddenDim, kv = config.kvDim
+        var jobs: [Job] = []
+        func job(_ name: String, _ shape: [Int], ropeHeads: Int? = nil) -> FloatBuffer {
+            let buffer = FloatBuffer(count: shape.reduce(1, *))
+            jobs.append(Job(name: name, shape: shape, buffer: buffer, ropeHeads: ropeHeads))
+            return buffer
+        }
+        let embedding = job("token_embd.weight", [config.vocabSize, c])
+        var layers: [LayerWeights] = []
+        for l in 0..<config.layers {
+            let p = "blk.\(l)."
+            layers.append(LayerWeights(
+                attnNorm: job(p + "attn_norm.weight", [c]),
+                wq: job(p + "attn_q.weight", [c, c], ropeHeads: config.heads),
+                wk: job(p + "attn_k.weight", [kv, c], ropeHeads: config.kvHeads),
+                wv: job(p + "attn_v.weight", [kv, c]),
+                wo: job(p + "attn_output.weight", [c, c]),
+                ffnNorm: job(p + "ffn_norm.weight", [c]),
+                wGate: job(p + "ffn_gate.weight", [f, c]),
+                wUp: job(p + "ffn_up.weight", [f, c]),
+                wDown: job(p + "ffn_down.weight", [c, f])))
+        }
+        let finalNorm = job("output_norm.weight", [c])
+        let lmHead = config.tiedEmbeddings ? nil : job("output.weight", [config.vocabSize, c])
+
+        // Largest first so the two cores finish together.
+        let ordered = jobs.sorted { $0.buffer.count > $1.buffer.count }
+        let failures = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: ordered.count) { index in
+            do { try run(ordered[index]) } catch { failures.record(error) }
+        }
+        if let error = failures.first { throw error }
+        return LlamaWeights(tokenEmbedding: embedding, layers: layers, finalNorm: finalNorm, lmHead: lmHead)
+    }
+
+    private func run(_ job: Job) throws {
+        let source = file.url.lastPathComponent
+        guard let tensor = file.tensor(named: job.name) else {
+            throw LlamaError.missingTensor(source: source, name: job.name)
+        }
+        let found = tensor.dimensions.count == 1 ? [tensor.dimensions[0]] : tensor.rowMajorShape
+        guard found == job.shape else {
+            throw LlamaError.tensorShape(source: source, name: job.name, expected: job.shape, found: found)
+        }
+        guard let heads = job.ropeHeads else {
+            try file.dequantize(tensor, into: job.buffer.pointer)
+            return
+        }
+        let staging = FloatBuffer(count: job.buffer.count)
+        try file.dequantize(tensor, into: staging.pointer)
+        RoPERowOrder.ggufToHF(out: job.buffer.pointer, inp: staging.pointer, rows: job.shape[0], cols: job.shape[1], heads: heads)
+    }
+}
+
+/// GGUF (convert_hf_to_gguf) interleaves each head's rotary pairs: its row 2i + j is HF row j·HD/2 + i.
+enum RoPERowOrder {
+    static func ggufToHF(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, cols: Int, heads: Int) {
+        let headDim = rows / heads, half = headDim / 2
+        for head in 0..<heads {
+            for i in 0..<half {
+                for j in 0..<2 {
+                    let ggufRow = head * headDim + 2 * i + j
+                    let hfRow = head * headDim + j * half + i
+                    (out + hfRow * cols).update(from: inp + ggufRow * cols, count: cols)
+                }
+            }
+        }
+    }
+}
+
+/// Collects the first error thrown by parallel workers.
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: Error?
+    func record(_ error: Error) {
+        lock.lock()
+        if first == nil { first = error }
+        lock.unlock()
+    }
+}

@@ -1,1 +1,0 @@
-// Llama module: filled in by its issue.

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Spreads row-wise kernels over the machine's cores (2 here) with `concurrentPerform`.
+public enum Parallel {
+    /// Worker count for the kernels; `tollgate --threads` sets it together with `BLAS.threads`.
+    nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body` on disjoint chunks covering `0..<count`. Work below `minimumPerChunk` items a
+    /// chunk runs inline: dispatching costs a few microseconds, more than a small row takes.
+    @inline(__always)
+    public static func forChunks(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = min(threads, max(1, count / max(1, minimumPerChunk)))
+        if chunks == 1 {
+            body(0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = count * chunk / chunks
+            let end = count * (chunk + 1) / chunks
+            if start < end { body(start..<end) }
+        }
+    }
+}

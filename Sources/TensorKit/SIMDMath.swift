@@ -1,0 +1,68 @@
+// Vector helpers shared by the kernels: unaligned SIMD16 loads/stores and a 16-lane exp.
+
+public typealias Float16x = SIMD16<Float>
+
+@inline(__always)
+public func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+public func store16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
+}
+
+/// The first `count` (< 16) lanes from `pointer`, the rest `fill`.
+@inline(__always)
+public func loadPartial16(_ pointer: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> SIMD16<Float> {
+    var value = SIMD16<Float>(repeating: fill)
+    for lane in 0..<count { value[lane] = pointer[lane] }
+    return value
+}
+
+@inline(__always)
+public func storePartial16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
+    for lane in 0..<count { pointer[lane] = value[lane] }
+}
+
+/// e^x for 16 lanes: range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 minimax polynomial
+/// (the classic single-precision coefficients); relative error about 2e-7 over the float range.
+@inline(__always)
+public func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
+    let x = input.clamped(lowerBound: SIMD16(repeating: -87.33), upperBound: SIMD16(repeating: 88.37))
+    let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    var r = x - n * 0.693359375
+    r = r + n * 2.12194440e-4
+    var p = SIMD16<Float>(repeating: 1.9875691500e-4)
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    let e = p * r * r + r + 1
+    let exponent = SIMD16<Int32>(n, rounding: .towardZero) &+ 127
+    let scale = unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)
+    return e * scale
+}
+
+/// Sum of `count` floats, 16 lanes at a time.
+@inline(__always)
+public func sum(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count { acc += load16(pointer + i); i += 16 }
+    var total = acc.sum()
+    while i < count { total += pointer[i]; i += 1 }
+    return total
+}
+
+/// Dot product of two `count`-float vectors.
+@inline(__always)
+public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count { acc += load16(a + i) * load16(b + i); i += 16 }
+    var total = acc.sum()
+    while i < count { total += a[i] * b[i]; i += 1 }
+    return total
+}

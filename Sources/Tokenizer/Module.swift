@@ -1,1 +1,0 @@
-// Tokenizer module: filled in by its issue.

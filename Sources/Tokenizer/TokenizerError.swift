@@ -1,0 +1,37 @@
+import Foundation
+
+/// Why a tokenizer or chat template could not be built; each description is one line with the fix.
+public enum TokenizerError: LocalizedError, Equatable {
+    case unsupportedModel(String)
+    case unsupportedPreTokenizer(String)
+    case missingMetadata(key: String)
+    case emptyVocabulary
+    case tokenTypeCountMismatch(tokens: Int, types: Int)
+    case specialTokenOutOfRange(key: String, id: Int, vocabularySize: Int)
+    case unknownChatTemplate(excerpt: String)
+    case missingChatTemplate
+    case unknownTemplateChoice(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .unsupportedModel(let model):
+            return "tokenizer.ggml.model is \"\(model)\", but Tollgate only reads byte-level BPE tokenizers (\"gpt2\"); use a model with a GPT-2-style BPE vocabulary"
+        case .unsupportedPreTokenizer(let pre):
+            return "tokenizer.ggml.pre is \"\(pre)\", which Tollgate cannot pre-tokenize yet; supported: \(PreTokenizer.supportedNames.joined(separator: ", "))"
+        case .missingMetadata(let key):
+            return "the model has no \(key) metadata; it needs a byte-level BPE tokenizer written by convert_hf_to_gguf"
+        case .emptyVocabulary:
+            return "tokenizer.ggml.tokens is empty; the model carries no usable vocabulary"
+        case .tokenTypeCountMismatch(let tokens, let types):
+            return "tokenizer.ggml.token_type has \(types) entries but tokenizer.ggml.tokens has \(tokens); the tokenizer metadata is inconsistent"
+        case .specialTokenOutOfRange(let key, let id, let size):
+            return "\(key) is \(id), outside the vocabulary of \(size) tokens; fix the model's tokenizer metadata"
+        case .unknownChatTemplate(let excerpt):
+            return "the model's chat template is neither ChatML nor Llama-3 (it begins \"\(excerpt)\"); pass --template chatml|raw"
+        case .missingChatTemplate:
+            return "the model has no tokenizer.chat_template; pass --template chatml|raw"
+        case .unknownTemplateChoice(let choice):
+            return "unknown chat template \"\(choice)\"; choose auto, chatml, llama3 or raw"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Llama tests: filled in by its issue.

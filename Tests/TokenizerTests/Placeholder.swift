@@ -1,1 +1,0 @@
-// Tokenizer tests: filled in by its issue.
