@@ -1,52 +1,22 @@
+import TensorKit
 // Row-major matrix products used by the training forward and backward passes.
 // Legend: N rows (B·T tokens), C input width, OC output width.
 //
-// These are plain SIMD loops so the Training target builds without TensorKit's sgemm wrappers;
-// `gemm` is the one place to swap in BLAS.
 
-/// C (M, N) = alpha · op(A) · op(B) + beta · C, row-major.
+/// C (M, N) = alpha · op(A) · op(B) + beta · C, row-major, through OpenBLAS.
 /// op(A) is (M, K): A is (M, K), or (K, M) when `transposeA`. op(B) is (K, N): B is (K, N), or (N, K) when `transposeB`.
+@inline(__always)
 public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    if beta != 1 {
-        for i in 0..<m {
-            let row = c + i * ldc
-            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
-        }
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        // BLAS leaves C untouched only when beta is 1; match C = beta·C for an empty product
+        if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+        return
     }
-    if m == 0 || n == 0 || k == 0 || alpha == 0 { return }
-    switch (transposeA, transposeB) {
-    case (false, false):
-        for i in 0..<m {
-            let crow = c + i * ldc
-            for p in 0..<k {
-                let scale = alpha * a[i * lda + p]
-                if scale != 0 { axpy(n, scale, b + p * ldb, crow) }
-            }
-        }
-    case (true, false):
-        for p in 0..<k {
-            let brow = b + p * ldb
-            for i in 0..<m {
-                let scale = alpha * a[p * lda + i]
-                if scale != 0 { axpy(n, scale, brow, c + i * ldc) }
-            }
-        }
-    case (false, true):
-        for i in 0..<m {
-            let arow = a + i * lda
-            for j in 0..<n { c[i * ldc + j] += alpha * dot(k, arow, b + j * ldb) }
-        }
-    case (true, true):
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum: Float = 0
-                for p in 0..<k { sum += a[p * lda + i] * b[j * ldb + p] }
-                c[i * ldc + j] += alpha * sum
-            }
-        }
-    }
+    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
 /// y += alpha · x over n elements.

@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 /// What one decoder layer keeps from its forward pass for the backward pass.
 /// Legend: N = B·T rows, C width, F feed-forward width, R rank.
@@ -23,13 +24,13 @@ final class LayerActivations {
 
     init(shape: ModelShape, b: Int, t: Int, lora: LoRAParameters?) {
         let n = b * t
-        h1 = FloatBuffer(n * shape.width); rstd1 = FloatBuffer(n)
-        q = FloatBuffer(n * shape.qWidth); k = FloatBuffer(n * shape.kvWidth); v = FloatBuffer(n * shape.kvWidth)
-        att = FloatBuffer(b * shape.heads * t * t); attOut = FloatBuffer(n * shape.qWidth)
-        x2 = FloatBuffer(n * shape.width); h2 = FloatBuffer(n * shape.width); rstd2 = FloatBuffer(n)
-        gate = FloatBuffer(n * shape.ffnWidth); up = FloatBuffer(n * shape.ffnWidth); swiglu = FloatBuffer(n * shape.ffnWidth)
+        h1 = FloatBuffer(count: n * shape.width); rstd1 = FloatBuffer(count: n)
+        q = FloatBuffer(count: n * shape.qWidth); k = FloatBuffer(count: n * shape.kvWidth); v = FloatBuffer(count: n * shape.kvWidth)
+        att = FloatBuffer(count: b * shape.heads * t * t); attOut = FloatBuffer(count: n * shape.qWidth)
+        x2 = FloatBuffer(count: n * shape.width); h2 = FloatBuffer(count: n * shape.width); rstd2 = FloatBuffer(count: n)
+        gate = FloatBuffer(count: n * shape.ffnWidth); up = FloatBuffer(count: n * shape.ffnWidth); swiglu = FloatBuffer(count: n * shape.ffnWidth)
         if let lora {
-            for projection in lora.settings.targets { xa[projection] = FloatBuffer(n * lora.settings.rank) }
+            for projection in lora.settings.targets { xa[projection] = FloatBuffer(count: n * lora.settings.rank) }
         }
     }
 }
@@ -46,9 +47,9 @@ final class LayerGradients {
     let dswiglu: FloatBuffer   // (N, F)
 
     init(shape: ModelShape, n: Int) {
-        dh = FloatBuffer(n * shape.width)
-        dq = FloatBuffer(n * shape.qWidth); dk = FloatBuffer(n * shape.kvWidth); dv = FloatBuffer(n * shape.kvWidth)
-        dattOut = FloatBuffer(n * shape.qWidth)
-        dgate = FloatBuffer(n * shape.ffnWidth); dup = FloatBuffer(n * shape.ffnWidth); dswiglu = FloatBuffer(n * shape.ffnWidth)
+        dh = FloatBuffer(count: n * shape.width)
+        dq = FloatBuffer(count: n * shape.qWidth); dk = FloatBuffer(count: n * shape.kvWidth); dv = FloatBuffer(count: n * shape.kvWidth)
+        dattOut = FloatBuffer(count: n * shape.qWidth)
+        dgate = FloatBuffer(count: n * shape.ffnWidth); dup = FloatBuffer(count: n * shape.ffnWidth); dswiglu = FloatBuffer(count: n * shape.ffnWidth)
     }
 }

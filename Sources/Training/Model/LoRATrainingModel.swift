@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 /// The Llama forward pass with LoRA and its backward pass to the adapter parameters, llm.c style:
 /// a layer is a list of kernel calls, and backward is the same list reversed. The base weights are
@@ -44,7 +45,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let loraBuffer = FloatBuffer(lora.values)
         let gradientBuffer = FloatBuffer(gradients.values)
         // residual stream at each layer's input, (L + 1, N, C)
-        let residuals = (0...shape.layers).map { _ in FloatBuffer(n * c) }
+        let residuals = (0...shape.layers).map { _ in FloatBuffer(count: n * c) }
         embed(tokens, into: residuals[0])
         var saved: [LayerActivations?] = Array(repeating: nil, count: shape.layers)
         for l in 0..<shape.layers {
@@ -53,14 +54,14 @@ public final class LoRATrainingModel: @unchecked Sendable {
                          lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
             if !checkpointActivations { saved[l] = acts }
         }
-        let final = FloatBuffer(n * c), rstd = FloatBuffer(n)
+        let final = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
         rmsnormForward(out: final.p, rstd: rstd.p, inp: residuals[shape.layers].p, weight: weights.outputNorm,
                        n: n, c: c, eps: shape.normEps)
-        let dfinal = FloatBuffer(n * c)
+        let dfinal = FloatBuffer(count: n * c)
         let head = weights.head ?? weights.embedding
         let lossSum = maskedCrossEntropy(dinp: dfinal.p, inp: final.p, weight: head, targets: targets,
                                          n: n, c: c, v: shape.vocabulary, gradScale: gradScale)
-        var dres = FloatBuffer(n * c)
+        var dres = FloatBuffer(count: n * c)
         rmsnormBackward(dinp: dres.p, dweight: nil, dout: dfinal.p, inp: residuals[shape.layers].p,
                         weight: weights.outputNorm, rstd: rstd.p, n: n, c: c)
         let scratch = LayerGradients(shape: shape, n: n)
@@ -70,12 +71,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
                 acts = kept
             } else {
                 acts = LayerActivations(shape: shape, b: b, t: t, lora: lora)
-                let discard = FloatBuffer(n * c)
+                let discard = FloatBuffer(count: n * c)
                 layerForward(l, out: discard, inp: residuals[l], acts: acts, b: b, t: t, table: table,
                              lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
             }
             saved[l] = nil
-            let dinp = FloatBuffer(n * c)
+            let dinp = FloatBuffer(count: n * c)
             layerBackward(l, dinp: dinp, dout: dres, inp: residuals[l], acts: acts, scratch: scratch, b: b, t: t,
                           table: table, lora: lora, loraValues: loraBuffer, gradients: gradientBuffer)
             dres = dinp
@@ -100,7 +101,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         try checkTokens(tokens, targets: [], count: tokens.count)
         let t = tokens.count
         let final = hidden(tokens: tokens, batch: 1, time: t, lora: lora)
-        let out = FloatBuffer(t * shape.vocabulary)
+        let out = FloatBuffer(count: t * shape.vocabulary)
         matmulForward(out: out.p, inp: final.p, weight: weights.head ?? weights.embedding, n: t, c: shape.width,
                       oc: shape.vocabulary)
         return out.array
@@ -111,16 +112,16 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let n = b * t, c = shape.width
         let table = ropeTable(length: t)
         let loraBuffer = FloatBuffer(lora?.values ?? [])
-        var x = FloatBuffer(n * c)
+        var x = FloatBuffer(count: n * c)
         embed(tokens, into: x)
         for l in 0..<shape.layers {
             let acts = LayerActivations(shape: shape, b: b, t: t, lora: lora)
-            let next = FloatBuffer(n * c)
+            let next = FloatBuffer(count: n * c)
             layerForward(l, out: next, inp: x, acts: acts, b: b, t: t, table: table, lora: lora,
                          loraValues: loraBuffer, dropoutSeed: nil)
             x = next
         }
-        let final = FloatBuffer(n * c), rstd = FloatBuffer(n)
+        let final = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
         rmsnormForward(out: final.p, rstd: rstd.p, inp: x.p, weight: weights.outputNorm, n: n, c: c, eps: shape.normEps)
         return final
     }
@@ -212,7 +213,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         }
         var mask: FloatBuffer?
         if let dropoutSeed, lora.settings.dropout > 0 {
-            let m = FloatBuffer(n * input)
+            let m = FloatBuffer(count: n * input)
             fillDropoutMask(m, probability: lora.settings.dropout, seed: dropoutSeed, layer: l, projection: projection)
             acts.masks[projection] = m
             mask = m

@@ -1,30 +1,5 @@
 import Foundation
 
-/// A fixed-size float32 allocation the kernels write through; freed with its owner.
-public final class FloatBuffer: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Float>
-    public let count: Int
-
-    public init(_ count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: max(1, count))
-    }
-
-    public init(_ values: [Float]) {
-        count = values.count
-        pointer = .allocate(capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: max(1, count))
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
-    }
-
-    deinit { pointer.deallocate() }
-
-    public var p: UnsafeMutablePointer<Float> { pointer }
-    public func zero() { pointer.update(repeating: 0, count: count) }
-    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-}
-
 /// A small, fast, seedable generator (xoshiro256**, seeded through SplitMix64). Its state is four
 /// words, saved in checkpoints so a resumed run draws the same numbers.
 public struct TrainingRNG: Sendable, Codable, Equatable {

@@ -1,0 +1,1 @@
+// TensorKit tests: filled in by its issue.
