@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Corpus", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Tokenizer", "ModelIO"]),
         .testTarget(name: "MetricsTests", dependencies: ["TestSupport", "Metrics"]),
-        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"]),
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness"]),

@@ -1,0 +1,159 @@
+/// The store's schema as named, append-only migrations of raw SQL. A migration is never edited once
+/// it has shipped; a change is a new entry at the end (`v2`, `v3`, …).
+enum Schema {
+    /// `PRAGMA application_id` of every Tollgate store: the bytes "TOLL".
+    static let applicationID: Int32 = 0x544F_4C4C
+
+    /// Value of the `meta` row `format`; a second mark beside the application id.
+    static let formatName = "tollgate-store"
+
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1)]
+
+    static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
+
+    private static let v1 = """
+        PRAGMA application_id = \(applicationID);
+
+        CREATE TABLE meta (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            value TEXT NOT NULL
+        );
+        INSERT INTO meta (key, value) VALUES ('format', '\(formatName)');
+
+        CREATE TABLE model (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            architecture TEXT NOT NULL,
+            quantization TEXT NOT NULL,
+            parameter_count INTEGER NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+
+        CREATE TABLE adapter (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            format TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            alpha REAL NOT NULL,
+            targets TEXT NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+
+        CREATE TABLE dataset (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            split TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            example_count INTEGER NOT NULL,
+            created_at DATETIME NOT NULL,
+            UNIQUE (name, split, sha256)
+        );
+
+        CREATE TABLE run (
+            id INTEGER PRIMARY KEY,
+            experiment TEXT,
+            kind TEXT NOT NULL,
+            command_line TEXT NOT NULL,
+            config_json TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            git_commit TEXT,
+            host TEXT NOT NULL,
+            process_id INTEGER NOT NULL,
+            threads INTEGER NOT NULL,
+            started_at DATETIME NOT NULL,
+            ended_at DATETIME,
+            status TEXT NOT NULL
+        );
+        CREATE INDEX run_on_experiment ON run (experiment, started_at);
+        CREATE INDEX run_on_started_at ON run (started_at);
+
+        CREATE TABLE evaluation (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            model_id INTEGER NOT NULL REFERENCES model (id) ON DELETE RESTRICT,
+            adapter_id INTEGER REFERENCES adapter (id) ON DELETE RESTRICT,
+            dataset_id INTEGER NOT NULL REFERENCES dataset (id) ON DELETE RESTRICT,
+            decoding_json TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_at DATETIME NOT NULL,
+            ended_at DATETIME
+        );
+        CREATE INDEX evaluation_on_run_id ON evaluation (run_id);
+        CREATE INDEX evaluation_on_model_id ON evaluation (model_id);
+        CREATE INDEX evaluation_on_adapter_id ON evaluation (adapter_id);
+        CREATE INDEX evaluation_on_dataset_id ON evaluation (dataset_id);
+
+        CREATE TABLE prediction (
+            id INTEGER PRIMARY KEY,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,
+            example_index INTEGER NOT NULL,
+            example_id TEXT,
+            prompt TEXT NOT NULL,
+            output TEXT NOT NULL,
+            references_json TEXT NOT NULL,
+            scores_json TEXT NOT NULL,
+            latency_seconds REAL NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            from_cache BOOLEAN NOT NULL,
+            UNIQUE (evaluation_id, example_index)
+        );
+
+        CREATE TABLE metric_result (
+            id INTEGER PRIMARY KEY,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,
+            metric TEXT NOT NULL,
+            value REAL NOT NULL,
+            ci_low REAL,
+            ci_high REAL,
+            signature TEXT NOT NULL,
+            details_json TEXT NOT NULL,
+            UNIQUE (evaluation_id, metric)
+        );
+
+        CREATE TABLE generation_cache (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            output TEXT NOT NULL,
+            output_ids_json TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+
+        CREATE TABLE training_step (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            loss REAL NOT NULL,
+            learning_rate REAL NOT NULL,
+            tokens_per_second REAL NOT NULL,
+            valid_loss REAL,
+            UNIQUE (run_id, step)
+        );
+
+        CREATE TABLE checkpoint (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            adapter_path TEXT NOT NULL,
+            adapter_sha256 TEXT NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+        CREATE INDEX checkpoint_on_run_id ON checkpoint (run_id, step);
+
+        CREATE TABLE gate_decision (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            decision TEXT NOT NULL,
+            reasons_json TEXT NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+        CREATE INDEX gate_decision_on_run_id ON gate_decision (run_id);
+        """
+}

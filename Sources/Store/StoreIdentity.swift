@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+/// Decides, without writing a byte, whether an existing file may be opened as a Tollgate store.
+///
+/// `DatabasePool` switches a file to WAL mode as it opens it, which rewrites the header; so the
+/// file is first read raw and then through a read-only connection, and only a store that is
+/// Tollgate's (or a new, empty file) is handed to the pool.
+enum StoreIdentity {
+    private static let sqliteMagic = Array("SQLite format 3\0".utf8)
+
+    static func verify(path: String) throws {
+        let fileManager = FileManager.default
+        guard fileManager.fileExists(atPath: path) else { return }
+        let size = (try? fileManager.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let hasWAL = fileManager.fileExists(atPath: path + "-wal")
+        if size == 0 && !hasWAL { return }  // SQLite treats an empty file as a new database.
+        if size > 0 {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw StoreError.cannotOpen(path: path, reason: "the file cannot be read")
+            }
+            defer { try? handle.close() }
+            let header = (try? handle.read(upToCount: sqliteMagic.count)) ?? Data()
+            guard Array(header) == sqliteMagic else { throw StoreError.notSQLite(path: path) }
+        }
+        try inspectReadOnly(path: path)
+    }
+
+    private static func inspectReadOnly(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(TollgateStore.busyTimeout)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            try queue.read { db in
+                let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                if applicationID != Schema.applicationID {
+                    let objectCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") ?? 0
+                    // An empty database (another process is creating this store right now) is fine.
+                    if applicationID == 0 && objectCount == 0 { return }
+                    throw StoreError.foreignDatabase(path: path, applicationID: applicationID)
+                }
+                let format = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'")
+                guard format == Schema.formatName else {
+                    throw StoreError.foreignDatabase(path: path, applicationID: applicationID)
+                }
+                let unknown = try SchemaMigrator.appliedIdentifiers(db).subtracting(Schema.knownIdentifiers)
+                if !unknown.isEmpty {
+                    throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted())
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notSQLite(path: path)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+            // A missing `meta` table: a SQLite file that merely shares our application id.
+            throw StoreError.foreignDatabase(path: path, applicationID: Schema.applicationID)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+}

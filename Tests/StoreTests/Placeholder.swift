@@ -1,1 +1,0 @@
-// Store tests: filled in by its issue.
