@@ -8,7 +8,7 @@ public enum TrainingError: LocalizedError, Equatable {
     case badAdapterConfig(file: String, reason: String)
     case unsupportedTarget(name: String)
     case noTrainingTokens(file: String)
-    case sequenceTooLong(length: Int, limit: Int)
+    case sequenceTooLong(length: Int, limit: Int, file: String, line: Int)
     case tokenOutOfRange(id: Int, vocabulary: Int)
     case badCheckpoint(path: String, reason: String)
     case resumeMismatch(path: String, reason: String)
@@ -28,8 +28,8 @@ public enum TrainingError: LocalizedError, Equatable {
             return "LoRA target \(name) is not one of q, k, v, o, gate, up, down"
         case let .noTrainingTokens(file):
             return "\(file) has no example with tokens that carry a loss; check that completions are not empty"
-        case let .sequenceTooLong(length, limit):
-            return "an example has \(length) tokens, more than --max-seq-len \(limit) allows; raise the limit or shorten the example"
+        case let .sequenceTooLong(length, limit, file, line):
+            return "\(file):\(line): the example has \(length) tokens, more than --max-seq-len \(limit) allows; raise the limit or shorten the example"
         case let .tokenOutOfRange(id, vocabulary):
             return "token id \(id) is outside the model's vocabulary of \(vocabulary); the data was tokenized for another model"
         case let .badCheckpoint(path, reason):

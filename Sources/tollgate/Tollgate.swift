@@ -14,6 +14,7 @@ struct Tollgate: ParsableCommand {
             """,
         version: TollgateVersion.string,
         subcommands: [
+            Train.self,
         ]
     )
 

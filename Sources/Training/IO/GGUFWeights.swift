@@ -39,8 +39,8 @@ extension FrozenWeights {
             let p = "blk.\(l)."
             layers.append(LayerWeights(
                 attentionNorm: try tensor(p + "attn_norm.weight"),
-                q: RoPERowOrder.ggufToHF(try tensor(p + "attn_q.weight"), heads: shape.heads, cols: shape.width),
-                k: RoPERowOrder.ggufToHF(try tensor(p + "attn_k.weight"), heads: shape.kvHeads, cols: shape.width),
+                q: RoPEPermutation.ggufToHF(try tensor(p + "attn_q.weight"), rows: shape.qWidth, cols: shape.width, heads: shape.heads),
+                k: RoPEPermutation.ggufToHF(try tensor(p + "attn_k.weight"), rows: shape.kvWidth, cols: shape.width, heads: shape.kvHeads),
                 v: try tensor(p + "attn_v.weight"), o: try tensor(p + "attn_output.weight"),
                 ffnNorm: try tensor(p + "ffn_norm.weight"), gate: try tensor(p + "ffn_gate.weight"),
                 up: try tensor(p + "ffn_up.weight"), down: try tensor(p + "ffn_down.weight")))

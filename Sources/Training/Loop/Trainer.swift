@@ -6,14 +6,14 @@ import Foundation
 public final class Trainer {
     public let model: LoRATrainingModel
     public let settings: TrainingSettings
-    public let trainingSet: [TrainingSequence]
-    public let validationSet: [TrainingSequence]
+    public let trainingSet: [TokenSequence]
+    public let validationSet: [TokenSequence]
     public let output: URL
     /// Written into adapter_config.json's base_model_name_or_path.
     public let baseModelName: String
 
-    public init(model: LoRATrainingModel, settings: TrainingSettings, trainingSet: [TrainingSequence],
-                validationSet: [TrainingSequence] = [], output: URL, baseModelName: String) throws {
+    public init(model: LoRATrainingModel, settings: TrainingSettings, trainingSet: [TokenSequence],
+                validationSet: [TokenSequence] = [], output: URL, baseModelName: String) throws {
         guard trainingSet.contains(where: { $0.lossTokens > 0 }) else {
             throw TrainingError.noTrainingTokens(file: "training data")
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One training example as token ids; the loss covers the tokens from `lossStart` on (each predicted
 /// from the position before it).
-public struct TrainingSequence: Sendable, Equatable, Codable {
+public struct TokenSequence: Sendable, Equatable, Codable {
     public var tokens: [Int32]
     public var lossStart: Int
 
@@ -23,7 +23,7 @@ public struct PaddedBatch: Sendable {
     public var time: Int
     public var lossTokens: Int
 
-    public init(_ sequences: [TrainingSequence], padding: Int32 = 0) {
+    public init(_ sequences: [TokenSequence], padding: Int32 = 0) {
         batch = sequences.count
         time = sequences.map(\.tokens.count).max() ?? 0
         tokens = [Int32](repeating: padding, count: batch * time)
@@ -43,7 +43,7 @@ public struct PaddedBatch: Sendable {
 
 /// Length-bucketed batches: examples sorted by length and cut into groups of `batchSize`, so a
 /// batch pads little. The order of the groups is shuffled each epoch by the trainer.
-public func lengthBucketedBatches(_ sequences: [TrainingSequence], batchSize: Int) -> [[Int]] {
+public func lengthBucketedBatches(_ sequences: [TokenSequence], batchSize: Int) -> [[Int]] {
     let order = sequences.indices.sorted { (sequences[$0].tokens.count, $0) < (sequences[$1].tokens.count, $1) }
     return stride(from: 0, to: order.count, by: max(1, batchSize)).map {
         Array(order[$0..<min(order.count, $0 + max(1, batchSize))])
