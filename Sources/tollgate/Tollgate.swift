@@ -15,6 +15,8 @@ struct Tollgate: ParsableCommand {
         version: TollgateVersion.string,
         subcommands: [
             Train.self,
+            Export.self,
+            Fuse.self,
         ]
     )
 

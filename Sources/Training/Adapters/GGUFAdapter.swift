@@ -70,7 +70,9 @@ public enum GGUFAdapter {
     /// llama.cpp always scales by alpha/R, so an rsLoRA adapter is written with alpha·√R.
     static func effectiveAlpha(_ settings: LoRASettings) -> Float { settings.scale * Float(settings.rank) }
 
+    /// Heads whose rows RoPE pairs, for q and k; nil when the shape has no real head layout.
     static func ropeHeads(_ projection: LoRAProjection, _ shape: ModelShape) -> Int? {
+        guard shape.headDim >= 2 else { return nil }
         switch projection {
         case .q: return shape.heads
         case .k: return shape.kvHeads
