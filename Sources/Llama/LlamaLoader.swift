@@ -39,7 +39,11 @@ extension LlamaModel {
     /// Loads a llama GGUF into Float32: every tensor dequantized in parallel, q/k rows un-permuted
     /// to Hugging Face order, the tied embedding kept once for both lookup and LM head.
     public static func load(url: URL, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
-        let file = try GGUFFile(url: url)
+        try load(file: try GGUFFile(url: url), adapter: adapter)
+    }
+
+    public static func load(file: GGUFFile, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
+        let url = file.url
         let config = try LlamaConfig(gguf: file)
         let weights = try LlamaWeightLoader(file: file, config: config).load()
         if let adapter { try adapter.validate(for: config, source: url.path) }

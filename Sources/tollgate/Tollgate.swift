@@ -14,6 +14,8 @@ struct Tollgate: ParsableCommand {
             """,
         version: TollgateVersion.string,
         subcommands: [
+            Bench.self,
+            Generate.self,
             Train.self,
             Export.self,
             Fuse.self,

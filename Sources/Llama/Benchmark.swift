@@ -1,0 +1,121 @@
+import Foundation
+import TensorKit
+
+/// Figures of one `tollgate bench` run on this machine.
+public struct BenchmarkReport: Codable, Sendable {
+    public var openBLASCore: String
+    public var threads: Int
+    /// Large square sgemm, best of several runs.
+    public var sgemmGFLOPS: Double
+    public var modelLoadSeconds: Double
+    public var prefillTokens: Int
+    public var prefillTokensPerSecond: Double
+    /// (2 · matmul parameters per token + causal attention) FLOPs per second of prefill.
+    public var prefillGFLOPS: Double
+    public var prefillFractionOfSgemmPeak: Double
+    public var decodeBatch1TokensPerSecond: Double
+    public var decodeBatch32TokensPerSecond: Double
+    public var peakRSSMegabytes: Double
+}
+
+/// Measures sgemm, load, prefill and decode throughput of one model.
+public enum Benchmark {
+    public struct Options: Sendable {
+        public var prefillTokens = 512
+        public var decodeSteps = 64
+        public var decodePromptTokens = 16
+        public var largeBatch = 32
+        public init() {}
+    }
+
+    public static func run(modelURL: URL, options: Options = Options()) throws -> BenchmarkReport {
+        let sgemm = sgemmGFLOPS()
+        let loadStart = Date()
+        let model = try LlamaModel.load(url: modelURL)
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        let config = model.config
+
+        // Prefill: one prompt of synthetic ids, logits at every position (as scoring needs).
+        let t = min(options.prefillTokens, config.contextLength)
+        let prompt = syntheticTokens(count: t, vocab: config.vocabSize, salt: 1)
+        var prefillBest = Double.infinity
+        for _ in 0..<2 {
+            let cache = KVCache(config: config, slots: 1, capacity: t)
+            let start = Date()
+            _ = try model.forward(tokens: prompt, segments: [SequenceSegment(slot: 0, start: 0, count: t)],
+                                  cache: cache, logitRows: .all)
+            prefillBest = min(prefillBest, Date().timeIntervalSince(start))
+        }
+        let attentionFLOPs = Double(config.layers * config.heads) * 2 * 2 * Double(config.headDim) * Double(t * (t + 1) / 2)
+        let prefillFLOPs = 2 * Double(config.matmulParameters) * Double(t) + attentionFLOPs
+        let prefillGFLOPS = prefillFLOPs / prefillBest / 1e9
+
+        let batch1 = try decodeTokensPerSecond(model: model, batch: 1, options: options)
+        let batchLarge = try decodeTokensPerSecond(model: model, batch: options.largeBatch, options: options)
+        return BenchmarkReport(openBLASCore: BLAS.coreName, threads: Parallel.threads, sgemmGFLOPS: sgemm,
+                               modelLoadSeconds: loadSeconds, prefillTokens: t,
+                               prefillTokensPerSecond: Double(t) / prefillBest, prefillGFLOPS: prefillGFLOPS,
+                               prefillFractionOfSgemmPeak: prefillGFLOPS / sgemm,
+                               decodeBatch1TokensPerSecond: batch1, decodeBatch32TokensPerSecond: batchLarge,
+                               peakRSSMegabytes: peakRSSMegabytes())
+    }
+
+    /// Best of several (n × n) · (n × n) sgemm runs.
+    public static func sgemmGFLOPS(size n: Int = 2048, repeats: Int = 5) -> Double {
+        let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+        for i in 0..<(n * n) {
+            a[i] = Float(i % 7) * 0.1
+            b[i] = Float(i % 5) * 0.1
+        }
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = Date()
+            BLAS.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+            best = min(best, Date().timeIntervalSince(start))
+        }
+        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+    }
+
+    /// Decode steps of `batch` sequences after a short prefill; tokens/s over the decode steps only.
+    static func decodeTokensPerSecond(model: LlamaModel, batch: Int, options: Options) throws -> Double {
+        let config = model.config
+        let promptLength = options.decodePromptTokens
+        let cache = KVCache(config: config, slots: batch, capacity: promptLength + options.decodeSteps + 1)
+        var tokens: [Int] = []
+        var segments: [SequenceSegment] = []
+        for s in 0..<batch {
+            // Different lengths per sequence, as a real batch has.
+            let length = promptLength - (s % 4)
+            tokens += syntheticTokens(count: length, vocab: config.vocabSize, salt: UInt64(s + 2))
+            segments.append(SequenceSegment(slot: s, start: 0, count: length))
+        }
+        var result = try model.forward(tokens: tokens, segments: segments, cache: cache, logitRows: .lastOfEachSegment)
+        var positions = segments.map(\.end)
+        let start = Date()
+        for _ in 0..<options.decodeSteps {
+            let next = (0..<batch).map { Sampler.argmax(result.logits.row($0), count: config.vocabSize) }
+            let step = (0..<batch).map { SequenceSegment(slot: $0, start: positions[$0], count: 1) }
+            result = try model.forward(tokens: next, segments: step, cache: cache, logitRows: .lastOfEachSegment)
+            for s in 0..<batch { positions[s] += 1 }
+        }
+        return Double(batch * options.decodeSteps) / Date().timeIntervalSince(start)
+    }
+
+    /// Deterministic ids spread over the vocabulary.
+    static func syntheticTokens(count: Int, vocab: Int, salt: UInt64) -> [Int] {
+        var rng = SeededRandom(seed: salt)
+        return (0..<count).map { _ in Int(rng.next() % UInt64(vocab)) }
+    }
+
+    /// Peak resident set size of this process (VmHWM), in MB.
+    public static func peakRSSMegabytes() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kilobytes / 1024
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

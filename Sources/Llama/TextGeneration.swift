@@ -1,0 +1,89 @@
+import Foundation
+import ModelIO
+import Tokenizer
+
+/// A model with its tokenizer, ready to turn text prompts into completions (the `generate` and
+/// `eval` commands' entry point).
+public final class TextGenerator: @unchecked Sendable {
+    public let model: LlamaModel
+    public let tokenizer: BPETokenizer
+    public let generator: Generator
+
+    /// Loads the GGUF once for both weights and tokenizer; `adapterPath` is a PEFT adapter folder.
+    public init(modelPath: String, adapterPath: String? = nil) throws {
+        let url = URL(fileURLWithPath: modelPath)
+        let file = try GGUFFile(url: url)
+        let adapter = try adapterPath.map { try LoRAAdapter.load(path: $0) }
+        model = try LlamaModel.load(file: file, adapter: adapter)
+        tokenizer = try BPETokenizer(gguf: file)
+        generator = Generator(model: model, tokenizer: tokenizer)
+    }
+
+    public init(model: LlamaModel, tokenizer: BPETokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+        generator = Generator(model: model, tokenizer: tokenizer)
+    }
+
+    /// How a text prompt becomes tokens.
+    public struct PromptFormat: Sendable {
+        /// Wrap the prompt as a user turn in the chat template and open the assistant turn.
+        public var chat: Bool
+        /// System message for chat (nil: the template's own default).
+        public var system: String?
+        /// `auto` (the model's template), `chatml`, `llama3` or `raw`.
+        public var template: String
+
+        public init(chat: Bool = false, system: String? = nil, template: String = "auto") {
+            self.chat = chat
+            self.system = system
+            self.template = template
+        }
+    }
+
+    /// Token ids of a prompt and the stop strings its template implies.
+    public func encode(_ prompt: String, format: PromptFormat) throws -> (ids: [Int], stopStrings: [String]) {
+        guard format.chat else { return (tokenizer.encode(prompt, parseSpecial: true), []) }
+        let template = try ChatTemplate.resolve(format.template, model: tokenizer.chatTemplateSource)
+        var messages: [ChatMessage] = []
+        if let system = format.system { messages.append(ChatMessage(role: "system", content: system)) }
+        messages.append(ChatMessage(role: "user", content: prompt))
+        let ids = tokenizer.encodeChat(messages, template: template, addGenerationPrompt: true,
+                                       defaultSystem: tokenizer.defaultSystemMessage)
+        return (ids, template.stopStrings)
+    }
+
+    /// Completes one text prompt.
+    public func complete(_ prompt: String, format: PromptFormat, settings: GenerationSettings) throws -> GenerationResult {
+        try complete([prompt], format: format, settings: settings)[0]
+    }
+
+    /// Completes many prompts in batches of `settings.batchSize`.
+    public func complete(_ prompts: [String], format: PromptFormat, settings: GenerationSettings,
+                         progress: ((GenerationProgress) -> Void)? = nil) throws -> [GenerationResult] {
+        var stops = Set(settings.stopStrings)
+        var ids: [[Int]] = []
+        for prompt in prompts {
+            let encoded = try encode(prompt, format: format)
+            ids.append(encoded.ids)
+            stops.formUnion(encoded.stopStrings)
+        }
+        var settings = settings
+        settings.stopStrings = Array(stops).sorted()
+        return try generator.generate(prompts: ids, settings: settings, progress: progress)
+    }
+}
+
+extension LoRAAdapter {
+    /// Reads an adapter from a PEFT folder.
+    public static func load(path: String) throws -> LoRAAdapter {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw LlamaError.adapter(path: path, reason: "does not exist; pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)")
+        }
+        guard isDirectory.boolValue else {
+            throw LlamaError.adapter(path: path, reason: "is a file; pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)")
+        }
+        return try loadPEFT(directory: URL(fileURLWithPath: path))
+    }
+}

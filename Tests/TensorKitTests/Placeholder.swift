@@ -1,1 +1,0 @@
-// TensorKit tests: filled in by its issue.
