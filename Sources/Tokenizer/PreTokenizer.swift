@@ -7,10 +7,12 @@
 /// Llama 3 (`llama-bpe`):
 ///   `(?i:'s|'t|'re|'ve|'m|'ll|'d) | [^\r\n\p{L}\p{N}]?\p{L}+ | \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n]*
 ///    | \s*[\r\n]+ | \s+(?!\S) | \s+`
+/// Qwen2 (`qwen2`): the Llama 3 rules with `\p{N}` (one digit per piece) instead of `\p{N}{1,3}`.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     case gpt2
     case smollm
     case llama3 = "llama-bpe"
+    case qwen2
 
     public static var supportedNames: [String] { allCases.map(\.rawValue) }
 
@@ -20,6 +22,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case "gpt2", "default": self = .gpt2
         case "smollm": self = .smollm
         case "llama-bpe", "llama3": self = .llama3
+        case "qwen2": self = .qwen2
         default: return nil
         }
     }
@@ -36,7 +39,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case .gpt2:
             Self.scanGPT2(text, 0, text.count, emit)
         case .llama3:
-            Self.scanLlama3(text, 0, text.count, emit)
+            Self.scanLlama3(text, 0, text.count, maxDigits: 3, emit)
+        case .qwen2:
+            Self.scanLlama3(text, 0, text.count, maxDigits: 1, emit)
         case .smollm:
             var start = 0
             for index in 0..<text.count where text.classes[index] & ScalarClass.number != 0 {
@@ -75,7 +80,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         }
     }
 
-    private static func scanLlama3(_ text: ScalarText, _ lower: Int, _ upper: Int,
+    private static func scanLlama3(_ text: ScalarText, _ lower: Int, _ upper: Int, maxDigits: Int,
                                    _ emit: (Int, Int) -> Void) {
         var i = lower
         while i < upper {
@@ -96,10 +101,10 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
                 while end < upper, text.classes[end] & ScalarClass.letter != 0 { end += 1 }
                 emit(i, end); i = end; continue
             }
-            // `\p{N}{1,3}`
+            // `\p{N}{1,3}` (Qwen2: `\p{N}`)
             if kind & ScalarClass.number != 0 {
                 var end = i + 1
-                while end < upper, end - i < 3, text.classes[end] & ScalarClass.number != 0 { end += 1 }
+                while end < upper, end - i < maxDigits, text.classes[end] & ScalarClass.number != 0 { end += 1 }
                 emit(i, end); i = end; continue
             }
             // ` ?[^\s\p{L}\p{N}]+[\r\n]*`

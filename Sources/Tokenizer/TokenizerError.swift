@@ -11,6 +11,9 @@ public enum TokenizerError: LocalizedError, Equatable {
     case unknownChatTemplate(excerpt: String)
     case missingChatTemplate
     case unknownTemplateChoice(String)
+    case wrongMetadataType(key: String, expected: String)
+    /// Another error, in the named model file.
+    indirect case inFile(String, TokenizerError)
 
     public var errorDescription: String? {
         switch self {
@@ -19,7 +22,7 @@ public enum TokenizerError: LocalizedError, Equatable {
         case .unsupportedPreTokenizer(let pre):
             return "tokenizer.ggml.pre is \"\(pre)\", which Tollgate cannot pre-tokenize yet; supported: \(PreTokenizer.supportedNames.joined(separator: ", "))"
         case .missingMetadata(let key):
-            return "the model has no \(key) metadata; it needs a byte-level BPE tokenizer written by convert_hf_to_gguf"
+            return "the model has no \(key) metadata; it needs a byte-level BPE tokenizer as convert_hf_to_gguf writes it"
         case .emptyVocabulary:
             return "tokenizer.ggml.tokens is empty; the model carries no usable vocabulary"
         case .tokenTypeCountMismatch(let tokens, let types):
@@ -32,6 +35,10 @@ public enum TokenizerError: LocalizedError, Equatable {
             return "the model has no tokenizer.chat_template; pass --template chatml|raw"
         case .unknownTemplateChoice(let choice):
             return "unknown chat template \"\(choice)\"; choose auto, chatml, llama3 or raw"
+        case .wrongMetadataType(let key, let expected):
+            return "\(key) should be \(expected); the tokenizer metadata is damaged, convert the model again"
+        case .inFile(let path, let error):
+            return "\(path): \(error.errorDescription ?? "")"
         }
     }
 }

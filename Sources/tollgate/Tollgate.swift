@@ -14,6 +14,8 @@ struct Tollgate: ParsableCommand {
             """,
         version: TollgateVersion.string,
         subcommands: [
+            Inspect.self,
+            Tokenize.self,
             Bench.self,
             Generate.self,
             Train.self,

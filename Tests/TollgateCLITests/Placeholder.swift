@@ -1,1 +1,0 @@
-// TollgateCLI tests: filled in by its issue.
