@@ -7,17 +7,7 @@ import Tokenizer
 public enum TrainingData {
     /// The model's tokenizer, read from its GGUF metadata.
     public static func tokenizer(gguf: GGUFFile) throws -> BPETokenizer {
-        guard let tokens = gguf.stringArray("tokenizer.ggml.tokens") else {
-            throw TrainingError.io(path: gguf.url.path, reason: "metadata tokenizer.ggml.tokens is missing; the GGUF carries no tokenizer")
-        }
-        let vocabulary = TokenizerVocabulary(
-            tokens: tokens, tokenTypes: (gguf.intArray("tokenizer.ggml.token_type") ?? []).map { Int32($0) },
-            merges: gguf.stringArray("tokenizer.ggml.merges") ?? [], model: gguf.string("tokenizer.ggml.model") ?? "gpt2",
-            pre: gguf.string("tokenizer.ggml.pre") ?? "gpt2", bosID: gguf.int("tokenizer.ggml.bos_token_id"),
-            eosID: gguf.int("tokenizer.ggml.eos_token_id"), padID: gguf.int("tokenizer.ggml.padding_token_id"),
-            unknownID: gguf.int("tokenizer.ggml.unknown_token_id"), addBOS: gguf.bool("tokenizer.ggml.add_bos_token") ?? false,
-            addEOS: gguf.bool("tokenizer.ggml.add_eos_token") ?? false, chatTemplate: gguf.string("tokenizer.chat_template"))
-        return try BPETokenizer(vocabulary: vocabulary)
+        try BPETokenizer(vocabulary: try TokenizerVocabulary(gguf: gguf))
     }
 
     /// Reads and tokenizes a training JSONL file. `template` is `auto`, `chatml`, `llama3` or `raw`.
