@@ -1,7 +1,10 @@
 import Foundation
+import TensorKit
 
 // Causal grouped-query attention. Legend: B batch, T time, NH query heads, NKV key/value heads,
 // HD head dim. Query head h reads key/value head h / (NH / NKV), as transformers' repeat_kv does.
+// Each (batch, head) is a handful of sgemm calls on strided views; work is spread over (batch,
+// key/value head) so the query heads that share a K/V accumulate its gradient on one thread.
 
 public struct AttentionShape: Sendable {
     public var b: Int, t: Int, nh: Int, nkv: Int, hd: Int
@@ -20,65 +23,81 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, att: UnsafeMutabl
                              shape s: AttentionShape) {
     let scale = 1 / Float(s.hd).squareRoot()
     let qStride = s.nh * s.hd, kvStride = s.nkv * s.hd
-    for b in 0..<s.b {
-        for h in 0..<s.nh {
-            let kvh = h / s.group
-            for t in 0..<s.t {
-                let qrow = q + (b * s.t + t) * qStride + h * s.hd
-                let arow = att + ((b * s.nh + h) * s.t + t) * s.t
-                var maxValue = -Float.infinity
-                for t2 in 0...t {
-                    let score = dot(s.hd, qrow, k + (b * s.t + t2) * kvStride + kvh * s.hd) * scale
-                    arow[t2] = score
-                    maxValue = max(maxValue, score)
-                }
-                var sum: Float = 0
-                for t2 in 0...t { let e = expf(arow[t2] - maxValue); arow[t2] = e; sum += e }
-                let inverse = 1 / sum
-                for t2 in 0...t { arow[t2] *= inverse }
-                if t + 1 < s.t { (arow + t + 1).update(repeating: 0, count: s.t - t - 1) }
-                let orow = out + (b * s.t + t) * qStride + h * s.hd
-                orow.update(repeating: 0, count: s.hd)
-                for t2 in 0...t { axpy(s.hd, arow[t2], v + (b * s.t + t2) * kvStride + kvh * s.hd, orow) }
-            }
+    Parallel.forChunks(s.b * s.nh) { range in
+        for index in range {
+            let b = index / s.nh, h = index % s.nh, kvh = h / s.group
+            let qbh = q + b * s.t * qStride + h * s.hd
+            let kbh = k + b * s.t * kvStride + kvh * s.hd
+            let vbh = v + b * s.t * kvStride + kvh * s.hd
+            let abh = att + (b * s.nh + h) * s.t * s.t
+            // scores (T, T) = scale · Q Kᵀ, then a causal softmax per row
+            gemm(transposeA: false, transposeB: true, m: s.t, n: s.t, k: s.hd, alpha: scale,
+                 a: qbh, lda: qStride, b: kbh, ldb: kvStride, beta: 0, c: abh, ldc: s.t)
+            for t in 0..<s.t { causalSoftmaxRow(abh + t * s.t, valid: t + 1, width: s.t) }
+            gemm(transposeA: false, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
+                 a: abh, lda: s.t, b: vbh, ldb: kvStride, beta: 0, c: out + b * s.t * qStride + h * s.hd, ldc: qStride)
         }
     }
 }
 
-/// dq, dk, dv += gradients; datt is scratch of T floats.
+/// dq, dk, dv += gradients.
 public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                               dv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                               q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                               att: UnsafePointer<Float>, shape s: AttentionShape) {
     let scale = 1 / Float(s.hd).squareRoot()
     let qStride = s.nh * s.hd, kvStride = s.nkv * s.hd
-    let datt = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.t))
-    defer { datt.deallocate() }
-    for b in 0..<s.b {
-        for h in 0..<s.nh {
-            let kvh = h / s.group
-            for t in 0..<s.t {
-                let arow = att + ((b * s.nh + h) * s.t + t) * s.t
-                let dorow = dout + (b * s.t + t) * qStride + h * s.hd
-                let qrow = q + (b * s.t + t) * qStride + h * s.hd
-                let dqrow = dq + (b * s.t + t) * qStride + h * s.hd
-                // through out = Σ att·v
-                var weighted: Float = 0
-                for t2 in 0...t {
-                    let vrow = v + (b * s.t + t2) * kvStride + kvh * s.hd
-                    datt[t2] = dot(s.hd, dorow, vrow)
-                    weighted += datt[t2] * arow[t2]
-                    axpy(s.hd, arow[t2], dorow, dv + (b * s.t + t2) * kvStride + kvh * s.hd)
+    Parallel.forChunks(s.b * s.nkv) { range in
+        let dscores = UnsafeMutablePointer<Float>.allocate(capacity: s.t * s.t)   // (T, T)
+        defer { dscores.deallocate() }
+        for index in range {
+            let b = index / s.nkv, kvh = index % s.nkv
+            let kbh = k + b * s.t * kvStride + kvh * s.hd, vbh = v + b * s.t * kvStride + kvh * s.hd
+            let dkbh = dk + b * s.t * kvStride + kvh * s.hd, dvbh = dv + b * s.t * kvStride + kvh * s.hd
+            for h in (kvh * s.group)..<((kvh + 1) * s.group) {
+                let abh = att + (b * s.nh + h) * s.t * s.t
+                let dobh = dout + b * s.t * qStride + h * s.hd
+                let qbh = q + b * s.t * qStride + h * s.hd
+                let dqbh = dq + b * s.t * qStride + h * s.hd
+                // through out = P V: dP = dO Vᵀ, dV += Pᵀ dO
+                gemm(transposeA: false, transposeB: true, m: s.t, n: s.t, k: s.hd, alpha: 1,
+                     a: dobh, lda: qStride, b: vbh, ldb: kvStride, beta: 0, c: dscores, ldc: s.t)
+                gemm(transposeA: true, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
+                     a: abh, lda: s.t, b: dobh, ldb: qStride, beta: 1, c: dvbh, ldc: kvStride)
+                // through the softmax: dS = P ⊙ (dP − Σ P⊙dP) · scale
+                for t in 0..<s.t {
+                    let p = abh + t * s.t, d = dscores + t * s.t
+                    var weighted: Float = 0
+                    for j in 0...t { weighted += p[j] * d[j] }
+                    for j in 0...t { d[j] = p[j] * (d[j] - weighted) * scale }
+                    if t + 1 < s.t { (d + t + 1).update(repeating: 0, count: s.t - t - 1) }
                 }
-                // through the softmax, then the scaled dot products
-                for t2 in 0...t {
-                    let dscore = arow[t2] * (datt[t2] - weighted) * scale
-                    if dscore == 0 { continue }
-                    let krow = k + (b * s.t + t2) * kvStride + kvh * s.hd
-                    axpy(s.hd, dscore, krow, dqrow)
-                    axpy(s.hd, dscore, qrow, dk + (b * s.t + t2) * kvStride + kvh * s.hd)
-                }
+                // through S = Q Kᵀ
+                gemm(transposeA: false, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
+                     a: dscores, lda: s.t, b: kbh, ldb: kvStride, beta: 1, c: dqbh, ldc: qStride)
+                gemm(transposeA: true, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
+                     a: dscores, lda: s.t, b: qbh, ldb: qStride, beta: 1, c: dkbh, ldc: kvStride)
             }
         }
     }
+}
+
+/// Softmax over the first `valid` entries of a row; the rest of the `width` become 0.
+@inline(__always)
+func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int) {
+    var maxValue = -Float.infinity
+    for j in 0..<valid { maxValue = max(maxValue, row[j]) }
+    var sum: Float = 0
+    var j = 0
+    let m = SIMD16<Float>(repeating: maxValue)
+    while j + 16 <= valid {
+        let e = exp16(load16(row + j) - m)
+        store16(e, row + j)
+        sum += e.sum()
+        j += 16
+    }
+    while j < valid { let e = expf(row[j] - maxValue); row[j] = e; sum += e; j += 1 }
+    let inverse = 1 / sum
+    for j in 0..<valid { row[j] *= inverse }
+    if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
 }

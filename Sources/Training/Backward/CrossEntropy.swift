@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 // The LM head and masked cross-entropy, fused with the softmax backward. Logits are formed only at
 // positions that carry a loss, a chunk at a time, so the (N, V) matrix never exists whole.
@@ -23,20 +24,34 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
         let count = min(chunk, rows.count - start)
         for j in 0..<count { (gathered + j * c).update(from: inp + rows[start + j] * c, count: c) }
         matmulForward(out: logits, inp: gathered, weight: weight, n: count, c: c, oc: v)
-        for j in 0..<count {
-            let row = logits + j * v
-            var maxValue = -Float.infinity
-            for i in 0..<v { maxValue = max(maxValue, row[i]) }
-            let target = Int(targets[rows[start + j]])
-            let targetLogit = row[target]
-            var sum: Double = 0
-            for i in 0..<v { let e = expf(row[i] - maxValue); row[i] = e; sum += Double(e) }
-            total += Double(maxValue) + log(sum) - Double(targetLogit)
-            // d loss / d logits = softmax − onehot
-            let inverse = Float(1 / sum)
-            for i in 0..<v { row[i] *= inverse * gradScale }
-            row[target] -= gradScale
+        let rowLosses = UnsafeMutablePointer<Double>.allocate(capacity: count)
+        defer { rowLosses.deallocate() }
+        Parallel.forChunks(count) { chunkRange in
+            for j in chunkRange {
+                let row = logits + j * v
+                let target = Int(targets[rows[start + j]])
+                let targetLogit = row[target]
+                var maxValue = -Float.infinity
+                for i in 0..<v { maxValue = max(maxValue, row[i]) }
+                // exponentials in place, summed in float64 per 16-lane block
+                var sum: Double = 0
+                var i = 0
+                let m = SIMD16<Float>(repeating: maxValue)
+                while i + 16 <= v {
+                    let e = exp16(load16(row + i) - m)
+                    store16(e, row + i)
+                    sum += Double(e.sum())
+                    i += 16
+                }
+                while i < v { let e = expf(row[i] - maxValue); row[i] = e; sum += Double(e); i += 1 }
+                rowLosses[j] = Double(maxValue) + log(sum) - Double(targetLogit)
+                // d loss / d logits = softmax − onehot
+                let factor = Float(1 / sum) * gradScale
+                for i in 0..<v { row[i] *= factor }
+                row[target] -= gradScale
+            }
         }
+        for j in 0..<count { total += rowLosses[j] }
         if let dinp {
             dgathered.update(repeating: 0, count: count * c)
             matmulBackward(dinp: dgathered, dweight: nil, dout: logits, inp: gathered, weight: weight,

@@ -1,10 +1,18 @@
 import Foundation
+import TensorKit
 
 // SwiGLU: out = silu(gate) · up, silu(x) = x · σ(x). Legend: N rows, F hidden width (N·F = count).
 
 public func swigluForward(out: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>,
                           up: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
+    Parallel.forChunks(count / 16, minimumPerChunk: 1024) { blocks in
+        for block in blocks {
+            let i = block * 16
+            let g = load16(gate + i)
+            store16(g / (1 + exp16(-g)) * load16(up + i), out + i)
+        }
+    }
+    for i in (count / 16 * 16)..<count {
         let g = gate[i]
         out[i] = g / (1 + expf(-g)) * up[i]
     }
@@ -14,7 +22,16 @@ public func swigluForward(out: UnsafeMutablePointer<Float>, gate: UnsafePointer<
 public func swigluBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                            dout: UnsafePointer<Float>, gate: UnsafePointer<Float>,
                            up: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
+    Parallel.forChunks(count / 16, minimumPerChunk: 1024) { blocks in
+        for block in blocks {
+            let i = block * 16
+            let g = load16(gate + i), d = load16(dout + i)
+            let sigmoid = 1 / (1 + exp16(-g))
+            store16(load16(dgate + i) + d * load16(up + i) * sigmoid * (1 + g * (1 - sigmoid)), dgate + i)
+            store16(load16(dup + i) + d * g * sigmoid, dup + i)
+        }
+    }
+    for i in (count / 16 * 16)..<count {
         let g = gate[i]
         let sigmoid = 1 / (1 + expf(-g))
         dgate[i] += dout[i] * up[i] * sigmoid * (1 + g * (1 - sigmoid))
