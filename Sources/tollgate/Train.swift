@@ -1,5 +1,9 @@
 import ArgumentParser
+import Corpus
 import Foundation
+import Metrics
+import Store
+import TensorKit
 import Training
 
 /// `tollgate train`: fine-tune a LoRA adapter on a JSONL dataset.
@@ -36,6 +40,7 @@ struct Train: ParsableCommand {
     @Option(help: "Longest example accepted, in tokens.") var maxSeqLen: Int = 2048
     @Flag(help: "rsLoRA scaling alpha/√rank.") var rslora = false
     @Flag(help: "Recompute activations per layer in backward (less memory, more time).") var checkpointActivations = false
+    @Option(help: "Experiment store (SQLite) that records the run and its loss curve.") var store: String?
 
     func validate() throws {
         guard rank > 0 else { throw ValidationError("--rank must be a positive integer, for example --rank 8.") }
@@ -70,9 +75,31 @@ struct Train: ParsableCommand {
                                   template: template, maxSequenceLength: maxSeqLen, initialAdapter: initAdapter,
                                   resume: resume, settings: settings)
             let log = try TrainingLog(url: output.appendingPathComponent("train_log.jsonl"))
-            let result = try job.run { progress in
-                printOutput(TrainingLog.line(progress))
-                log.append(progress)
+            let database = try store.map { try TollgateStore(path: $0) }
+            let configJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+            let runID = try database?.beginRun(RunRecord(kind: "train", commandLine: CommandLine.arguments.joined(separator: " "),
+                                                         configJSON: configJSON, toolVersion: TollgateVersion.string,
+                                                         threads: BLAS.threads))
+            let result: TrainingResult
+            do {
+                result = try job.run { progress in
+                    printOutput(TrainingLog.line(progress))
+                    log.append(progress)
+                    if let database, let runID {
+                        try? database.recordTrainingSteps([TrainingStepRecord(
+                            runID: runID, step: progress.step, loss: progress.loss, learningRate: Double(progress.learningRate),
+                            tokensPerSecond: progress.tokensPerSecond, validLoss: progress.validationLoss)])
+                    }
+                }
+            } catch {
+                if let database, let runID { try? database.finishRun(id: runID, status: .failed) }
+                throw error
+            }
+            if let database, let runID {
+                let adapterFile = result.adapterDirectory.appendingPathComponent("adapter_model.safetensors").path
+                _ = try database.recordCheckpoint(CheckpointRecord(runID: runID, step: result.steps, adapterPath: result.adapterDirectory.path,
+                                                                   adapterSHA256: try SHA256.hexOfFile(atPath: adapterFile)))
+                try database.finishRun(id: runID, status: .succeeded)
             }
             printOutput("adapter written to \(result.adapterDirectory.path) after \(result.steps) steps, final loss \(String(format: "%.4f", result.finalLoss))")
         }
