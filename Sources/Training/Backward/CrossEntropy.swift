@@ -31,15 +31,14 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
                 let row = logits + j * v
                 let target = Int(targets[rows[start + j]])
                 let targetLogit = row[target]
-                var maxValue = -Float.infinity
-                for i in 0..<v { maxValue = max(maxValue, row[i]) }
+                let maxValue = vmax(row, v)
                 // exponentials in place, summed in float64 per 16-lane block
                 var sum: Double = 0
                 var i = 0
                 let m = SIMD16<Float>(repeating: maxValue)
                 while i + 16 <= v {
-                    let e = exp16(load16(row + i) - m)
-                    store16(e, row + i)
+                    let e = vexp(vload(row + i) - m)
+                    vstore(e, row + i)
                     sum += Double(e.sum())
                     i += 16
                 }
@@ -47,7 +46,9 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
                 rowLosses[j] = Double(maxValue) + log(sum) - Double(targetLogit)
                 // d loss / d logits = softmax − onehot
                 let factor = Float(1 / sum) * gradScale
-                for i in 0..<v { row[i] *= factor }
+                i = 0
+                while i + 16 <= v { vstore(vload(row + i) * factor, row + i); i += 16 }
+                while i < v { row[i] *= factor; i += 1 }
                 row[target] -= gradScale
             }
         }

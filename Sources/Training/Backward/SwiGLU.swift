@@ -8,8 +8,8 @@ public func swigluForward(out: UnsafeMutablePointer<Float>, gate: UnsafePointer<
     Parallel.forChunks(count / 16, minimumPerChunk: 1024) { blocks in
         for block in blocks {
             let i = block * 16
-            let g = load16(gate + i)
-            store16(g / (1 + exp16(-g)) * load16(up + i), out + i)
+            let g = vload(gate + i)
+            vstore(g / (1 + vexp(-g)) * vload(up + i), out + i)
         }
     }
     for i in (count / 16 * 16)..<count {
@@ -25,10 +25,10 @@ public func swigluBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutabl
     Parallel.forChunks(count / 16, minimumPerChunk: 1024) { blocks in
         for block in blocks {
             let i = block * 16
-            let g = load16(gate + i), d = load16(dout + i)
-            let sigmoid = 1 / (1 + exp16(-g))
-            store16(load16(dgate + i) + d * load16(up + i) * sigmoid * (1 + g * (1 - sigmoid)), dgate + i)
-            store16(load16(dup + i) + d * g * sigmoid, dup + i)
+            let g = vload(gate + i), d = vload(dout + i)
+            let sigmoid = 1 / (1 + vexp(-g))
+            vstore(vload(dgate + i) + d * vload(up + i) * sigmoid * (1 + g * (1 - sigmoid)), dgate + i)
+            vstore(vload(dup + i) + d * g * sigmoid, dup + i)
         }
     }
     for i in (count / 16 * 16)..<count {
