@@ -23,6 +23,9 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     public var name: String
     /// GGUF model path: the base model and, without training, the candidate too.
     public var model: String
+    /// The candidate's adapter when the experiment does not train (a nightly check of the
+    /// adapter in production): a PEFT folder or a llama.cpp LoRA GGUF.
+    public var adapter: String? = nil
     public var training: TrainingPlan?
     public var evalSets: [EvalSetPlan]
     public var baseline: BaselineChoice

@@ -80,19 +80,25 @@ private struct ExperimentParser {
     let root: YAMLMapping
 
     func experiment() throws -> ExperimentFile {
-        try root.allowOnly(["name", "model", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift"])
+        try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
         try nonEmpty(model, "model", in: root)
         let training = try root.mapping("training").map(trainingPlan)
+        let adapter = try root.string("adapter")
+        if adapter != nil && training != nil {
+            throw root.error("adapter", .invalidValue("is set together with training; a trained experiment's candidate is the adapter it trains"))
+        }
         let evalSets = try evalSetPlans()
         var computed: [String] = []
         for metric in evalSets.flatMap(\.metrics) where !computed.contains(metric) { computed.append(metric) }
         let gates = try root.mapping("gates").map { try gateRules($0, metrics: computed) } ?? []
-        return ExperimentFile(name: name, model: model, training: training, evalSets: evalSets,
-                              baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
-                              gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
+        var experiment = ExperimentFile(name: name, model: model, training: training, evalSets: evalSets,
+                                        baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
+                                        gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
+        experiment.adapter = adapter
+        return experiment
     }
 
     func gatePolicyOnly() throws -> GatePolicy {

@@ -62,6 +62,8 @@ public struct EvaluationRequest: Sendable {
     public var experiment: String?
     /// Run kind recorded in the store.
     public var runKind: String = "eval"
+    /// Record the evaluation under this existing run (an experiment's) instead of a run of its own.
+    public var runID: Int64?
 
     /// USD per CPU-hour: about what one vCPU of a general-purpose cloud VM costs on demand (2026).
     public static let defaultCPUHourPrice = 0.05

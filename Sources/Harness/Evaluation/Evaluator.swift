@@ -47,10 +47,11 @@ public enum Evaluator {
         let datasetID = try store.upsertDataset(DatasetRecord(
             name: dataset.name, split: dataset.split, path: dataset.path, sha256: dataset.sha256,
             exampleCount: examples.count))
-        let runID = try store.beginRun(RunRecord(
+        let ownsRun = request.runID == nil
+        let runID = try request.runID ?? store.beginRun(RunRecord(
             experiment: request.experiment, kind: request.runKind, commandLine: request.commandLine,
             configJSON: request.decoding.canonicalJSON, toolVersion: TollgateVersion.string,
-            gitCommit: Provenance.gitCommit(), threads: ProcessInfo.processInfo.activeProcessorCount))
+            gitCommit: GitRevision.current(), threads: ProcessInfo.processInfo.activeProcessorCount))
         do {
             let start = try store.findOrCreateEvaluation(runID: runID, modelID: modelID, adapterID: adapterID,
                                                          datasetID: datasetID, decodingJSON: request.decoding.canonicalJSON)
@@ -61,10 +62,10 @@ public enum Evaluator {
             let summary = try summarise(request: request, store: store, evaluationID: start.evaluationID, runID: runID,
                                         loaded: loaded, dataset: dataset, generation: generation, started: started)
             try store.finishEvaluation(id: start.evaluationID, status: .completed)
-            try store.finishRun(id: runID, status: .succeeded)
+            if ownsRun { try store.finishRun(id: runID, status: .succeeded) }
             return summary
         } catch {
-            try? store.finishRun(id: runID, status: .failed)
+            if ownsRun { try? store.finishRun(id: runID, status: .failed) }
             throw error
         }
     }

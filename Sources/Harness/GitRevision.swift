@@ -1,10 +1,10 @@
 import Foundation
 
 /// Where a result came from, recorded with every run.
-public enum Provenance {
+public enum GitRevision {
     /// The git commit of the working directory's checkout, with `-dirty` when it has local changes;
     /// nil outside a checkout or without git.
-    public static func gitCommit(directory: String = FileManager.default.currentDirectoryPath) -> String? {
+    public static func current(directory: String = FileManager.default.currentDirectoryPath) -> String? {
         guard let head = git(["rev-parse", "HEAD"], directory: directory), !head.isEmpty else { return nil }
         let status = git(["status", "--porcelain", "--untracked-files=no"], directory: directory) ?? ""
         return status.isEmpty ? head : head + "-dirty"
