@@ -5,6 +5,8 @@ import TensorKit
 /// a layer is a list of kernel calls, and backward is the same list reversed. The base weights are
 /// frozen; they carry gradients through but receive none.
 public final class LoRATrainingModel: @unchecked Sendable {
+    /// Embedding, norms and head. The projection matrices move into the model's own aligned
+    /// buffers at init, so they are held once (their arrays here are empty).
     public let weights: FrozenWeights
     /// Keep only each layer's input in the forward pass and recompute the rest during backward:
     /// about one more forward's work for a fraction of the activation memory.
@@ -15,11 +17,19 @@ public final class LoRATrainingModel: @unchecked Sendable {
 
     public init(weights: FrozenWeights, checkpointActivations: Bool = false) throws {
         try weights.validate()
-        self.weights = weights
         self.checkpointActivations = checkpointActivations
-        weightBuffers = weights.layers.map { layer in
-            Dictionary(uniqueKeysWithValues: LoRAProjection.allCases.map { ($0, FloatBuffer(layer[$0])) })
+        var stripped = weights
+        var buffers: [[LoRAProjection: FloatBuffer]] = []
+        for l in 0..<weights.layers.count {
+            var layer: [LoRAProjection: FloatBuffer] = [:]
+            for projection in LoRAProjection.allCases {
+                layer[projection] = FloatBuffer(stripped.layers[l][projection])
+                stripped.layers[l][projection] = []
+            }
+            buffers.append(layer)
         }
+        weightBuffers = buffers
+        self.weights = stripped
     }
 
     public var shape: ModelShape { weights.shape }
