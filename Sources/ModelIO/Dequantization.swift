@@ -39,6 +39,9 @@ public enum Dequantization {
 
     /// Decodes one buffer of whole blocks into a new array.
     public static func dequantize(_ type: GGMLType, source: UnsafeRawBufferPointer, count: Int) throws -> [Float] {
+        guard count >= 0 else {
+            throw GGUFError(file: "tensor", problem: "asked for \(count) values", fix: "pass a non-negative count")
+        }
         var firstError: Error?
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             do {

@@ -103,7 +103,7 @@ public final class GGUFFile: @unchecked Sendable {
         tensorIndex[name].map { tensors[$0] }
     }
 
-    /// The stored bytes of `tensor`; valid while this object lives.
+    /// The stored bytes of `tensor` (an entry of this file's `tensors`); valid while this object lives.
     public func rawData(_ tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
         let start = dataOffset + tensor.offset
         return UnsafeRawBufferPointer(rebasing: mapping.bytes[start ..< start + tensor.byteCount])

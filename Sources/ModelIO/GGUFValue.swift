@@ -1,5 +1,6 @@
 /// One metadata value of a GGUF file; the cases are the GGUF value types (arrays hold one type).
-public indirect enum GGUFValue: Sendable, Equatable {
+/// Not `indirect`: arrays already live on the heap, and unboxed cases keep 49152-token arrays fast to parse.
+public enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool)
     case string(String)

@@ -35,7 +35,7 @@ public struct GGUFWriter {
             throw GGUFError(file: name, problem: "tensor has dimensions \(dimensions) but \(values.count) values",
                             fix: "pass as many values as the dimensions hold")
         }
-        tensors.append(Tensor(name: name, dimensions: dimensions, type: type, data: try Quantization.encode(values, as: type)))
+        tensors.append(Tensor(name: name, dimensions: dimensions, type: type, data: try Quantization.encode(values, as: type, tensorName: name)))
     }
 
     /// Adds a tensor whose bytes are already encoded as `type` (for example copied from another GGUF file).

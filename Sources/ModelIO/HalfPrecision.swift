@@ -1,8 +1,21 @@
 /// IEEE half and bfloat16 conversions done on bits, so they vectorize without F16C and are exact
 /// for every value (subnormals, infinities, NaN).
+/// One half to a float by the same bit method as the vector version below (the runtime's
+/// Float16 conversion is a library call on CPUs without F16C in the target flags).
 @inline(__always)
 func halfToFloat(_ bits: UInt16) -> Float {
-    Float(Float16(bitPattern: bits))
+    let h = UInt32(bits)
+    let sign = (h & 0x8000) << 16
+    var magnitude = (h & 0x7fff) << 13
+    let exponent = magnitude & (0x7c00 << 13)
+    magnitude &+= (127 - 15) << 23
+    if exponent == 0x7c00 << 13 {
+        magnitude &+= (128 - 16) << 23
+    } else if exponent == 0 {
+        let renormalized = Float(bitPattern: magnitude &+ (1 << 23)) - Float(bitPattern: 113 << 23)
+        return Float(bitPattern: renormalized.bitPattern | sign)
+    }
+    return Float(bitPattern: magnitude | sign)
 }
 
 /// Sixteen halves to sixteen floats (Giesen's bit method: rebias the exponent, then fix up

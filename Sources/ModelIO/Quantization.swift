@@ -2,9 +2,9 @@
 /// (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref`) so files match what llama.cpp would write.
 public enum Quantization {
     /// Encodes `values` (a multiple of the block size long) as `type`: F32, F16, BF16, Q8_0 or Q4_0.
-    public static func encode(_ values: [Float], as type: GGMLType) throws -> [UInt8] {
+    public static func encode(_ values: [Float], as type: GGMLType, tensorName: String = "tensor") throws -> [UInt8] {
         guard values.count % type.blockSize == 0 else {
-            throw GGUFError(file: "tensor", problem: "\(values.count) values are not a whole number of \(type.name) blocks of \(type.blockSize)",
+            throw GGUFError(file: tensorName, problem: "\(values.count) values are not a whole number of \(type.name) blocks of \(type.blockSize)",
                             fix: "pad rows to a multiple of \(type.blockSize) or store the tensor as F32")
         }
         switch type {
@@ -14,7 +14,7 @@ public enum Quantization {
         case .q8_0: return values.withUnsafeBufferPointer { quantizeQ8_0($0) }
         case .q4_0: return values.withUnsafeBufferPointer { quantizeQ4_0($0) }
         default:
-            throw GGUFError(file: "tensor", problem: "Tollgate cannot write \(type.name) tensors",
+            throw GGUFError(file: tensorName, problem: "Tollgate cannot write \(type.name) tensors",
                             fix: "choose f32, f16, q8_0 or q4_0")
         }
     }

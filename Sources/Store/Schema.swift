@@ -97,6 +97,7 @@ enum Schema {
             references_json TEXT NOT NULL,
             scores_json TEXT NOT NULL,
             latency_seconds REAL NOT NULL,
+            cpu_seconds REAL NOT NULL DEFAULT 0,
             prompt_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
             from_cache BOOLEAN NOT NULL,
@@ -123,6 +124,7 @@ enum Schema {
             prompt_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
             seconds REAL NOT NULL,
+            cpu_seconds REAL NOT NULL DEFAULT 0,
             created_at DATETIME NOT NULL
         );
 

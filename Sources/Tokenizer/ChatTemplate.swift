@@ -102,6 +102,13 @@ extension BPETokenizer {
                parseSpecial: true, addBOS: template == .raw ? nil : false)
     }
 
+    /// Token ids that end generation under `template`: its stop strings that are single tokens, and EOS.
+    public func stopTokenIDs(for template: ChatTemplate) -> [Int] {
+        var ids = template.stopStrings.compactMap { tokenID($0) }
+        if let eosID, !ids.contains(eosID) { ids.append(eosID) }
+        return ids
+    }
+
     /// The system message the model's own template inserts when a conversation has none.
     public var defaultSystemMessage: String? { ChatTemplate.defaultSystemMessage(in: chatTemplateSource) }
 }

@@ -14,13 +14,17 @@ struct Tollgate: ParsableCommand {
             """,
         version: TollgateVersion.string,
         subcommands: [
-            Inspect.self,
-            Tokenize.self,
             Bench.self,
-            Generate.self,
-            Train.self,
+            DataCommand.self,
+            Eval.self,
             Export.self,
             Fuse.self,
+            Generate.self,
+            HistoryCommand.self,
+            Inspect.self,
+            Score.self,
+            Tokenize.self,
+            Train.self,
         ]
     )
 

@@ -134,6 +134,7 @@ import TestSupport
             try writer.addTensor(name: tensor.name, dimensions: tensor.dimensions, type: tensor.type, data: Array(source.rawData(tensor)))
         }
         let url = temporaryURL("copy.gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
         try writer.write(to: url)
         let copy = try GGUFFile(url: url)
         #expect(copy.metadataKeys == source.metadataKeys)

@@ -109,6 +109,8 @@ struct TokenizerCasesTests {
         #expect(tokenizer.tokenID("<|im_start|>") == 1)
         #expect(tokenizer.isSpecial(0) && tokenizer.isSpecial(2) && !tokenizer.isSpecial(4093))
         #expect(tokenizer.encode("hi", addBOS: true) == [1, 6004])
+        #expect(tokenizer.stopTokenIDs(for: .chatml) == [2])
+        #expect(tokenizer.stopTokenIDs(for: .raw) == [2])
     }
 
     @Test func specialTokensAreTextWhenNotParsed() throws {

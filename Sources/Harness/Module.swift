@@ -1,1 +1,0 @@
-// Harness module: filled in by its issue.

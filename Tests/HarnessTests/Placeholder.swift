@@ -1,1 +1,0 @@
-// Harness tests: filled in by its issue.
