@@ -60,7 +60,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         var saved: [LayerActivations?] = Array(repeating: nil, count: shape.layers)
         for l in 0..<shape.layers {
             let acts = LayerActivations(shape: shape, b: b, t: t, lora: lora)
-            layerForward(l, out: residuals[l + 1], inp: residuals[0 + l], acts: acts, b: b, t: t, table: table,
+            layerForward(l, out: residuals[l + 1], inp: residuals[l], acts: acts, b: b, t: t, table: table,
                          lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
             if !checkpointActivations { saved[l] = acts }
         }
@@ -98,10 +98,9 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// The loss sum without gradients (validation).
     public func lossSum(tokens: [Int32], targets: [Int32], batch b: Int, time t: Int, lora: LoRAParameters?) throws -> Double {
         try checkTokens(tokens, targets: targets, count: b * t)
-        let n = b * t, c = shape.width
         let final = hidden(tokens: tokens, batch: b, time: t, lora: lora)
         let head = weights.head ?? weights.embedding
-        _ = n
+        let c = shape.width
         return maskedCrossEntropy(dinp: nil, inp: final.p, weight: head, targets: targets, n: b * t, c: c,
                                   v: shape.vocabulary, gradScale: 1)
     }
