@@ -99,20 +99,11 @@ func withSingleThreadedBLAS(_ body: () -> Void) {
 /// Softmax over the first `valid` entries of a row; the rest of the `width` become 0.
 @inline(__always)
 func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int) {
-    let maxValue = vmax(row, valid)
+    var maxValue = row[0]
+    for j in 1..<valid where row[j] > maxValue { maxValue = row[j] }
     var sum: Float = 0
-    var j = 0
-    let m = SIMD16<Float>(repeating: maxValue)
-    while j + 16 <= valid {
-        let e = vexp(vload(row + j) - m)
-        vstore(e, row + j)
-        sum += e.sum()
-        j += 16
-    }
-    while j < valid { let e = expf(row[j] - maxValue); row[j] = e; sum += e; j += 1 }
+    for j in 0..<valid { let e = expf(row[j] - maxValue); row[j] = e; sum += e }
     let inverse = 1 / sum
-    j = 0
-    while j + 16 <= valid { vstore(vload(row + j) * inverse, row + j); j += 16 }
-    while j < valid { row[j] *= inverse; j += 1 }
+    for j in 0..<valid { row[j] *= inverse }
     if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
 }

@@ -31,24 +31,22 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
                 let row = logits + j * v
                 let target = Int(targets[rows[start + j]])
                 let targetLogit = row[target]
-                let maxValue = vmax(row, v)
-                // exponentials in place, summed in float64 per 16-lane block
+                var maxValue = row[0]
+                for i in 1..<v where row[i] > maxValue { maxValue = row[i] }
                 var sum: Double = 0
-                var i = 0
-                let m = SIMD16<Float>(repeating: maxValue)
-                while i + 16 <= v {
-                    let e = vexp(vload(row + i) - m)
-                    vstore(e, row + i)
-                    sum += Double(e.sum())
-                    i += 16
+                var partial: Float = 0
+                for i in 0..<v {
+                    let e = expf(row[i] - maxValue)
+                    row[i] = e
+                    partial += e
+                    // flush into float64 every 1024 terms so a 49k-term sum keeps its precision
+                    if i & 1023 == 1023 { sum += Double(partial); partial = 0 }
                 }
-                while i < v { let e = expf(row[i] - maxValue); row[i] = e; sum += Double(e); i += 1 }
+                sum += Double(partial)
                 rowLosses[j] = Double(maxValue) + log(sum) - Double(targetLogit)
                 // d loss / d logits = softmax − onehot
                 let factor = Float(1 / sum) * gradScale
-                i = 0
-                while i + 16 <= v { vstore(vload(row + i) * factor, row + i); i += 16 }
-                while i < v { row[i] *= factor; i += 1 }
+                for i in 0..<v { row[i] *= factor }
                 row[target] -= gradScale
             }
         }

@@ -21,12 +21,11 @@ public enum TrainingBenchmark {
     public static func run(modelURL: URL, batch: Int = 8, sequenceLength: Int = 128, steps: Int = 3,
                            sgemmGFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
-        let weights = try FrozenWeights(modelURL: modelURL)
-        let model = try LoRATrainingModel(weights: weights)
+        let model = try LoRATrainingModel(weights: try FrozenWeights(modelURL: modelURL))
         let shape = model.shape
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: 8, alpha: 16, targets: [.q, .v]))
         var rng = TrainingRNG(seed: 1)
-        var frozen = weights
+        var frozen = model.weights
         try parameters.initialize(.kaiming, rng: &rng, weights: &frozen)
         var optimizer = OptimizerState(settings: OptimizerSettings(), parameterCount: parameters.values.count)
         let n = batch * sequenceLength

@@ -49,14 +49,16 @@ public struct TrainingJob: Sendable {
             var adopted = loaded
             adopted.settings = settings.lora
             initial = adopted
-        } else if settings.initialization == .pissa, !resume {
-            // PiSSA changes the base weights, so it runs before the model is built.
+        } else if settings.initialization == .pissa, initialAdapter == nil {
+            // PiSSA changes the base weights, so it runs before the model is built — on resume too,
+            // where the checkpoint's adapter belongs with the same (deterministic) residual weights.
             var parameters = LoRAParameters(shape: weights.shape, settings: settings.lora)
             var rng = TrainingRNG(seed: settings.seed)
             try parameters.initialize(.pissa, rng: &rng, weights: &weights, svd: Self.topSingularTriplets)
-            initial = parameters
+            if !resume { initial = parameters }
         }
         let trainingModel = try LoRATrainingModel(weights: weights, checkpointActivations: settings.checkpointActivations)
+        weights = FrozenWeights(shape: weights.shape, embedding: [], layers: [], outputNorm: [], head: nil)   // held once, by the model
         let trainer = try Trainer(model: trainingModel, settings: settings, trainingSet: trainingSet,
                                   validationSet: validationSet, output: output, baseModelName: model.lastPathComponent)
         return try trainer.run(initial: initial, resume: resume, progress: progress)

@@ -5,6 +5,8 @@ import TensorKit
 /// a layer is a list of kernel calls, and backward is the same list reversed. The base weights are
 /// frozen; they carry gradients through but receive none.
 public final class LoRATrainingModel: @unchecked Sendable {
+    /// Embedding, norms and head. The projection matrices move into the model's own aligned
+    /// buffers at init, so they are held once (their arrays here are empty).
     public let weights: FrozenWeights
     /// Keep only each layer's input in the forward pass and recompute the rest during backward:
     /// about one more forward's work for a fraction of the activation memory.
@@ -15,11 +17,19 @@ public final class LoRATrainingModel: @unchecked Sendable {
 
     public init(weights: FrozenWeights, checkpointActivations: Bool = false) throws {
         try weights.validate()
-        self.weights = weights
         self.checkpointActivations = checkpointActivations
-        weightBuffers = weights.layers.map { layer in
-            Dictionary(uniqueKeysWithValues: LoRAProjection.allCases.map { ($0, FloatBuffer(layer[$0])) })
+        var stripped = weights
+        var buffers: [[LoRAProjection: FloatBuffer]] = []
+        for l in 0..<weights.layers.count {
+            var layer: [LoRAProjection: FloatBuffer] = [:]
+            for projection in LoRAProjection.allCases {
+                layer[projection] = FloatBuffer(stripped.layers[l][projection])
+                stripped.layers[l][projection] = []
+            }
+            buffers.append(layer)
         }
+        weightBuffers = buffers
+        self.weights = stripped
     }
 
     public var shape: ModelShape { weights.shape }
@@ -50,7 +60,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         var saved: [LayerActivations?] = Array(repeating: nil, count: shape.layers)
         for l in 0..<shape.layers {
             let acts = LayerActivations(shape: shape, b: b, t: t, lora: lora)
-            layerForward(l, out: residuals[l + 1], inp: residuals[0 + l], acts: acts, b: b, t: t, table: table,
+            layerForward(l, out: residuals[l + 1], inp: residuals[l], acts: acts, b: b, t: t, table: table,
                          lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
             if !checkpointActivations { saved[l] = acts }
         }
@@ -88,10 +98,9 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// The loss sum without gradients (validation).
     public func lossSum(tokens: [Int32], targets: [Int32], batch b: Int, time t: Int, lora: LoRAParameters?) throws -> Double {
         try checkTokens(tokens, targets: targets, count: b * t)
-        let n = b * t, c = shape.width
         let final = hidden(tokens: tokens, batch: b, time: t, lora: lora)
         let head = weights.head ?? weights.embedding
-        _ = n
+        let c = shape.width
         return maskedCrossEntropy(dinp: nil, inp: final.p, weight: head, targets: targets, n: b * t, c: c,
                                   v: shape.vocabulary, gradScale: 1)
     }
