@@ -56,8 +56,13 @@ test: setup
 	swift build -c release --build-tests
 	swift test -c release --skip-build
 
+# The main job: fine-tune the default model on support-routing, gate it against the base model,
+# and write the go/no-go report under Reports/ (exit 1 is a NO-GO decision, not a failure of make).
 demo: setup build
 	$(TOLLGATE) inspect $(MODEL)
+	$(TOLLGATE) data check --train Datasets/support-routing/train.jsonl --holdout Datasets/support-routing/holdout.jsonl
+	$(TOLLGATE) run Experiments/support-routing-lora.yaml --store tollgate.db --reports Reports; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status
 
 bench: setup build
 	$(TOLLGATE) bench --model $(MODEL)

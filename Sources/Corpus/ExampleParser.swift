@@ -15,14 +15,7 @@ public enum ExampleParser {
 
     /// All examples of the file at `path`, or the first bad line as a `CorpusError`.
     public static func load(path: String, purpose: ExamplePurpose) throws -> [Example] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "no such file"
-            throw CorpusError.cannotRead(path: path, reason: reason)
-        }
-        return try parse(data, path: path, purpose: purpose)
+        try DatasetFile.load(path: path, purpose: purpose).examples
     }
 
     /// All examples in JSONL `data`; `path` only names the source in errors.

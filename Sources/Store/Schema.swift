@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -97,6 +97,7 @@ enum Schema {
             references_json TEXT NOT NULL,
             scores_json TEXT NOT NULL,
             latency_seconds REAL NOT NULL,
+            cpu_seconds REAL NOT NULL DEFAULT 0,
             prompt_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
             from_cache BOOLEAN NOT NULL,
@@ -123,6 +124,7 @@ enum Schema {
             prompt_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
             seconds REAL NOT NULL,
+            cpu_seconds REAL NOT NULL DEFAULT 0,
             created_at DATETIME NOT NULL
         );
 
@@ -155,5 +157,15 @@ enum Schema {
             created_at DATETIME NOT NULL
         );
         CREATE INDEX gate_decision_on_run_id ON gate_decision (run_id);
+        """
+
+    /// v2: the report of each gated run, kept as the JSON `tollgate report` renders again.
+    private static let v2 = """
+        CREATE TABLE report (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL UNIQUE REFERENCES run(id) ON DELETE CASCADE,
+            body_json TEXT NOT NULL,
+            created_at DATETIME NOT NULL
+        );
         """
 }

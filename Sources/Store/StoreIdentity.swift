@@ -11,7 +11,11 @@ enum StoreIdentity {
 
     static func verify(path: String) throws {
         let fileManager = FileManager.default
-        guard fileManager.fileExists(atPath: path) else { return }
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue {
+            throw StoreError.cannotOpen(path: path, reason: "it is a folder; name a file inside it, e.g. \(path)/tollgate.db")
+        }
         let size = (try? fileManager.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let hasWAL = fileManager.fileExists(atPath: path + "-wal")
         if size == 0 && !hasWAL { return }  // SQLite treats an empty file as a new database.
@@ -58,7 +62,7 @@ enum StoreIdentity {
             // A missing `meta` table: a SQLite file that merely shares our application id.
             throw StoreError.foreignDatabase(path: path, applicationID: Schema.applicationID)
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+            throw StoreError.cannotOpen(path: path, reason: TollgateStore.describe(error))
         }
     }
 }

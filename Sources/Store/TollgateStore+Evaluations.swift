@@ -57,7 +57,7 @@ extension TollgateStore {
     /// A run is abandoned when it is no longer `running`, or its process on this host has exited.
     static func isAbandoned(_ run: RunRecord) -> Bool {
         if run.status != .running { return true }
-        guard run.host == ProcessInfo.processInfo.hostName else { return false }
+        guard run.host == RunRecord.currentHost else { return false }
         if run.processID == ProcessInfo.processInfo.processIdentifier { return false }
         return kill(run.processID, 0) != 0 && errno == ESRCH
     }

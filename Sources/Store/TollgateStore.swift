@@ -23,26 +23,53 @@ public final class TollgateStore: Sendable {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StoreError.cannotOpen(path: path, reason: "the folder \(folder) does not exist")
         }
-        try StoreIdentity.verify(path: path)
+        pool = try Self.openAndMigrate(path: path)
+    }
 
+    /// Checks the file, opens it in WAL mode and migrates it. Two processes creating one new store at
+    /// the same moment can each find the other's lock while switching the file to WAL (SQLite then
+    /// answers the old journal mode instead of waiting); such attempts are repeated for up to the
+    /// busy timeout.
+    private static func openAndMigrate(path: String) throws -> DatabasePool {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "tollgate-store"
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw StoreError.notSQLite(path: path)
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: Self.describe(error))
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        var headerRechecked = false
+        while true {
+            do {
+                try StoreIdentity.verify(path: path)
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try pool.writeWithoutTransaction { db in try SchemaMigrator.migrate(db, path: path) }
+                return pool
+            } catch let error as StoreError {
+                // A file another process is creating this instant may show no header yet: look twice.
+                if case .notSQLite = error, !headerRechecked {
+                    headerRechecked = true
+                    Thread.sleep(forTimeInterval: 0.05)
+                    continue
+                }
+                if case .cannotOpen(_, let reason) = error, isTransient(reason), Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.02)
+                    continue
+                }
+                throw error
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+                throw StoreError.notSQLite(path: path)
+            } catch {
+                if isTransient(describe(error)), Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.02)
+                    continue
+                }
+                throw StoreError.cannotOpen(path: path, reason: describe(error))
+            }
         }
-        do {
-            try pool.writeWithoutTransaction { db in try SchemaMigrator.migrate(db, path: path) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.sqlite(path: path, message: Self.describe(error))
-        }
+    }
+
+    private static func isTransient(_ reason: String) -> Bool {
+        reason.contains("could not activate WAL") || reason.contains("SQLite code 5)") || reason.contains("SQLite code 6)")
+            || reason.contains("locked") || reason.contains("busy")
     }
 
     /// Identifiers of the migrations applied to this store, in order.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Llama
 import TensorKit
+import Training
 
 /// `tollgate bench`: this machine's sgemm peak and the model's load, prefill and decode speed.
 struct Bench: ParsableCommand {
@@ -28,10 +29,11 @@ struct Bench: ParsableCommand {
         try reportingInvalidInput {
             if let threads { ThreadSettings.apply(threads) }
             let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model))
+            let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), sgemmGFLOPS: report.sgemmGFLOPS)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                printOutput(String(decoding: try encoder.encode(report), as: UTF8.self))
+                printOutput(String(decoding: try encoder.encode(BenchOutput(inference: report, training: training)), as: UTF8.self))
                 return
             }
             printOutput("""
@@ -41,12 +43,32 @@ struct Bench: ParsableCommand {
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s
-                peak RSS            \(format(report.peakRSSMegabytes)) MB
+                training LoRA       \(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), \(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak
+                peak RSS            \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB
                 """)
         }
     }
 
     private func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+}
+
+/// `--json`: the inference figures with the training line beside them.
+struct BenchOutput: Encodable {
+    var inference: BenchmarkReport
+    var training: TrainingBenchmarkReport
+
+    func encode(to encoder: Encoder) throws {
+        try inference.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(training, forKey: Key(stringValue: "training")!)
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
 }
 
 /// `--threads N`: the same count for OpenBLAS and Tollgate's own kernels.

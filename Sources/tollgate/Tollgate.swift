@@ -16,9 +16,18 @@ struct Tollgate: ParsableCommand {
         subcommands: [
             Inspect.self,
             Tokenize.self,
-            Bench.self,
             Generate.self,
+            Score.self,
+            Eval.self,
+            Train.self,
+            Export.self,
+            Fuse.self,
+            Run.self,
+            GateCommand.self,
+            ReportCommand.self,
+            HistoryCommand.self,
             DataCommand.self,
+            Bench.self,
         ]
     )
 

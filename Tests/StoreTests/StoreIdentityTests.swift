@@ -95,6 +95,16 @@ import Testing
         #expect(message.contains(path) && message.contains("upgrade Tollgate"))
     }
 
+    @Test func aFolderIsNotAStore() throws {
+        let folder = try TemporaryFolder(); defer { folder.remove() }
+        #expect {
+            try TollgateStore(path: folder.url.path)
+        } throws: { error in
+            (error as? StoreError)?.errorDescription?.contains("it is a folder") == true
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+    }
+
     @Test func missingFolderIsACannotOpenError() throws {
         let path = "/nonexistent-\(UUID().uuidString)/tollgate.db"
         #expect {

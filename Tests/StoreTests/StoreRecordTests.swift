@@ -167,3 +167,40 @@ import Testing
         #expect(try store.lastGoRuns(experiment: "nightly", limit: 1).map(\.id) == [ids[3]])
     }
 }
+
+@Suite struct EvaluationOverviewTests {
+    @Test func overviewsJoinModelAdapterDatasetAndCountPredictionsNewestFirst() throws {
+        let folder = try TemporaryFolder(); defer { folder.remove() }
+        let store = try TollgateStore(path: folder.path("tollgate.db"))
+        let ids = try seedProvenance(store)
+        let adapterID = try store.upsertAdapter(AdapterRecord(path: "out/a", sha256: "ad", format: "peft", rank: 8,
+                                                              alpha: 16, targets: ["q", "v"]))
+        let base = try store.findOrCreateEvaluation(runID: ids.run, modelID: ids.model, adapterID: nil,
+                                                    datasetID: ids.dataset, decodingJSON: "{}").evaluationID
+        let tuned = try store.findOrCreateEvaluation(runID: ids.run, modelID: ids.model, adapterID: adapterID,
+                                                     datasetID: ids.dataset, decodingJSON: "{}").evaluationID
+        try store.insertPredictions((0..<3).map { samplePrediction(evaluationID: tuned, index: $0) })
+
+        let overviews = try store.evaluationOverviews()
+        #expect(overviews.map(\.evaluation.id) == [tuned, base])
+        #expect(overviews.map(\.predictionCount) == [3, 0])
+        #expect(overviews.map { $0.adapter?.path } == ["out/a", nil])
+        #expect(overviews.allSatisfy { $0.model.sha256 == String(repeating: "a", count: 64) && $0.dataset.name == "support" })
+        #expect(try store.evaluationOverviews(runID: ids.run + 1).isEmpty)
+    }
+}
+
+@Suite struct CanonicalJSONTests {
+    struct Decoding: Encodable {
+        var temperature: Double
+        var maxTokens: Int
+        var template: String
+        var stop: [String]
+    }
+
+    @Test func canonicalJSONSortsKeysAndKeepsSlashes() throws {
+        let text = try CanonicalJSON.string(Decoding(temperature: 0, maxTokens: 64, template: "chatml/auto", stop: ["</s>"]))
+        #expect(text == #"{"maxTokens":64,"stop":["</s>"],"temperature":0,"template":"chatml/auto"}"#)
+        #expect(try CanonicalJSON.string(["b": 1, "a": 2, "c": 3]) == #"{"a":2,"b":1,"c":3}"#)
+    }
+}

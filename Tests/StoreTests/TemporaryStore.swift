@@ -24,7 +24,7 @@ let deadProcessID: Int32 = 2_000_000_000
 func sampleRun(kind: String = "eval", experiment: String? = nil, processID: Int32 = ProcessInfo.processInfo.processIdentifier) -> RunRecord {
     RunRecord(experiment: experiment, kind: kind, commandLine: "tollgate \(kind) --data holdout.jsonl",
               configJSON: #"{"batch_size":4}"#, toolVersion: "0.1.0", gitCommit: "abc123",
-              host: ProcessInfo.processInfo.hostName, processID: processID, threads: 2, startedAt: fixedDate)
+              host: RunRecord.currentHost, processID: processID, threads: 2, startedAt: fixedDate)
 }
 
 /// A run, model and dataset, returning their ids.

@@ -51,6 +51,8 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     /// Per-example score by metric name (e.g. "em": 1, "chrf": 53.2); stored as JSON.
     public var scores: [String: Double]
     public var latencySeconds: Double
+    /// Process CPU time spent generating this answer (its share of the batch that made it).
+    public var cpuSeconds: Double = 0
     public var promptTokens: Int
     public var completionTokens: Int
     /// True when the output came from the generation cache (latency is then the original one).
@@ -58,11 +60,11 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
 
     public init(id: Int64? = nil, evaluationID: Int64, exampleIndex: Int, exampleID: String? = nil, prompt: String,
                 output: String, references: [String], scores: [String: Double], latencySeconds: Double,
-                promptTokens: Int, completionTokens: Int, fromCache: Bool = false) {
+                promptTokens: Int, completionTokens: Int, fromCache: Bool = false, cpuSeconds: Double = 0) {
         self.id = id; self.evaluationID = evaluationID; self.exampleIndex = exampleIndex; self.exampleID = exampleID
         self.prompt = prompt; self.output = output; self.references = references; self.scores = scores
         self.latencySeconds = latencySeconds; self.promptTokens = promptTokens
-        self.completionTokens = completionTokens; self.fromCache = fromCache
+        self.completionTokens = completionTokens; self.fromCache = fromCache; self.cpuSeconds = cpuSeconds
     }
 
     enum CodingKeys: String, CodingKey {
@@ -70,6 +72,7 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
         case evaluationID = "evaluation_id", exampleIndex = "example_index", exampleID = "example_id"
         case references = "references_json", scores = "scores_json", latencySeconds = "latency_seconds"
         case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", fromCache = "from_cache"
+        case cpuSeconds = "cpu_seconds"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -117,19 +120,21 @@ public struct GenerationCacheRecord: Codable, Sendable, Equatable, FetchableReco
     public var promptTokens: Int
     public var completionTokens: Int
     public var seconds: Double
+    /// Process CPU time spent generating this answer (its share of its batch).
+    public var cpuSeconds: Double = 0
     public var createdAt: Date
 
     public init(id: Int64? = nil, key: String, output: String, outputIDs: [Int], promptTokens: Int,
-                completionTokens: Int, seconds: Double, createdAt: Date = Date()) {
+                completionTokens: Int, seconds: Double, cpuSeconds: Double = 0, createdAt: Date = Date()) {
         self.id = id; self.key = key; self.output = output; self.outputIDs = outputIDs
         self.promptTokens = promptTokens; self.completionTokens = completionTokens; self.seconds = seconds
-        self.createdAt = createdAt
+        self.cpuSeconds = cpuSeconds; self.createdAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
         case id, key, output, seconds
         case outputIDs = "output_ids_json", promptTokens = "prompt_tokens"
-        case completionTokens = "completion_tokens", createdAt = "created_at"
+        case completionTokens = "completion_tokens", createdAt = "created_at", cpuSeconds = "cpu_seconds"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

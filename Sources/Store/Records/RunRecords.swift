@@ -27,7 +27,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
     public init(id: Int64? = nil, experiment: String? = nil, kind: String, commandLine: String,
                 configJSON: String = "{}", toolVersion: String, gitCommit: String? = nil,
-                host: String = ProcessInfo.processInfo.hostName,
+                host: String = RunRecord.currentHost,
                 processID: Int32 = ProcessInfo.processInfo.processIdentifier, threads: Int,
                 startedAt: Date = Date(), endedAt: Date? = nil, status: Status = .running) {
         self.id = id; self.experiment = experiment; self.kind = kind; self.commandLine = commandLine
@@ -43,6 +43,13 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// This machine's name from gethostname(2) (`ProcessInfo.hostName` may ask DNS).
+    public static let currentHost: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }()
 }
 
 /// Loss and speed at one optimizer step of a training run (table `training_step`).

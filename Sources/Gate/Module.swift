@@ -1,1 +1,0 @@
-// Gate module: filled in by its issue.

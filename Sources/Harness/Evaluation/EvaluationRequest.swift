@@ -1,0 +1,76 @@
+import Foundation
+import Metrics
+import Store
+
+/// Decoding settings that, with the model, adapter and prompt, determine an output. They are part
+/// of the evaluation's identity and of every generation-cache key, so they encode canonically.
+public struct DecodingSettings: Codable, Sendable, Equatable {
+    /// Tokens generated at most per example.
+    public var maxTokens: Int = 64
+    /// 0 is greedy decoding.
+    public var temperature: Double = 0
+    public var topP: Double = 1
+    public var seed: UInt64 = 0
+    /// `auto` (the model's own template), `chatml`, `llama3` or `raw`.
+    public var template: String = "auto"
+
+    public init(maxTokens: Int = 64, temperature: Double = 0, topP: Double = 1, seed: UInt64 = 0,
+                template: String = "auto") {
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.topP = topP
+        self.seed = seed
+        self.template = template
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxTokens = "max_tokens", temperature, topP = "top_p", seed, template
+    }
+
+    /// Sorted-key JSON: equal settings always give equal strings.
+    public var canonicalJSON: String { (try? CanonicalJSON.string(self)) ?? "{}" }
+}
+
+/// Everything `tollgate eval` needs to evaluate one model (and adapter) on one holdout set.
+public struct EvaluationRequest: Sendable {
+    /// The GGUF model.
+    public var modelPath: String
+    /// A PEFT adapter folder or a llama.cpp LoRA GGUF.
+    public var adapterPath: String?
+    /// The holdout JSONL.
+    public var dataPath: String
+    public var metrics: [MetricKind] = [.exactMatch, .bleu, .chrf]
+    /// Answer normalisation for exact match and F1: `strip` trims whitespace only, so a label or a
+    /// JSON action must be exactly right; `squad` is SQuAD v1.1's lenient normalisation.
+    public var normalize: AnswerNormalization = .strip
+    /// The SQLite store (created when missing).
+    public var storePath: String = "tollgate.db"
+    public var decoding = DecodingSettings()
+    /// Prompts generated together (batched decode).
+    public var batchSize: Int = 32
+    /// Evaluate only the first N examples.
+    public var limit: Int?
+    /// Generate even when the cache holds an answer.
+    public var useCache: Bool = true
+    /// Price of one CPU-hour, for the cost per 1,000 requests.
+    public var cpuHourPrice: Double = EvaluationRequest.defaultCPUHourPrice
+    /// Bootstrap resamples for the 95% confidence intervals.
+    public var bootstrapResamples: Int = 1000
+    /// The command line, recorded with the run.
+    public var commandLine: String = CommandLine.arguments.joined(separator: " ")
+    /// The experiment this evaluation belongs to, if any.
+    public var experiment: String?
+    /// Run kind recorded in the store.
+    public var runKind: String = "eval"
+    /// Record the evaluation under this existing run (an experiment's) instead of a run of its own.
+    public var runID: Int64?
+
+    /// USD per CPU-hour: about what one vCPU of a general-purpose cloud VM costs on demand (2026).
+    public static let defaultCPUHourPrice = 0.05
+
+    public init(modelPath: String, adapterPath: String? = nil, dataPath: String) {
+        self.modelPath = modelPath
+        self.adapterPath = adapterPath
+        self.dataPath = dataPath
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Gate
+import Metrics
+import Reports
+import Store
+
+/// A baseline and a candidate evaluation of the same holdout set, read back from the store and
+/// set side by side: what the gate decides on and what the report shows.
+public struct EvaluationComparison: Sendable {
+    public var evalSet: String
+    public var comparisons: [MetricComparison]
+    /// The candidate's 95% bootstrap interval per metric.
+    public var intervals: [String: Interval]
+    public var baselineServing: ServingFigures
+    public var candidateServing: ServingFigures
+    public var regressed: [ExampleChange]
+    public var improved: [ExampleChange]
+    public var signatures: [String]
+    public var exampleCount: Int
+
+    /// Compares two stored evaluations metric by metric. Examples are paired by index, so both must
+    /// come from the same dataset; p-values are sacrebleu's paired bootstrap (1,000 resamples) over
+    /// the stored outputs.
+    public static func load(store: TollgateStore, evalSet: String, baselineID: Int64, candidateID: Int64,
+                            metrics: [MetricKind], normalize: AnswerNormalization) throws -> EvaluationComparison {
+        let baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
+        let candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
+        guard baseline.map(\.exampleIndex) == candidate.map(\.exampleIndex) else {
+            throw ComparisonError.differentExamples(evalSet: evalSet, baseline: baselineID, candidate: candidateID,
+                                                    baselineCount: baseline.count, candidateCount: candidate.count)
+        }
+        let references = candidate.map(\.references)
+        var comparisons: [MetricComparison] = []
+        var intervals: [String: Interval] = [:]
+        var signatures: [String] = []
+        for kind in metrics {
+            let metric = PredictionScoring.metric(kind, normalize: normalize)
+            let baseTable = try metric.statistics(hypotheses: baseline.map(\.output), segmentReferences: references)
+            let candidateTable = try metric.statistics(hypotheses: candidate.map(\.output), segmentReferences: references)
+            // Identical outputs differ by nothing: p = 1 (sacrebleu's resampling would report 1/(n+1)).
+            let identical = baseline.map(\.output) == candidate.map(\.output)
+            var paired = baseline.isEmpty ? nil : pairedBootstrap(metric: metric, baseline: baseTable, system: candidateTable)
+            if identical { paired?.pValue = 1 }
+            let score = metric.corpusScore(statistics: candidateTable, referenceSets: BLEU.referenceSetCount(references))
+            comparisons.append(MetricComparison(evalSet: evalSet, metric: kind.rawValue,
+                                                baseline: metric.score(totals: baseTable.totals()),
+                                                candidate: score.score, pValue: paired?.pValue))
+            if let ci = paired?.systemCI { intervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
+            signatures.append("\(kind.rawValue): \(score.signature)")
+        }
+        let changes = exampleChanges(evalSet: evalSet, baseline: baseline, candidate: candidate, metric: metrics.first)
+        return EvaluationComparison(
+            evalSet: evalSet, comparisons: comparisons, intervals: intervals,
+            baselineServing: try serving(store: store, evaluationID: baselineID),
+            candidateServing: try serving(store: store, evaluationID: candidateID),
+            regressed: changes.regressed, improved: changes.improved, signatures: signatures, exampleCount: candidate.count)
+    }
+
+    /// Latency and cost as the evaluator recorded them.
+    static func serving(store: TollgateStore, evaluationID: Int64) throws -> ServingFigures {
+        let rows = Dictionary(try store.metrics(evaluationID: evaluationID).map { ($0.metric, $0.value) }) { $1 }
+        return ServingFigures(p50LatencySeconds: rows[EvaluationSummary.latencyP50Metric],
+                              p95LatencySeconds: rows[EvaluationSummary.latencyP95Metric],
+                              costPerThousandRequests: rows[EvaluationSummary.costMetric])
+    }
+
+    /// Examples whose per-example score fell (regressed) or rose (improved), largest change first.
+    static func exampleChanges(evalSet: String, baseline: [PredictionRecord], candidate: [PredictionRecord],
+                               metric: MetricKind?) -> (regressed: [ExampleChange], improved: [ExampleChange]) {
+        guard let metric else { return ([], []) }
+        var changes: [(delta: Double, change: ExampleChange)] = []
+        for (before, after) in zip(baseline, candidate) {
+            let old = before.scores[metric.rawValue] ?? 0, new = after.scores[metric.rawValue] ?? 0
+            guard old != new else { continue }
+            changes.append((new - old, ExampleChange(
+                id: after.exampleID ?? "#\(after.exampleIndex)", evalSet: evalSet, prompt: after.prompt,
+                reference: after.references.first ?? "", baselineOutput: before.output, candidateOutput: after.output,
+                baselineScore: old, candidateScore: new)))
+        }
+        let regressed = changes.filter { $0.delta < 0 }.sorted { $0.delta < $1.delta }.map(\.change)
+        let improved = changes.filter { $0.delta > 0 }.sorted { $0.delta > $1.delta }.map(\.change)
+        return (regressed, improved)
+    }
+}
+
+public enum ComparisonError: LocalizedError, Equatable {
+    case differentExamples(evalSet: String, baseline: Int64, candidate: Int64, baselineCount: Int, candidateCount: Int)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .differentExamples(evalSet, baseline, candidate, baselineCount, candidateCount):
+            return "evaluations \(baseline) (\(baselineCount) examples) and \(candidate) (\(candidateCount) examples) of "
+                + "\(evalSet) do not cover the same examples; compare evaluations of the same dataset and --limit"
+        }
+    }
+}

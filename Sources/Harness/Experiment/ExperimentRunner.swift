@@ -1,0 +1,207 @@
+import Corpus
+import Foundation
+import Gate
+import Metrics
+import Reports
+import Store
+import Training
+
+/// What `tollgate run` ends with.
+public struct ExperimentOutcome: Sendable {
+    public var runID: Int64
+    public var decision: GateDecision
+    public var report: ReportInput
+    /// Markdown, JSON and JUnit files written under the reports folder.
+    public var reportPaths: [String]
+}
+
+/// `tollgate run EXPERIMENT.yaml`: baseline evaluation → training → checkpoint scoring →
+/// candidate evaluation → gate → reports, every step recorded under one run in the store.
+/// Work already done is not done again: evaluations come from the generation cache and a
+/// finished identical training is recognised by its marker.
+///
+/// Evaluations of an experiment run are created in order — baselines, checkpoints, then the
+/// candidate's, one per eval set — so a run's candidate evaluations are its last N.
+public enum ExperimentRunner {
+    public static func run(experimentPath: String, storePath: String, reportsDirectory: String,
+                           commandLine: String, log: (String) -> Void) throws -> ExperimentOutcome {
+        // Everything that can be checked before a model is loaded.
+        let experiment = try ExperimentFile.load(path: experimentPath)
+        for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
+        if let training = experiment.training { _ = try DatasetFile.load(path: training.data, purpose: .training) }
+        if let adapter = experiment.adapter { _ = try AdapterFiles.load(path: adapter) }
+        let store = try TollgateStore(path: storePath)
+        let pinned = try pinnedBaselines(experiment, store: store)
+
+        let runID = try store.beginRun(RunRecord(
+            experiment: experiment.name, kind: "run", commandLine: commandLine,
+            configJSON: (try? CanonicalJSON.string(experiment)) ?? "{}", toolVersion: TollgateVersion.string,
+            gitCommit: GitRevision.current(), threads: ProcessInfo.processInfo.activeProcessorCount))
+        do {
+            let outcome = try execute(experiment, runID: runID, pinned: pinned, store: store,
+                                      reportsDirectory: reportsDirectory, commandLine: commandLine, log: log)
+            try store.finishRun(id: runID, status: .succeeded)
+            return outcome
+        } catch {
+            try? store.finishRun(id: runID, status: .failed)
+            throw error
+        }
+    }
+
+    private static func execute(_ experiment: ExperimentFile, runID: Int64, pinned: [Int64]?, store: TollgateStore,
+                                reportsDirectory: String, commandLine: String,
+                                log: (String) -> Void) throws -> ExperimentOutcome {
+        let price = experiment.budgets.cpuHourPrice ?? EvaluationRequest.defaultCPUHourPrice
+        func evaluate(_ plan: EvalSetPlan, adapter: String?, role: String) throws -> EvaluationSummary {
+            var request = EvaluationRequest(modelPath: experiment.model, adapterPath: adapter, dataPath: plan.dataset)
+            request.metrics = plan.metrics.compactMap(MetricKind.init(rawValue:))
+            request.storePath = store.path
+            request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
+                                                topP: plan.decoding.topP ?? 1, seed: UInt64(max(0, plan.decoding.seed ?? 0)),
+                                                template: plan.decoding.template)
+            request.batchSize = plan.batchSize ?? 32
+            request.limit = plan.limit
+            request.cpuHourPrice = price
+            request.runID = runID
+            request.experiment = experiment.name
+            let summary = try Evaluator.run(request)
+            let headline = summary.metrics.map { "\($0.metric) " + String(format: "%.2f", $0.score) }.joined(separator: ", ")
+            log("\(role) on \(plan.name): \(headline) (\(summary.generated) generated, \(summary.reused) reused)")
+            return summary
+        }
+
+        // 1. Baseline.
+        var baselineIDs: [Int64] = []
+        if let pinned {
+            baselineIDs = pinned
+            log("baseline: stored evaluations \(pinned.map(String.init).joined(separator: ", "))")
+        } else {
+            for plan in experiment.evalSets { baselineIDs.append(try evaluate(plan, adapter: nil, role: "baseline").evaluationID) }
+        }
+
+        // 2. Training and checkpoint scoring.
+        var candidateAdapter = experiment.adapter
+        var trainingSummary: TrainingSummary?
+        if let plan = experiment.training {
+            log("training: \(plan.data) (rank \(plan.rank), targets \(plan.targets.joined(separator: ",")))")
+            let trained = try ExperimentTraining.run(plan: plan, experiment: experiment, store: store, runID: runID) { step in
+                if step.step == 1 || step.step == step.totalSteps || step.step % 10 == 0 { log("  " + TrainingLog.line(step)) }
+            }
+            if trained.reused { log("training: an identical finished training is in \(trained.adapter.path); reused") }
+            let choice = try chooseCheckpoint(experiment, trained: trained, evaluate: evaluate, log: log)
+            candidateAdapter = choice.adapter
+            trainingSummary = TrainingSummary(lossCurve: trained.lossCurve, validationLoss: trained.validationLoss,
+                                              checkpoints: choice.scores, chosenStep: choice.step,
+                                              adapterMatrices: (try? AdapterSpectra.load(path: choice.adapter)) ?? [])
+        }
+
+        // 3. Candidate.
+        var candidateIDs: [Int64] = []
+        for plan in experiment.evalSets { candidateIDs.append(try evaluate(plan, adapter: candidateAdapter, role: "candidate").evaluationID) }
+
+        // 4. Gate.
+        var compared: [EvaluationComparison] = []
+        for (index, plan) in experiment.evalSets.enumerated() {
+            let normalize = AnswerNormalization.strip
+            compared.append(try EvaluationComparison.load(
+                store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
+                metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)), normalize: normalize))
+        }
+        let policy = experiment.gatePolicy
+        let candidateServing = worstServing(compared.map(\.candidateServing))
+        let decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
+                                     candidateServing: candidateServing)
+        _ = try store.recordGateDecision(GateDecisionRecord(runID: runID, decision: decision.verdict.rawValue,
+                                                            reasons: decision.outcomes.map(\.reason)))
+        log("decision: \(decision.verdict.rawValue) — \(decision.why)")
+
+        // 5. Reports.
+        let report = try ExperimentReport.build(
+            experiment: experiment, runID: runID, store: store, decision: decision, policy: policy, compared: compared,
+            baselineServing: worstServing(compared.map(\.baselineServing)), candidateServing: candidateServing,
+            training: trainingSummary, candidateAdapter: candidateAdapter, commandLine: commandLine)
+        let paths = try ExperimentReport.write(report, experiment: experiment.name, runID: runID,
+                                               directory: reportsDirectory, store: store)
+        return ExperimentOutcome(runID: runID, decision: decision, report: report, reportPaths: paths)
+    }
+
+    /// The baseline evaluations named by `baseline: {pinned: …}` or `baseline: last_go`; nil for `base`.
+    static func pinnedBaselines(_ experiment: ExperimentFile, store: TollgateStore) throws -> [Int64]? {
+        switch experiment.baseline {
+        case .base:
+            return nil
+        case .pinned(let text):
+            let ids = text.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            guard ids.count == experiment.evalSets.count else {
+                throw ExperimentRunError.pinnedCount(value: text, evalSets: experiment.evalSets.count)
+            }
+            for id in ids where try store.evaluation(id: id) == nil {
+                throw ExperimentRunError.missingEvaluation(id: id, path: store.path)
+            }
+            return ids
+        case .lastGo:
+            guard let run = try store.lastGoRuns(experiment: experiment.name, limit: 1).first, let runID = run.id else {
+                throw ExperimentRunError.noGoRun(experiment: experiment.name, path: store.path)
+            }
+            let evaluations = try store.evaluations(runID: runID).compactMap(\.id).sorted()
+            return Array(evaluations.suffix(experiment.evalSets.count))
+        }
+    }
+
+    /// Scores the checkpoints the plan asks for and picks the candidate adapter.
+    static func chooseCheckpoint(_ experiment: ExperimentFile, trained: ExperimentTraining,
+                                 evaluate: (EvalSetPlan, String?, String) throws -> EvaluationSummary,
+                                 log: (String) -> Void) throws -> (adapter: String, step: Int?, scores: [CheckpointScore]) {
+        let plan = experiment.checkpoints
+        let candidates: [(step: Int, adapter: URL)]
+        switch plan.evaluate {
+        case .final: return (trained.adapter.path, trained.lossCurve.last?.step, [])
+        case .all: candidates = trained.checkpoints
+        case .last(let count): candidates = Array(trained.checkpoints.suffix(count))
+        }
+        guard !candidates.isEmpty else { return (trained.adapter.path, trained.lossCurve.last?.step, []) }
+        let set = experiment.evalSets.first { $0.name == plan.evalSet } ?? experiment.evalSets[0]
+        let metric = plan.metric ?? set.metrics[0]
+        let greaterIsBetter = experiment.gates.first { $0.metric == metric }?.greaterIsBetter ?? true
+        var scores: [CheckpointScore] = []
+        for checkpoint in candidates {
+            let summary = try evaluate(set, checkpoint.adapter.path, "checkpoint \(checkpoint.step)")
+            let value = summary.metrics.first { $0.metric == metric }?.score ?? .nan
+            scores.append(CheckpointScore(step: checkpoint.step, evalSet: set.name, metric: metric, value: value))
+        }
+        var chosen = scores.count - 1
+        if plan.choose == "best" {
+            for (index, score) in scores.enumerated() where score.value.isFinite {
+                let best = scores[chosen].value
+                if !best.isFinite || (greaterIsBetter ? score.value > best : score.value < best) { chosen = index }
+            }
+        }
+        log("checkpoint: step \(scores[chosen].step) chosen (\(plan.choose) \(metric) on \(set.name))")
+        return (candidates[chosen].adapter.path, scores[chosen].step, scores)
+    }
+
+    /// The slowest and dearest of several eval sets' figures: what a budget must hold for.
+    static func worstServing(_ figures: [ServingFigures]) -> ServingFigures {
+        ServingFigures(p50LatencySeconds: figures.compactMap(\.p50LatencySeconds).max(),
+                       p95LatencySeconds: figures.compactMap(\.p95LatencySeconds).max(),
+                       costPerThousandRequests: figures.compactMap(\.costPerThousandRequests).max())
+    }
+}
+
+public enum ExperimentRunError: LocalizedError, Equatable {
+    case pinnedCount(value: String, evalSets: Int)
+    case missingEvaluation(id: Int64, path: String)
+    case noGoRun(experiment: String, path: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .pinnedCount(value, evalSets):
+            return "baseline pinned: \(value) names a different number of evaluations than the \(evalSets) eval sets; "
+                + "give one evaluation id per eval set, comma-separated, in eval_sets order"
+        case let .missingEvaluation(id, path):
+            return "baseline evaluation \(id) is not in \(path); list evaluations with tollgate history --store \(path)"
+        case let .noGoRun(experiment, path):
+            return "baseline last_go: experiment \(experiment) has no GO run in \(path) yet; use baseline: base for the first run"
+        }
+    }
+}

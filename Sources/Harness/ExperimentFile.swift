@@ -1,0 +1,158 @@
+import Foundation
+import Gate
+
+/// An experiment as written in `Experiments/*.yaml`: the model, optional training, the eval sets,
+/// what to compare against, how to pick the candidate checkpoint, and the gate. Paths are kept as
+/// written (relative ones resolve against the working directory, as on the command line).
+///
+/// ```yaml
+/// name: nightly
+/// model: models/SmolLM2-135M-Instruct.Q4_1.gguf
+/// training: {data: Datasets/capitals/train.jsonl, rank: 8, steps: 200, save_every: 50}
+/// eval_sets:
+///   - dataset: Datasets/capitals/holdout.jsonl
+///     metrics: [em, bleu, chrf]
+///     decoding: {max_tokens: 32}
+/// baseline: base                 # or last_go, or {pinned: <evaluation id or file>}
+/// checkpoints: {evaluate: all, choose: best, metric: bleu}
+/// gates:
+///   bleu: {floor: 20, max_drop: 1.0, significance: 0.05}
+/// budgets: {p95_latency_seconds: 2.0, cost_per_1000_requests: 0.05, cpu_hour_price: 0.10}
+/// ```
+public struct ExperimentFile: Codable, Sendable, Equatable {
+    public var name: String
+    /// GGUF model path: the base model and, without training, the candidate too.
+    public var model: String
+    /// The candidate's adapter when the experiment does not train (a nightly check of the
+    /// adapter in production): a PEFT folder or a llama.cpp LoRA GGUF.
+    public var adapter: String? = nil
+    public var training: TrainingPlan?
+    public var evalSets: [EvalSetPlan]
+    public var baseline: BaselineChoice
+    public var checkpoints: CheckpointPlan
+    /// One rule per metric, applied on every eval set that computes the metric.
+    public var gates: [MetricRule]
+    public var budgets: BudgetPlan
+    public var drift: DriftPlan
+
+    /// The rules and budgets as the gate takes them.
+    public var gatePolicy: GatePolicy {
+        GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,
+                                                  costPerThousandRequests: budgets.costPer1000Requests))
+    }
+}
+
+/// The `tollgate train` options (see DESIGN.md); nil means the train command's own default.
+public struct TrainingPlan: Codable, Sendable, Equatable {
+    /// JSONL training data.
+    public var data: String
+    /// JSONL validation data for the validation loss.
+    public var valid: String?
+    /// Output folder for checkpoints; nil lets `tollgate run` choose one under its run folder.
+    public var out: String?
+    public var rank: Int = 8
+    public var alpha: Double = 16
+    /// Projections that get adapters: q, k, v, o, gate, up, down.
+    public var targets: [String] = ["q", "v"]
+    /// Optimizer steps; exclusive with `epochs`.
+    public var steps: Int?
+    /// Passes over the data; exclusive with `steps`.
+    public var epochs: Double?
+    public var batchSize: Int = 4
+    public var learningRate: Double = 1e-4
+    public var optimizer: String = "adamw"
+    public var seed: Int = 0
+    /// Save a checkpoint every N steps (each one can be scored, see `CheckpointPlan`).
+    public var saveEvery: Int?
+    /// Chat template: auto (the model's own), chatml, llama3 or raw.
+    public var template: String = "auto"
+    /// Adapter folder to start from instead of a fresh (B = 0) adapter.
+    public var initAdapter: String?
+    /// Continue from the last checkpoint in `out`.
+    public var resume: Bool = false
+
+    public static let allowedTargets = ["q", "k", "v", "o", "gate", "up", "down"]
+    public static let optimizers = ["adamw", "sgd"]
+}
+
+/// One holdout set and how to score it.
+public struct EvalSetPlan: Codable, Sendable, Equatable {
+    /// Name in reports; defaults to the dataset's folder and file stem ("capitals/holdout").
+    public var name: String
+    /// JSONL dataset path.
+    public var dataset: String
+    public var metrics: [String] = ["em", "bleu", "chrf"]
+    public var decoding: DecodingPlan = DecodingPlan()
+    /// Score only the first N examples.
+    public var limit: Int?
+    /// Prompts generated together; nil is the eval command's default.
+    public var batchSize: Int?
+
+    public static let knownMetrics = ["em", "bleu", "chrf", "chrf++"]
+}
+
+public struct DecodingPlan: Codable, Sendable, Equatable {
+    public var maxTokens: Int = 64
+    /// 0 decodes greedily.
+    public var temperature: Double = 0
+    public var topP: Double?
+    public var seed: Int?
+    /// Chat template: auto, chatml, llama3 or raw.
+    public var template: String = "auto"
+
+    public init() {}
+
+    public static let templates = ["auto", "chatml", "llama3", "raw"]
+}
+
+/// What the candidate is compared against.
+public enum BaselineChoice: Codable, Sendable, Equatable {
+    /// The experiment's model without the adapter.
+    case base
+    /// A stored evaluation (by id) or an evaluation JSON file.
+    case pinned(String)
+    /// The candidate of this experiment's most recent GO run.
+    case lastGo
+}
+
+/// Which checkpoints are scored on the holdout and which one becomes the candidate.
+public struct CheckpointPlan: Codable, Sendable, Equatable {
+    public enum Evaluate: Codable, Sendable, Equatable {
+        /// Only the adapter at the end of training.
+        case final
+        /// Every saved checkpoint.
+        case all
+        /// The last K saved checkpoints.
+        case last(Int)
+    }
+
+    public var evaluate: Evaluate = .final
+    /// "best" picks the checkpoint with the best `metric`; "last" the final one.
+    public var choose: String = "last"
+    /// Metric that ranks checkpoints; defaults to the first gated metric (else the first metric).
+    public var metric: String?
+    /// Eval set that ranks checkpoints; defaults to the first.
+    public var evalSet: String?
+
+    public init() {}
+
+    public static let choices = ["best", "last"]
+}
+
+public struct BudgetPlan: Codable, Sendable, Equatable {
+    public var p95LatencySeconds: Double?
+    public var costPer1000Requests: Double?
+    /// Price of one CPU hour, used to turn measured CPU time into cost per 1,000 requests.
+    public var cpuHourPrice: Double?
+
+    public init() {}
+}
+
+public struct DriftPlan: Codable, Sendable, Equatable {
+    /// How many of the most recent GO runs the drift median is taken over.
+    public var recentGoRuns: Int = 7
+    /// Flips an example needs before it is listed as flaky.
+    public var flakyMinimumFlips: Int = 2
+
+    public init() {}
+}

@@ -1,0 +1,67 @@
+import Corpus
+import Foundation
+import Llama
+import ModelIO
+import Store
+import Tokenizer
+
+/// A model ready to generate — weights, tokenizer, optional adapter — with the provenance rows
+/// that identify it in the store (content hashes, not paths, so a moved file is the same model).
+public struct LoadedModel: @unchecked Sendable {
+    public let model: LlamaModel
+    public let tokenizer: BPETokenizer
+    public let generator: Generator
+    public let modelRecord: ModelRecord
+    public let adapterRecord: AdapterRecord?
+
+    /// Loads the GGUF once for weights and tokenizer; `adapterPath` is a PEFT folder or LoRA GGUF.
+    public static func load(modelPath: String, adapterPath: String?) throws -> LoadedModel {
+        let file = try GGUFFile(url: URL(fileURLWithPath: modelPath))
+        let adapter = try adapterPath.map { try AdapterFiles.load(path: $0) }
+        let model = try LlamaModel.load(file: file, adapter: adapter)
+        let tokenizer = try BPETokenizer(gguf: file)
+        let modelRecord = ModelRecord(
+            path: modelPath, sha256: try SHA256.hexOfFile(atPath: modelPath),
+            architecture: file.string("general.architecture") ?? "llama",
+            quantization: dominantType(file), parameterCount: Int64(file.tensors.map(\.elementCount).reduce(0, +)))
+        let adapterRecord = try adapter.map { adapter in
+            AdapterRecord(path: adapterPath!, sha256: try AdapterFiles.sha256(path: adapterPath!),
+                          format: AdapterFiles.format(path: adapterPath!), rank: adapter.config.rank,
+                          alpha: Double(adapter.config.alpha), targets: adapter.config.targets.map(\.rawValue))
+        }
+        return LoadedModel(model: model, tokenizer: tokenizer, generator: Generator(model: model, tokenizer: tokenizer),
+                           modelRecord: modelRecord, adapterRecord: adapterRecord)
+    }
+
+    /// The tensor type holding most of the weights ("Q4_1" for the default model).
+    static func dominantType(_ file: GGUFFile) -> String {
+        var elements: [String: Int] = [:]
+        for tensor in file.tensors { elements[tensor.type.name, default: 0] += tensor.elementCount }
+        return elements.max { $0.value < $1.value }?.key ?? "unknown"
+    }
+}
+
+/// Adapters on disk: a PEFT folder (`adapter_config.json` + `adapter_model.safetensors`) or a
+/// llama.cpp LoRA GGUF file.
+public enum AdapterFiles {
+    public static func format(path: String) -> String { isDirectory(path) ? "peft" : "gguf" }
+
+    public static func load(path: String) throws -> LoRAAdapter {
+        try LoRAAdapter.load(path: path)
+    }
+
+    /// A PEFT folder hashes as its two files in a fixed order; a GGUF as the file.
+    public static func sha256(path: String) throws -> String {
+        guard isDirectory(path) else { return try SHA256.hexOfFile(atPath: path) }
+        let folder = URL(fileURLWithPath: path)
+        let parts = try ["adapter_config.json", "adapter_model.safetensors"].map {
+            try SHA256.hexOfFile(atPath: folder.appendingPathComponent($0).path)
+        }
+        return SHA256.hex(parts.joined(separator: "\n"))
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+}

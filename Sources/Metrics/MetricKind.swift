@@ -1,0 +1,30 @@
+/// The metrics Tollgate scores with, by the names the command line and experiment files use.
+public enum MetricKind: String, CaseIterable, Codable, Sendable {
+    case exactMatch = "em"
+    /// SQuAD token-level F1.
+    case tokenF1 = "f1"
+    case bleu
+    case chrf
+    case chrfPlusPlus = "chrf++"
+}
+
+extension MetricKind {
+    /// The metric of this kind with the given settings (each kind reads only its own options;
+    /// `chrf++` is chrF with word order 2).
+    public func metric(bleu: BLEUOptions = BLEUOptions(), chrf: ChrFOptions = ChrFOptions(),
+                       exactMatch: ExactMatchOptions = ExactMatchOptions()) -> any CorpusMetric {
+        switch self {
+        case .exactMatch: return ExactMatch(exactMatch)
+        case .tokenF1: return TokenF1(exactMatch)
+        case .bleu: return BLEU(bleu)
+        case .chrf:
+            var options = chrf
+            options.wordOrder = 0
+            return ChrF(options)
+        case .chrfPlusPlus:
+            var options = chrf
+            options.wordOrder = 2
+            return ChrF(options)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Gate
+
+/// JUnit XML as CI systems read it: <testsuites> / one <testsuite> per eval set (plus one for the
+/// budgets) / one <testcase> per rule, failing ones carrying <failure message="reason">.
+public enum JUnitReport {
+    public static func render(_ input: ReportInput) -> String {
+        let outcomes = input.decision.outcomes
+        var groups: [(name: String, outcomes: [RuleOutcome])] = []
+        for outcome in outcomes {
+            let suite = outcome.evalSet ?? (outcome.check == .configuration ? "configuration" : "budgets")
+            if let index = groups.firstIndex(where: { $0.name == suite }) {
+                groups[index].outcomes.append(outcome)
+            } else {
+                groups.append((suite, [outcome]))
+            }
+        }
+        let failures = outcomes.filter { !$0.passed }.count
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml += "<testsuites name=\"\(attribute("tollgate " + input.experiment))\" tests=\"\(outcomes.count)\" failures=\"\(failures)\" errors=\"0\">\n"
+        for group in groups {
+            let suiteFailures = group.outcomes.filter { !$0.passed }.count
+            let suiteName = "\(input.experiment).\(group.name)"
+            xml += "  <testsuite name=\"\(attribute(suiteName))\" tests=\"\(group.outcomes.count)\" failures=\"\(suiteFailures)\" errors=\"0\" skipped=\"0\""
+            if let createdAt = input.createdAt { xml += " timestamp=\"\(attribute(createdAt))\"" }
+            xml += ">\n"
+            xml += "    <properties>\n"
+            xml += "      <property name=\"run_id\" value=\"\(attribute(input.runId))\"/>\n"
+            xml += "      <property name=\"verdict\" value=\"\(input.decision.verdict.rawValue)\"/>\n"
+            xml += "    </properties>\n"
+            for outcome in group.outcomes {
+                let name = attribute(outcome.metric.map { "\($0) \(outcome.check.rawValue)" } ?? outcome.check.rawValue)
+                xml += "    <testcase classname=\"\(attribute(suiteName))\" name=\"\(name)\" time=\"0\""
+                if outcome.passed {
+                    xml += "/>\n"
+                } else {
+                    xml += ">\n      <failure message=\"\(attribute(outcome.reason))\" type=\"\(outcome.check.rawValue)\">\(text(outcome.reason))</failure>\n    </testcase>\n"
+                }
+            }
+            xml += "  </testsuite>\n"
+        }
+        return xml + "</testsuites>\n"
+    }
+
+    /// Text content: the five XML specials as entities, characters XML 1.0 forbids dropped.
+    static func text(_ string: String) -> String {
+        var out = ""
+        out.reserveCapacity(string.utf8.count)
+        for scalar in string.unicodeScalars where isAllowedInXML(scalar) {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// Attribute values also keep their newlines and tabs through attribute normalisation.
+    static func attribute(_ string: String) -> String {
+        text(string).replacingOccurrences(of: "\n", with: "&#10;").replacingOccurrences(of: "\r", with: "&#13;")
+            .replacingOccurrences(of: "\t", with: "&#9;")
+    }
+
+    /// XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+    private static func isAllowedInXML(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
+        default: return false
+        }
+    }
+}

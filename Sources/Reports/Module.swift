@@ -1,1 +1,0 @@
-// Reports module: filled in by its issue.

@@ -1,0 +1,75 @@
+import Foundation
+import ModelIO
+
+/// Folds an adapter into its base model: W ← W + scale·B·A, written as a complete GGUF with all of
+/// the base model's metadata. q/k deltas are computed in HF row order and moved to GGUF order.
+public enum AdapterFusion {
+    /// Tensor types `tollgate fuse --type` can write.
+    public static let writableTypes: [String: GGMLType] = ["f32": .f32, "f16": .f16, "q8_0": .q8_0, "q4_0": .q4_0]
+
+    /// type nil: adapted projections are written as F32 and every other tensor is copied as it is;
+    /// with a type, every matrix whose rows fit the type's blocks is re-encoded in it.
+    public static func fuse(model: URL, adapter: String, output: URL, type: GGMLType?) throws {
+        let gguf = try GGUFFile(url: model)
+        let shape = try ModelShape(gguf: gguf)
+        let parameters = try AdapterLoader.loadParameters(path: adapter, shape: shape)
+        var writer = GGUFWriter(alignment: gguf.alignment)
+        for key in gguf.metadataKeys where key != "general.alignment" {
+            if let value = gguf.metadata[key] { writer.set(key, value) }
+        }
+        let r = parameters.settings.rank, scale = parameters.settings.scale
+        for tensor in gguf.tensors {
+            let slot = parameters.slots.first { "blk.\($0.layer).\($0.projection.ggufName).weight" == tensor.name }
+            let isMatrix = tensor.dimensions.count == 2
+            let reencode = type != nil && isMatrix && tensor.rowLength % type!.blockSize == 0
+            if slot == nil && !reencode {
+                try writer.addTensor(name: tensor.name, dimensions: tensor.dimensions, type: tensor.type,
+                                     data: Array(gguf.rawData(tensor)))
+                continue
+            }
+            var values = try gguf.dequantize(tensor)
+            if let slot {
+                let a = parameters.a(slot), b = parameters.b(slot)
+                var delta = [Float](repeating: 0, count: slot.output * slot.input)   // (out, in), HF row order
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        delta.withUnsafeMutableBufferPointer { dp in
+                            gemm(transposeA: false, transposeB: false, m: slot.output, n: slot.input, k: r, alpha: scale,
+                                 a: bp.baseAddress!, lda: r, b: ap.baseAddress!, ldb: slot.input, beta: 0,
+                                 c: dp.baseAddress!, ldc: slot.input)
+                        }
+                    }
+                }
+                if let heads = GGUFAdapter.ropeHeads(slot.projection, shape) {
+                    delta = RoPEPermutation.hfToGGUF(delta, rows: slot.output, cols: slot.input, heads: heads)
+                }
+                for i in values.indices { values[i] += delta[i] }
+            }
+            let outputType: GGMLType = reencode ? type! : .f32
+            try writer.addTensor(name: tensor.name, dimensions: tensor.dimensions, values: values, type: outputType)
+        }
+        try writer.write(to: output)
+    }
+
+    /// `tollgate export`: the adapter at `adapter` (either format) in PEFT layout (a directory) or as
+    /// a llama.cpp LoRA GGUF. Moving q/k rows between the formats needs the base model's heads.
+    public static func export(adapter: String, model: URL?, format: AdapterFormat, output: URL) throws {
+        let shape = try model.map { try ModelShape(gguf: try GGUFFile(url: $0)) } ?? ModelShape.implied(byAdapter: adapter)
+        let isGGUFInput = !adapter.hasSuffix("/") && (try? FileManager.default.attributesOfItem(atPath: adapter)[.type] as? FileAttributeType) == .typeRegular
+        let parameters = try AdapterLoader.loadParameters(path: adapter, shape: shape)
+        let crossesFormats = isGGUFInput != (format == .gguf)
+        if model == nil, crossesFormats, parameters.settings.targets.contains(where: { $0 == .q || $0 == .k }) {
+            throw TrainingError.badAdapterConfig(file: adapter, reason: "adapts q or k, whose rows GGUF orders per attention head; pass --model with the base GGUF")
+        }
+        let baseModel = model?.lastPathComponent ?? "unknown"
+        switch format {
+        case .peft: try PEFTAdapter.save(parameters, to: output, baseModel: baseModel)
+        case .gguf: try GGUFAdapter.save(parameters, shape: shape, to: output, baseModel: baseModel)
+        }
+    }
+}
+
+/// The two adapter formats Tollgate reads and writes.
+public enum AdapterFormat: String, CaseIterable, Sendable {
+    case peft, gguf
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+// A frozen linear layer with a LoRA adapter: out = x·Wᵀ + scale · (drop(x)·Aᵀ)·Bᵀ.
+// Legend: N rows, C input width, OC output width, R rank. A (R, C), B (OC, R), W (OC, C).
+// drop(x) = x ⊙ mask, mask entries 0 or 1/(1 − p); nil mask means no dropout.
+
+public struct LinearShape: Sendable {
+    public var n: Int, c: Int, oc: Int, r: Int
+    public init(n: Int, c: Int, oc: Int, r: Int) { self.n = n; self.c = c; self.oc = oc; self.r = r }
+}
+
+/// out (N, OC); xa (N, R) = drop(x)·Aᵀ is saved for the backward pass. a and b nil: plain linear.
+public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutablePointer<Float>?,
+                              inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+                              weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
+                              scale: Float, shape s: LinearShape) {
+    matmulForward(out: out, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc)
+    guard let a, let b, let xa else { return }
+    withDropped(inp, mask: mask, count: s.n * s.c) { x in
+        matmulForward(out: xa, inp: x, weight: a, n: s.n, c: s.c, oc: s.r)
+    }
+    gemm(transposeA: false, transposeB: true, m: s.n, n: s.oc, k: s.r, alpha: scale,
+         a: xa, lda: s.r, b: b, ldb: s.r, beta: 1, c: out, ldc: s.oc)
+}
+
+/// dinp (N, C) += through W and the adapter; da (R, C) and db (OC, R) += adapter gradients.
+/// W is frozen: it gets no gradient but still carries dout back to dinp.
+public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, da: UnsafeMutablePointer<Float>?,
+                               db: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                               inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?, xa: UnsafePointer<Float>?,
+                               weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
+                               scale: Float, shape s: LinearShape) {
+    if let dinp {
+        matmulBackward(dinp: dinp, dweight: nil, dout: dout, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc)
+    }
+    guard let a, let b, let xa else { return }
+    // dxa (N, R) = scale · dout·B
+    let dxa = UnsafeMutablePointer<Float>.allocate(capacity: s.n * s.r)
+    defer { dxa.deallocate() }
+    gemm(transposeA: false, transposeB: false, m: s.n, n: s.r, k: s.oc, alpha: scale,
+         a: dout, lda: s.oc, b: b, ldb: s.r, beta: 0, c: dxa, ldc: s.r)
+    if let db {
+        // db (OC, R) += scale · doutᵀ·xa
+        gemm(transposeA: true, transposeB: false, m: s.oc, n: s.r, k: s.n, alpha: scale,
+             a: dout, lda: s.oc, b: xa, ldb: s.r, beta: 1, c: db, ldc: s.r)
+    }
+    withDropped(inp, mask: mask, count: s.n * s.c) { x in
+        if let da {
+            gemm(transposeA: true, transposeB: false, m: s.r, n: s.c, k: s.n, alpha: 1,
+                 a: dxa, lda: s.r, b: x, ldb: s.c, beta: 1, c: da, ldc: s.c)
+        }
+    }
+    guard let dinp else { return }
+    if let mask {
+        let dx = UnsafeMutablePointer<Float>.allocate(capacity: s.n * s.c)
+        defer { dx.deallocate() }
+        gemm(transposeA: false, transposeB: false, m: s.n, n: s.c, k: s.r, alpha: 1,
+             a: dxa, lda: s.r, b: a, ldb: s.c, beta: 0, c: dx, ldc: s.c)
+        for i in 0..<(s.n * s.c) { dinp[i] += dx[i] * mask[i] }
+    } else {
+        gemm(transposeA: false, transposeB: false, m: s.n, n: s.c, k: s.r, alpha: 1,
+             a: dxa, lda: s.r, b: a, ldb: s.c, beta: 1, c: dinp, ldc: s.c)
+    }
+}
+
+/// Calls body with x ⊙ mask (a temporary) or with x itself when there is no mask.
+@inline(__always)
+func withDropped<R>(_ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?, count: Int,
+                    _ body: (UnsafePointer<Float>) -> R) -> R {
+    guard let mask else { return body(x) }
+    let dropped = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { dropped.deallocate() }
+    for i in 0..<count { dropped[i] = x[i] * mask[i] }
+    return body(dropped)
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+// RMSNorm as Llama uses it: out = x / sqrt(mean(x²) + eps) · weight.
+// Legend: N rows (B·T tokens), C width.
+
+/// out (N, C), rstd (N) saved for the backward pass.
+public func rmsnormForward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+                           inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                           n: Int, c: Int, eps: Float) {
+    for row in 0..<n {
+        let x = inp + row * c
+        let meanSquare = dot(c, x, x) / Float(c)
+        let r = 1 / (meanSquare + eps).squareRoot()
+        rstd[row] = r
+        let y = out + row * c
+        for i in 0..<c { y[i] = x[i] * r * weight[i] }
+    }
+}
+
+/// dinp (N, C) += ∂loss/∂inp; dweight (C) += Σ_rows dout · x̂ when given (frozen norms pass nil).
+public func rmsnormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?,
+                            dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+                            weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>, n: Int, c: Int) {
+    for row in 0..<n {
+        let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
+        let r = rstd[row]
+        // mean over the row of (dy·w)·x̂, the part of the gradient that flows through rstd
+        var projection: Float = 0
+        for i in 0..<c { projection += dy[i] * weight[i] * x[i] * r }
+        projection /= Float(c)
+        for i in 0..<c {
+            let xhat = x[i] * r
+            dx[i] += r * (dy[i] * weight[i] - xhat * projection)
+        }
+        if let dweight {
+            for i in 0..<c { dweight[i] += dy[i] * x[i] * r }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Corpus
+import Foundation
+import ModelIO
+import Tokenizer
+
+/// JSONL datasets → token sequences for the trainer, through Corpus' parser and renderer.
+public enum TrainingData {
+    /// The model's tokenizer, read from its GGUF metadata.
+    public static func tokenizer(gguf: GGUFFile) throws -> BPETokenizer {
+        try BPETokenizer(vocabulary: try TokenizerVocabulary(gguf: gguf))
+    }
+
+    /// Reads and tokenizes a training JSONL file. `template` is `auto`, `chatml`, `llama3` or `raw`.
+    /// With `raw`, a prompt/completion pair is the prompt's ids followed by the completion's ids,
+    /// both used as they are (no EOS added), so a conversation split in two gives its exact ids.
+    public static func load(path: String, gguf: GGUFFile, template choice: String, maxLength: Int) throws -> [TokenSequence] {
+        let tokenizer = try tokenizer(gguf: gguf)
+        let template = try ChatTemplate.resolve(choice, model: gguf.string("tokenizer.chat_template"))
+        let renderer = ExampleRenderer(tokenizer: tokenizer, template: template,
+                                       defaultSystem: template == .raw ? nil : tokenizer.defaultSystemMessage)
+        let examples = try ExampleParser.load(path: path, purpose: .training)
+        var sequences: [TokenSequence] = []
+        for example in examples {
+            let ids: [Int], lossStart: Int
+            if template == .raw, case .promptCompletion(let prompt, let completion?) = example.body {
+                let prefix = tokenizer.encode(prompt, parseSpecial: true)
+                ids = prefix + tokenizer.encode(completion, parseSpecial: true, addBOS: false)
+                lossStart = prefix.count
+            } else {
+                let sequence = try renderer.trainingSequence(for: example, maxLength: .max)
+                ids = sequence.ids
+                lossStart = sequence.lossStart
+            }
+            if ids.count > maxLength { throw TrainingError.sequenceTooLong(length: ids.count, limit: maxLength, file: path, line: example.line) }
+            sequences.append(TokenSequence(tokens: ids.map { Int32($0) }, lossStart: lossStart))
+        }
+        guard sequences.contains(where: { $0.lossTokens > 0 }) else { throw TrainingError.noTrainingTokens(file: path) }
+        return sequences
+    }
+}

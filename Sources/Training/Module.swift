@@ -1,1 +1,0 @@
-// Training module: filled in by its issue.

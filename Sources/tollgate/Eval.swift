@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Metrics
+import Reports
+
+/// `tollgate eval`: score a model (and adapter) on a holdout set; every prediction goes to the store.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model on a labelled holdout set and store every prediction.",
+        discussion: """
+            Re-running an interrupted evaluation picks up where it stopped; an identical evaluation \
+            is answered from the generation cache (--no-cache generates again). Cost per 1,000 \
+            requests is CPU-seconds per request × --cpu-hour-price (default $\(EvaluationRequest.defaultCPUHourPrice), \
+            about one on-demand cloud vCPU-hour).
+            """)
+
+    @Option(help: "GGUF model file.") var model: String
+    @Option(help: "LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF.") var adapter: String?
+    @Option(help: "Holdout JSONL (prompt/completion or messages; optional id and references).") var data: String
+    @Option(help: "Metrics, comma-separated: em, f1, bleu, chrf, chrf++.") var metrics: String = "em,bleu,chrf"
+    @Option(help: "Exact-match normalisation: exact, strip or squad.") var normalize: String = "strip"
+    @Option(help: "SQLite store.") var store: String = "tollgate.db"
+    @Option(help: "Prompts generated together.") var batchSize: Int = 32
+    @Option(help: "Largest number of new tokens per example.") var maxTokens: Int = 64
+    @Option(help: "Sampling temperature; 0 is greedy.") var temperature: Double = 0
+    @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
+    @Option(help: "Chat template: auto (the model's own), chatml, llama3 or raw.") var template: String = "auto"
+    @Option(help: "Evaluate only the first N examples.") var limit: Int?
+    @Option(help: "Price of one CPU-hour in dollars, for the cost per 1,000 requests.")
+    var cpuHourPrice: Double = EvaluationRequest.defaultCPUHourPrice
+    @Flag(help: "Generate even when the cache holds an answer.") var noCache = false
+    @Option(help: "Also write the summary as JSON to this file.") var json: String?
+
+    func validate() throws {
+        _ = try parsedMetrics()
+        guard AnswerNormalization(rawValue: normalize) != nil else {
+            throw ValidationError("--normalize must be exact, strip or squad.")
+        }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
+        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or positive.") }
+        guard cpuHourPrice >= 0 else { throw ValidationError("--cpu-hour-price must be 0 or more.") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+        guard ["auto", "chatml", "llama3", "raw"].contains(template) else {
+            throw ValidationError("--template must be auto, chatml, llama3 or raw.")
+        }
+    }
+
+    func parsedMetrics() throws -> [MetricKind] {
+        try metrics.split(separator: ",").map { name in
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let kind = MetricKind(rawValue: trimmed) else {
+                throw ValidationError("Unknown metric '\(trimmed)' in --metrics; use em, f1, bleu, chrf or chrf++.")
+            }
+            return kind
+        }
+    }
+
+    func run() throws {
+        var request = EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: data)
+        request.metrics = try parsedMetrics()
+        request.normalize = AnswerNormalization(rawValue: normalize)!
+        request.storePath = store
+        request.batchSize = batchSize
+        request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed, template: template)
+        request.limit = limit
+        request.useCache = !noCache
+        request.cpuHourPrice = cpuHourPrice
+        let bar = ProgressLine(label: "eval")
+        let summary = try reportingInvalidInput {
+            try Evaluator.run(request) { bar.update(done: $0.completed, total: $0.total, note: "\($0.reused) reused") }
+        }
+        bar.finish()
+        printOutput(EvaluationSummaryTable.render(summary))
+        if let json {
+            try reportingInvalidInput { try ReportFile.write(try EvaluationSummaryTable.json(summary), to: json) }
+        }
+    }
+}

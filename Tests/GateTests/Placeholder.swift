@@ -1,1 +1,0 @@
-// Gate tests: filled in by its issue.

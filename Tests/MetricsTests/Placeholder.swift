@@ -1,1 +1,0 @@
-// Metrics tests: filled in by its issue.

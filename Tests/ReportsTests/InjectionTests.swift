@@ -1,0 +1,110 @@
+import Foundation
+import Gate
+import Reports
+import Testing
+
+private let payloads = [
+    "<script>alert(1)</script>",
+    "![x](http://evil/x.png)",
+    "[a](javascript:alert(1))",
+    "a | b || c",
+    "`code` and ```fence```",
+    "</details><details open>",
+    "**bold** _it_ ~~gone~~ # heading\n- list\n\n<img src=x onerror=alert(1)>",
+    "www.evil.example and mail@evil.example and <https://evil.example>",
+    "&lt;already&gt; &amp; $x^2$ \\[math\\]",
+    "RTL \u{202E}evil\u{202C} and \u{0007}bell",
+]
+
+private func hostileInput() -> ReportInput {
+    var input = SampleReports.noGo
+    input.experiment = payloads[0]
+    input.runId = payloads[2]
+    input.regressedExamples = payloads.enumerated().map { index, text in
+        ExampleChange(id: "id-\(index) \(text)", prompt: text, reference: text, baselineOutput: text, candidateOutput: text,
+                      baselineScore: 1, candidateScore: 0)
+    }
+    return input
+}
+
+/// Undoes `MarkdownEscaping.inline` the way a CommonMark renderer reads it: backslash escapes
+/// and the few entities it writes.
+private func rendered(_ cell: String) -> String {
+    var out = ""
+    var escaped = false
+    for character in cell {
+        if escaped { out.append(character); escaped = false; continue }
+        if character == "\\" { escaped = true; continue }
+        out.append(character)
+    }
+    for (entity, character) in [("&lt;", "<"), ("&gt;", ">"), ("&#58;", ":"), ("&#64;", "@"), ("&amp;", "&")] {
+        out = out.replacingOccurrences(of: entity, with: character)
+    }
+    return out
+}
+
+/// Cells of a table row, split at pipes that are not backslash-escaped.
+private func cells(_ row: Substring) -> [String] {
+    var cells: [String] = [], current = "", escaped = false
+    for character in row {
+        if escaped { current.append(character); escaped = false; continue }
+        if character == "\\" { escaped = true; current.append(character); continue }
+        if character == "|" { cells.append(current); current = ""; continue }
+        current.append(character)
+    }
+    cells.append(current)
+    return Array(cells.dropFirst().dropLast()).map { $0.trimmingCharacters(in: .whitespaces) }
+}
+
+/// Markdown and HTML syntax characters that appear without a backslash in front (the entities the
+/// escaper writes are removed first; any other '&' could start an entity and counts).
+private func activeSyntax(_ cell: String) -> [Character] {
+    var found: [Character] = [], escaped = false
+    var text = cell
+    for entity in ["&lt;", "&gt;", "&#58;", "&#64;", "&amp;"] { text = text.replacingOccurrences(of: entity, with: "") }
+    for character in text {
+        if escaped { escaped = false; continue }
+        if character == "\\" { escaped = true; continue }
+        if "<>[]()!`*_|~$#&".contains(character) { found.append(character) }
+    }
+    return found
+}
+
+@Test func hostileModelOutputRendersInertInTheMarkdown() throws {
+    let markdown = MarkdownReport.render(hostileInput())
+    #expect(markdown.utf8.count < MarkdownReport.byteLimit)
+    let lowered = markdown.lowercased()
+    for forbidden in ["<script", "</script", "</details", "<details", "<img", "javascript:", "http://", "https://",
+                      "![", "](", "mail@", "www.evil", "\u{202E}", "\u{0007}"] {
+        #expect(!lowered.contains(forbidden), "found \(forbidden) in the report")
+    }
+    let section = try #require(markdown.components(separatedBy: "## Examples that regressed").last)
+    let rows = section.split(separator: "\n").filter { $0.hasPrefix("| id-") }
+    #expect(rows.count == payloads.count)
+    for (index, row) in rows.enumerated() {
+        let columns = cells(row)
+        #expect(columns.count == 6, "row \(index) has \(columns.count) cells")
+        for cell in columns.prefix(5) {
+            #expect(activeSyntax(cell).isEmpty, "active syntax \(activeSyntax(cell)) in \(cell)")
+        }
+        // Escaping keeps the text: reading the cell back gives the payload (newlines shown as ↵,
+        // invisible controls dropped).
+        let expected = payloads[index].replacingOccurrences(of: "\n", with: " ↵ ")
+            .unicodeScalars.filter { ![0x202E, 0x202C, 0x07].contains($0.value) }
+        #expect(rendered(columns[1]) == String(String.UnicodeScalarView(expected)))
+    }
+}
+
+@Test func hostileNamesInHeaderAreInertToo() throws {
+    let markdown = MarkdownReport.render(hostileInput())
+    let header = markdown.split(separator: "\n").prefix(5).joined(separator: "\n")
+    #expect(header.hasPrefix("# &lt;script&gt;alert\\(1\\)&lt;/script&gt;"))
+    #expect(header.contains("Run \\[a\\]\\(javascript&#58;alert\\(1\\)\\)"))
+}
+
+@Test func commandWithBackticksCannotCloseItsCodeBlock() throws {
+    var input = SampleReports.go
+    input.provenance.command = "tollgate run x.yaml ````\n## injected"
+    let markdown = MarkdownReport.render(input)
+    #expect(markdown.hasSuffix("`````sh\ntollgate run x.yaml ```` ## injected\n`````\n"))
+}

@@ -1,1 +1,0 @@
-// Reports tests: filled in by its issue.

@@ -1,1 +1,0 @@
-// Training tests: filled in by its issue.

@@ -1,0 +1,99 @@
+import Foundation
+import ModelIO
+import TestSupport
+import Testing
+import Training
+
+private func temporaryDirectory(_ name: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// The golden conversation as one raw prompt/completion pair, split after "<|im_start|>assistant\n".
+private func goldenConversationFile(in directory: URL) throws -> URL {
+    let text = try Fixtures.json("tiny-llama-golden.json")["text"] as! String
+    let marker = "<|im_start|>assistant\n"
+    let split = text.range(of: marker)!.upperBound
+    let line = try JSONSerialization.data(withJSONObject: ["prompt": String(text[..<split]), "completion": String(text[split...])])
+    let url = directory.appendingPathComponent("golden.jsonl")
+    try (line + Data("\n".utf8)).write(to: url)
+    return url
+}
+
+@Test func oneSGDStepFromTheFixtureAdapterSubtractsTheLearningRateTimesTheGoldenGradient() throws {
+    let directory = try temporaryDirectory("sgd")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let data = try goldenConversationFile(in: directory)
+    let out = directory.appendingPathComponent("adapter")
+    let lr: Float = 0.5
+    let result = try TollgateBinary.run(["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path,
+                                         "--out", out.path, "--template", "raw", "--init-adapter", Fixtures.url("tiny-llama-lora").path,
+                                         "--optimizer", "sgd", "--lr", "\(lr)", "--steps", "1", "--batch-size", "1"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let before = try SafeTensors.read(url: Fixtures.url("tiny-llama-lora/adapter_model.safetensors"))
+    let gradients = try SafeTensors.read(url: Fixtures.url("tiny-llama-lora-grads.safetensors"))
+    let after = try SafeTensors.read(url: out.appendingPathComponent("adapter_model.safetensors"))
+    #expect(Set(after.names) == Set(before.names))
+    for key in before.names {
+        let a = try before.floats(key), g = try gradients.floats(key), updated = try after.floats(key)
+        #expect(after.shape(key) == before.shape(key))
+        let expected = zip(a, g).map { $0 - lr * $1 }
+        let difference = zip(updated, expected).reduce(0.0) { $0 + pow(Double($1.0 - $1.1), 2) }.squareRoot()
+        let step = g.reduce(0.0) { $0 + pow(Double(lr * $1), 2) }.squareRoot()
+        #expect(difference / step < 1e-3, "\(key)")
+    }
+    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("adapter_config.json"))) as! [String: Any]
+    #expect(config["r"] as? Int == 4)
+    #expect(config["peft_type"] as? String == "LORA")
+}
+
+private func trainingDataFile(in directory: URL) throws -> URL {
+    let pairs = [("Where is order 17?", "It ships tomorrow."), ("Cancel order 9.", "Order 9 is cancelled."),
+                 ("Refund for order 3?", "The refund is on its way."), ("Track parcel 42.", "Parcel 42 is in the depot."),
+                 ("Change address on 5.", "The address of order 5 is changed."), ("Is 8 late?", "Order 8 arrives today.")]
+    let lines = try pairs.map { String(decoding: try JSONSerialization.data(withJSONObject: ["prompt": $0.0, "completion": $0.1]), as: UTF8.self) }
+    let url = directory.appendingPathComponent("train.jsonl")
+    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url
+}
+
+@Test func killedRunResumesToABitIdenticalAdapter() throws {
+    let directory = try temporaryDirectory("resume")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let data = try trainingDataFile(in: directory)
+    func arguments(_ out: URL) -> [String] {
+        ["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path, "--out", out.path,
+         "--template", "chatml", "--rank", "4", "--targets", "q,k,v,o,gate,up,down", "--steps", "24", "--batch-size", "2",
+         "--lr", "1e-2", "--warmup", "3", "--schedule", "cosine", "--dropout", "0.1", "--clip", "1", "--save-every", "1", "--seed", "7"]
+    }
+    let reference = directory.appendingPathComponent("uninterrupted")
+    let first = try TollgateBinary.run(arguments(reference))
+    #expect(first.status == 0, "\(first.stderr)")
+
+    let interrupted = directory.appendingPathComponent("interrupted")
+    let killAt = Int.random(in: 2...20)
+    let process = Process()
+    process.executableURL = TollgateBinary.url
+    process.arguments = arguments(interrupted)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let latest = interrupted.appendingPathComponent("checkpoints/latest")
+    while process.isRunning {
+        if let name = try? String(contentsOf: latest, encoding: .utf8), let step = Int(name.dropFirst(5)), step >= killAt {
+            kill(process.processIdentifier, SIGKILL)
+            break
+        }
+        usleep(2000)
+    }
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the run finished before step \(killAt); nothing was interrupted")
+    let resumed = try TollgateBinary.run(arguments(interrupted) + ["--resume"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let expected = try Data(contentsOf: reference.appendingPathComponent("adapter_model.safetensors"))
+    let actual = try Data(contentsOf: interrupted.appendingPathComponent("adapter_model.safetensors"))
+    #expect(expected == actual)
+    let initial = try Data(contentsOf: reference.appendingPathComponent("checkpoints/step-000001/adapter_model.safetensors"))
+    #expect(initial != expected)
+}
