@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 /// xoshiro256** seeded through SplitMix64: small, fast, and the same stream on every platform, so a
 /// seed reproduces a sampled completion exactly.
@@ -39,13 +40,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Codable, Equatable 
 public enum Sampler {
     /// Index of the largest logit (the first one on ties, as torch.argmax).
     public static func argmax(_ logits: UnsafePointer<Float>, count: Int) -> Int {
-        var best = 0
-        var bestValue = logits[0]
-        for i in 1..<count where logits[i] > bestValue {
-            best = i
-            bestValue = logits[i]
-        }
-        return best
+        // A vector pass for the largest value, then the first index holding it.
+        var best = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count { best = fastMax(best, load16(logits + i)); i += 16 }
+        var maximum = laneMax(best)
+        while i < count { maximum = max(maximum, logits[i]); i += 1 }
+        for index in 0..<count where logits[index] == maximum { return index }
+        return 0  // only when every logit is NaN
     }
 
     public static func sample(_ logits: UnsafePointer<Float>, count: Int, temperature: Float, topP: Float,

@@ -2,25 +2,25 @@
 
 public typealias Float16x = SIMD16<Float>
 
-@inline(__always)
+@inlinable @inline(__always)
 public func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 public func store16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
 }
 
 /// The first `count` (< 16) lanes from `pointer`, the rest `fill`.
-@inline(__always)
+@inlinable @inline(__always)
 public func loadPartial16(_ pointer: UnsafePointer<Float>, _ count: Int, fill: Float = 0) -> SIMD16<Float> {
     var value = SIMD16<Float>(repeating: fill)
     for lane in 0..<count { value[lane] = pointer[lane] }
     return value
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 public func storePartial16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
     for lane in 0..<count { pointer[lane] = value[lane] }
 }
@@ -28,7 +28,7 @@ public func storePartial16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePoint
 /// e^x for 16 lanes: range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 minimax polynomial
 /// (the classic single-precision coefficients); relative error about 2e-7 over the float range.
 /// Rounding and 2^n use the 1.5·2²³ trick so everything stays in vector registers.
-@inline(__always)
+@inlinable @inline(__always)
 public func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
     let low = SIMD16<Float>(repeating: -87.33), high = SIMD16<Float>(repeating: 88.37)
     var x = input.replacing(with: low, where: input .< low)
@@ -51,13 +51,28 @@ public func exp16(_ input: SIMD16<Float>) -> SIMD16<Float> {
 
 /// Lane-wise maximum as a compare and blend (the standard library's `pointwiseMax` keeps NaN
 /// semantics and does not vectorize).
-@inline(__always)
-public func fastMax<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar: FloatingPoint {
+@inlinable @inline(__always)
+public func fastMax(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    a.replacing(with: b, where: b .> a)
+}
+
+@inlinable @inline(__always)
+public func fastMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    a.replacing(with: b, where: b .> a)
+}
+
+@inlinable @inline(__always)
+public func fastMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+    a.replacing(with: b, where: b .> a)
+}
+
+@inlinable @inline(__always)
+public func fastMax(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
     a.replacing(with: b, where: b .> a)
 }
 
 /// Largest of 16 lanes.
-@inline(__always)
+@inlinable @inline(__always)
 public func laneMax(_ v: SIMD16<Float>) -> Float {
     let a = fastMax(v.lowHalf, v.highHalf)
     let b = fastMax(a.lowHalf, a.highHalf)
@@ -66,7 +81,7 @@ public func laneMax(_ v: SIMD16<Float>) -> Float {
 }
 
 /// Horizontal sum of 16 lanes.
-@inline(__always)
+@inlinable @inline(__always)
 public func laneSum(_ v: SIMD16<Float>) -> Float {
     let a = v.lowHalf + v.highHalf
     let b = a.lowHalf + a.highHalf
@@ -75,7 +90,7 @@ public func laneSum(_ v: SIMD16<Float>) -> Float {
 }
 
 /// Sum of `count` floats, 16 lanes at a time.
-@inline(__always)
+@inlinable @inline(__always)
 public func sum(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
     var acc = SIMD16<Float>()
     var i = 0
@@ -86,7 +101,7 @@ public func sum(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float {
 }
 
 /// Dot product of two `count`-float vectors.
-@inline(__always)
+@inlinable @inline(__always)
 public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
     var acc = SIMD16<Float>()
     var i = 0

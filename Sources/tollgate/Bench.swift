@@ -44,7 +44,7 @@ struct Bench: ParsableCommand {
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s
                 training LoRA       \(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), \(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak
-                peak RSS            \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB
+                peak RSS            \(format(report.peakRSSMegabytes)) MB after inference, \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB after training
                 """)
         }
     }
