@@ -4,6 +4,7 @@ import Llama
 import ModelIO
 import Store
 import Tokenizer
+import Training
 
 /// A model ready to generate — weights, tokenizer, optional adapter — with the provenance rows
 /// that identify it in the store (content hashes, not paths, so a moved file is the same model).
@@ -17,7 +18,7 @@ public struct LoadedModel: @unchecked Sendable {
     /// Loads the GGUF once for weights and tokenizer; `adapterPath` is a PEFT folder or LoRA GGUF.
     public static func load(modelPath: String, adapterPath: String?) throws -> LoadedModel {
         let file = try GGUFFile(url: URL(fileURLWithPath: modelPath))
-        let adapter = try adapterPath.map { try AdapterFiles.load(path: $0) }
+        let adapter = try adapterPath.map { try AdapterFiles.load(path: $0, model: modelPath) }
         let model = try LlamaModel.load(file: file, adapter: adapter)
         let tokenizer = try BPETokenizer(gguf: file)
         let modelRecord = ModelRecord(
@@ -46,8 +47,9 @@ public struct LoadedModel: @unchecked Sendable {
 public enum AdapterFiles {
     public static func format(path: String) -> String { isDirectory(path) ? "peft" : "gguf" }
 
-    public static func load(path: String) throws -> LoRAAdapter {
-        try LoRAAdapter.load(path: path)
+    /// Either format; the model gives the head counts that q/k row order depends on.
+    public static func load(path: String, model: String) throws -> LoRAAdapter {
+        try AdapterLoader.load(path: path, model: URL(fileURLWithPath: model))
     }
 
     /// A PEFT folder hashes as its two files in a fixed order; a GGUF as the file.

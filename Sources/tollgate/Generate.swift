@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Llama
+import Training
+import Tokenizer
+import ModelIO
 
 /// `tollgate generate`: continue one prompt with a model (and optionally a LoRA adapter).
 struct Generate: ParsableCommand {
@@ -9,7 +12,7 @@ struct Generate: ParsableCommand {
     @Option(help: "GGUF model file.")
     var model: String
 
-    @Option(help: "LoRA adapter folder (PEFT layout).")
+    @Option(help: "LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF.")
     var adapter: String?
 
     @Flag(help: "Wrap PROMPT as a user turn in the chat template.")
@@ -62,7 +65,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingInvalidInput {
             if let threads { ThreadSettings.apply(threads) }
-            let generator = try TextGenerator(modelPath: model, adapterPath: adapter)
+            let generator = try Generate.textGenerator(model: model, adapter: adapter)
             let settings = GenerationSettings(maxTokens: maxTokens, temperature: temperature, topP: topP, seed: seed,
                                               stopStrings: stop, batchSize: 1, topLogits: topLogits)
             let format = TextGenerator.PromptFormat(chat: chat, system: system, template: template)
@@ -83,5 +86,15 @@ struct Generate: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             printOutput(String(decoding: data, as: UTF8.self))
         }
+    }
+}
+
+extension Generate {
+    /// The model with its tokenizer and, if given, an adapter in either format.
+    static func textGenerator(model: String, adapter: String?) throws -> TextGenerator {
+        let url = URL(fileURLWithPath: model)
+        let file = try GGUFFile(url: url)
+        let loaded = try adapter.map { try AdapterLoader.load(path: $0, model: url) }
+        return TextGenerator(model: try LlamaModel.load(file: file, adapter: loaded), tokenizer: try BPETokenizer(gguf: file))
     }
 }

@@ -6,8 +6,8 @@ import TensorKit
 /// Singular values of each adapter update ΔW = B·A (through LAPACK), for the report's effective
 /// rank table: an adapter whose updates use few directions shows it here.
 public enum AdapterSpectra {
-    public static func load(path: String) throws -> [AdapterSpectrum] {
-        let adapter = try AdapterFiles.load(path: path)
+    public static func load(path: String, model: String) throws -> [AdapterSpectrum] {
+        let adapter = try AdapterFiles.load(path: path, model: model)
         var spectra: [AdapterSpectrum] = []
         for (layer, targets) in adapter.layers.enumerated() {
             for target in LoRATarget.allCases {

@@ -29,7 +29,7 @@ public enum ExperimentRunner {
         let experiment = try ExperimentFile.load(path: experimentPath)
         for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
         if let training = experiment.training { _ = try DatasetFile.load(path: training.data, purpose: .training) }
-        if let adapter = experiment.adapter { _ = try AdapterFiles.load(path: adapter) }
+        if let adapter = experiment.adapter { _ = try AdapterFiles.load(path: adapter, model: experiment.model) }
         let store = try TollgateStore(path: storePath)
         let pinned = try pinnedBaselines(experiment, store: store)
 
@@ -92,7 +92,7 @@ public enum ExperimentRunner {
             candidateAdapter = choice.adapter
             trainingSummary = TrainingSummary(lossCurve: trained.lossCurve, validationLoss: trained.validationLoss,
                                               checkpoints: choice.scores, chosenStep: choice.step,
-                                              adapterMatrices: (try? AdapterSpectra.load(path: choice.adapter)) ?? [])
+                                              adapterMatrices: (try? AdapterSpectra.load(path: choice.adapter, model: experiment.model)) ?? [])
         }
 
         // 3. Candidate.
