@@ -25,6 +25,7 @@ struct Tollgate: ParsableCommand {
             Run.self,
             GateCommand.self,
             ReportCommand.self,
+            Compare.self,
             HistoryCommand.self,
             DataCommand.self,
             Bench.self,

@@ -115,4 +115,23 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("99"))
     }
+
+    @Test func compareSetsStoredEvaluationsSideBySideWithTheFirstAsBaseline() throws {
+        let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try experiment(in: dir, gates: "  chrf: {max_drop: 100}")
+        let store = dir.appendingPathComponent("t.db").path
+        #expect(try TollgateBinary.run(["run", path, "--store", store, "--reports", dir.path]).status == 0)
+        let result = try TollgateBinary.run(["compare", "1", "2", "--store", store, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect((object?["systems"] as? [String])?.count == 2)
+        #expect((object?["metrics"] as? [Any])?.count == 2)
+        let markdown = try TollgateBinary.run(["compare", "1", "2", "--store", store])
+        #expect(markdown.stdout.contains("| metric |"))
+        let one = try TollgateBinary.run(["compare", "1", "--store", store])
+        #expect(one.status == 64)
+        let missing = try TollgateBinary.run(["compare", "1", "77", "--store", store])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("evaluation 77 is not in"))
+    }
 }

@@ -11,6 +11,8 @@ public struct EvaluationComparison: Sendable {
     public var comparisons: [MetricComparison]
     /// The candidate's 95% bootstrap interval per metric.
     public var intervals: [String: Interval]
+    /// The baseline's, from the same paired resamples.
+    public var baselineIntervals: [String: Interval]
     public var baselineServing: ServingFigures
     public var candidateServing: ServingFigures
     public var regressed: [ExampleChange]
@@ -22,7 +24,8 @@ public struct EvaluationComparison: Sendable {
     /// come from the same dataset; p-values are sacrebleu's paired bootstrap (1,000 resamples) over
     /// the stored outputs.
     public static func load(store: TollgateStore, evalSet: String, baselineID: Int64, candidateID: Int64,
-                            metrics: [MetricKind], normalize: AnswerNormalization) throws -> EvaluationComparison {
+                            metrics: [MetricKind]) throws -> EvaluationComparison {
+        let normalize = try storedNormalization(store: store, evaluationID: candidateID)
         let baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
         let candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
         guard baseline.map(\.exampleIndex) == candidate.map(\.exampleIndex) else {
@@ -31,14 +34,14 @@ public struct EvaluationComparison: Sendable {
         }
         let references = candidate.map(\.references)
         var comparisons: [MetricComparison] = []
-        var intervals: [String: Interval] = [:]
+        var intervals: [String: Interval] = [:], baselineIntervals: [String: Interval] = [:]
         var signatures: [String] = []
         for kind in metrics {
             let metric = PredictionScoring.metric(kind, normalize: normalize)
             let baseTable = try metric.statistics(hypotheses: baseline.map(\.output), segmentReferences: references)
             let candidateTable = try metric.statistics(hypotheses: candidate.map(\.output), segmentReferences: references)
-            // Identical outputs differ by nothing: p = 1 (sacrebleu's resampling would report 1/(n+1)).
-            let identical = baseline.map(\.output) == candidate.map(\.output)
+            // Identical statistics differ by nothing: p = 1 (sacrebleu's resampling would report 1/(n+1)).
+            let identical = baseTable == candidateTable
             var paired = baseline.isEmpty ? nil : pairedBootstrap(metric: metric, baseline: baseTable, system: candidateTable)
             if identical { paired?.pValue = 1 }
             let score = metric.corpusScore(statistics: candidateTable, referenceSets: BLEU.referenceSetCount(references))
@@ -46,14 +49,26 @@ public struct EvaluationComparison: Sendable {
                                                 baseline: metric.score(totals: baseTable.totals()),
                                                 candidate: score.score, pValue: paired?.pValue))
             if let ci = paired?.systemCI { intervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
+            if let ci = paired?.baselineCI { baselineIntervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
             signatures.append("\(kind.rawValue): \(score.signature)")
         }
         let changes = exampleChanges(evalSet: evalSet, baseline: baseline, candidate: candidate, metric: metrics.first)
         return EvaluationComparison(
-            evalSet: evalSet, comparisons: comparisons, intervals: intervals,
+            evalSet: evalSet, comparisons: comparisons, intervals: intervals, baselineIntervals: baselineIntervals,
             baselineServing: try serving(store: store, evaluationID: baselineID),
             candidateServing: try serving(store: store, evaluationID: candidateID),
             regressed: changes.regressed, improved: changes.improved, signatures: signatures, exampleCount: candidate.count)
+    }
+
+    /// The exact-match normalisation an evaluation was scored with, read from its stored
+    /// signature (`norm:squad`); `strip`, the eval default, when it computed no exact match.
+    static func storedNormalization(store: TollgateStore, evaluationID: Int64) throws -> AnswerNormalization {
+        for row in try store.metrics(evaluationID: evaluationID) {
+            for part in row.signature.split(separator: "|") where part.hasPrefix("norm:") {
+                if let normalization = AnswerNormalization(rawValue: String(part.dropFirst(5))) { return normalization }
+            }
+        }
+        return .strip
     }
 
     /// Latency and cost as the evaluator recorded them.

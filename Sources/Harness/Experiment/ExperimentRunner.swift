@@ -102,10 +102,9 @@ public enum ExperimentRunner {
         // 4. Gate.
         var compared: [EvaluationComparison] = []
         for (index, plan) in experiment.evalSets.enumerated() {
-            let normalize = AnswerNormalization.strip
             compared.append(try EvaluationComparison.load(
                 store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
-                metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)), normalize: normalize))
+                metrics: plan.metrics.compactMap(MetricKind.init(rawValue:))))
         }
         let policy = experiment.gatePolicy
         let candidateServing = worstServing(compared.map(\.candidateServing))
@@ -199,7 +198,7 @@ public enum ExperimentRunError: LocalizedError, Equatable {
             return "baseline pinned: \(value) names a different number of evaluations than the \(evalSets) eval sets; "
                 + "give one evaluation id per eval set, comma-separated, in eval_sets order"
         case let .missingEvaluation(id, path):
-            return "baseline evaluation \(id) is not in \(path); list evaluations with tollgate history --store \(path)"
+            return "evaluation \(id) is not in \(path); list evaluations with tollgate history --store \(path)"
         case let .noGoRun(experiment, path):
             return "baseline last_go: experiment \(experiment) has no GO run in \(path) yet; use baseline: base for the first run"
         }

@@ -16,7 +16,7 @@ public enum GateEvaluations {
         let kinds = try store.metrics(evaluationID: candidateID).map(\.metric)
             .filter { baselineMetrics.contains($0) }.compactMap(MetricKind.init(rawValue:))
         let comparison = try EvaluationComparison.load(store: store, evalSet: evalSet, baselineID: baselineID,
-                                                       candidateID: candidateID, metrics: kinds, normalize: .strip)
+                                                       candidateID: candidateID, metrics: kinds)
         let decision = policy.decide(comparisons: comparison.comparisons, evalSets: [evalSet],
                                      candidateServing: comparison.candidateServing)
         return (decision, comparison)
