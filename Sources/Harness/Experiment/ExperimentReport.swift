@@ -25,6 +25,8 @@ public enum ExperimentReport {
             comparison.comparisons.compactMap { row in row.baseline.map { MetricValue(evalSet: row.evalSet, metric: row.metric, value: $0) } }
         })
         let trend = trendSeries(history: history + [tonight], limit: 20)
+        let flaky = findFlakyExamples(runs: try exampleOutcomes(experiment: experiment, store: store, runs: history.map(\.runId) + ["\(runID)"]),
+                                      minimumFlips: experiment.drift.flakyMinimumFlips)
         let drift = history.isEmpty ? nil : computeDrift(tonight: tonight, pinned: baseline, history: history,
                                                          recentGoLimit: experiment.drift.recentGoRuns)
         let datasets = try experiment.evalSets.map { NamedHash(name: $0.dataset, sha256: try SHA256.hexOfFile(atPath: $0.dataset)) }
@@ -33,7 +35,7 @@ public enum ExperimentReport {
             experiment: experiment.name, runId: "\(runID)", createdAt: ISO8601DateFormatter().string(from: Date()),
             decision: decision, evalSets: evalSets,
             serving: ServingComparison(baseline: baselineServing, candidate: candidateServing, budgets: policy.budgets),
-            training: training, trend: trend, drift: drift,
+            training: training, trend: trend, drift: drift, flakyExamples: flaky,
             regressedExamples: Array(compared.flatMap(\.regressed).prefix(50)),
             improvedExamples: Array(compared.flatMap(\.improved).prefix(50)),
             provenance: Reports.Provenance(
@@ -72,6 +74,23 @@ public enum ExperimentReport {
             result.append(RunMetrics(runId: "\(id)", verdict: Verdict(rawValue: gate.decision), values: values))
         }
         return result
+    }
+
+    /// Per example, whether each run's candidate got it right: a score of 1 on the first eval set's
+    /// first metric when it is exact match or F1, else a sentence score at or above 50.
+    static func exampleOutcomes(experiment: ExperimentFile, store: TollgateStore, runs: [String]) throws -> [ExampleOutcomes] {
+        guard let metric = experiment.evalSets.first?.metrics.first else { return [] }
+        let threshold = ["em", "f1"].contains(metric) ? 1.0 : 50.0
+        return try runs.compactMap { runId -> ExampleOutcomes? in
+            guard let id = Int64(runId),
+                  let evaluation = try store.evaluations(runID: id).compactMap(\.id).sorted()
+                    .suffix(experiment.evalSets.count).first else { return nil }
+            var passed: [String: Bool] = [:]
+            for prediction in try store.predictions(evaluationID: evaluation) {
+                passed[prediction.exampleID ?? "#\(prediction.exampleIndex)"] = (prediction.scores[metric] ?? 0) >= threshold
+            }
+            return ExampleOutcomes(runId: runId, passed: passed)
+        }
     }
 
     static func trendSeries(history: [RunMetrics], limit: Int) -> [TrendSeries] {
