@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 
 /// The dimensions of a Llama model as the trainer needs them.
 /// Legend used across Training: B batch, T time, C width, NH heads, NKV key/value heads, HD head dim,
@@ -35,38 +36,15 @@ public struct ModelShape: Sendable, Equatable, Codable {
     }
 }
 
-/// The seven projections a LoRA adapter can attach to.
-public enum LoRAProjection: String, CaseIterable, Sendable, Codable, Comparable {
-    case q, k, v, o, gate, up, down
+/// The seven projections a LoRA adapter can attach to: the inference engine's `LoRATarget`
+/// (names for PEFT and llama.cpp live there), ordered as the architecture lists them.
+public typealias LoRAProjection = LoRATarget
 
-    /// PEFT's module name, e.g. "q_proj".
-    public var hfModuleName: String { rawValue + "_proj" }
+extension LoRATarget: Comparable {
     /// PEFT's path below `model.layers.N.`, e.g. "self_attn.q_proj".
-    public var hfPath: String {
-        switch self {
-        case .q, .k, .v, .o: return "self_attn." + hfModuleName
-        case .gate, .up, .down: return "mlp." + hfModuleName
-        }
-    }
-    /// llama.cpp's tensor name below `blk.N.`, e.g. "attn_q".
-    public var ggufName: String {
-        switch self {
-        case .q: return "attn_q"
-        case .k: return "attn_k"
-        case .v: return "attn_v"
-        case .o: return "attn_output"
-        case .gate: return "ffn_gate"
-        case .up: return "ffn_up"
-        case .down: return "ffn_down"
-        }
-    }
+    public var hfPath: String { hfBlock + "." + hfModuleName }
 
-    public init?(hfModuleName: String) {
-        guard let found = LoRAProjection.allCases.first(where: { $0.hfModuleName == hfModuleName }) else { return nil }
-        self = found
-    }
-
-    public static func < (lhs: LoRAProjection, rhs: LoRAProjection) -> Bool {
+    public static func < (lhs: LoRATarget, rhs: LoRATarget) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
