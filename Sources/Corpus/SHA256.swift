@@ -103,7 +103,18 @@ public struct SHA256 {
     public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
 
     /// The SHA-256 of a file, read in 4 MiB pieces so a model of any size needs little memory.
+    /// Digest of a file's bytes. Remembered for the life of the process under (path, size,
+    /// modification time), so one `tollgate run` reads a 93 MB model once, not once per step.
     public static func hexOfFile(atPath path: String) throws -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let stamp = attributes.map { "\(path)|\(($0[.size] as? NSNumber)?.int64Value ?? -1)|\(($0[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)" }
+        if let stamp, let known = FileDigests.shared.digest(for: stamp) { return known }
+        let digest = try computeHexOfFile(atPath: path)
+        if let stamp { FileDigests.shared.remember(digest, for: stamp) }
+        return digest
+    }
+
+    private static func computeHexOfFile(atPath path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CorpusError.cannotRead(path: path, reason: FileManager.default.fileExists(atPath: path)
                                          ? "it cannot be read" : "no such file")
@@ -133,5 +144,22 @@ public struct SHA256 {
 extension UInt32 {
     @inline(__always) fileprivate func rotatedRight(_ count: UInt32) -> UInt32 {
         (self &>> count) | (self &<< (32 &- count))
+    }
+}
+
+/// Digests already computed in this process, keyed by path, size and modification time.
+private final class FileDigests: @unchecked Sendable {
+    static let shared = FileDigests()
+    private var digests: [String: String] = [:]
+    private let lock = NSLock()
+
+    func digest(for stamp: String) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        return digests[stamp]
+    }
+
+    func remember(_ digest: String, for stamp: String) {
+        lock.lock(); defer { lock.unlock() }
+        digests[stamp] = digest
     }
 }
