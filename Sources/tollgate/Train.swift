@@ -1,6 +1,7 @@
 import ArgumentParser
 import Corpus
 import Foundation
+import Harness
 import Metrics
 import Store
 import TensorKit
@@ -77,29 +78,25 @@ struct Train: ParsableCommand {
             let log = try TrainingLog(url: output.appendingPathComponent("train_log.jsonl"))
             let database = try store.map { try TollgateStore(path: $0) }
             let configJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
-            let runID = try database?.beginRun(RunRecord(kind: "train", commandLine: CommandLine.arguments.joined(separator: " "),
-                                                         configJSON: configJSON, toolVersion: TollgateVersion.string,
-                                                         threads: BLAS.threads))
+            let recorder = try database.map { database in
+                TrainingRecorder(store: database, runID: try database.beginRun(RunRecord(
+                    kind: "train", commandLine: CommandLine.arguments.joined(separator: " "), configJSON: configJSON,
+                    toolVersion: TollgateVersion.string, threads: BLAS.threads)))
+            }
             let result: TrainingResult
             do {
                 result = try job.run { progress in
                     printOutput(TrainingLog.line(progress))
                     log.append(progress)
-                    if let database, let runID {
-                        try? database.recordTrainingSteps([TrainingStepRecord(
-                            runID: runID, step: progress.step, loss: progress.loss, learningRate: Double(progress.learningRate),
-                            tokensPerSecond: progress.tokensPerSecond, validLoss: progress.validationLoss)])
-                    }
+                    try? recorder?.record(progress)
                 }
             } catch {
-                if let database, let runID { try? database.finishRun(id: runID, status: .failed) }
+                if let recorder { try? recorder.store.finishRun(id: recorder.runID, status: .failed) }
                 throw error
             }
-            if let database, let runID {
-                let adapterFile = result.adapterDirectory.appendingPathComponent("adapter_model.safetensors").path
-                _ = try database.recordCheckpoint(CheckpointRecord(runID: runID, step: result.steps, adapterPath: result.adapterDirectory.path,
-                                                                   adapterSHA256: try SHA256.hexOfFile(atPath: adapterFile)))
-                try database.finishRun(id: runID, status: .succeeded)
+            if let recorder {
+                try recorder.recordAdapter(result.adapterDirectory, step: result.steps)
+                try recorder.store.finishRun(id: recorder.runID, status: .succeeded)
             }
             printOutput("adapter written to \(result.adapterDirectory.path) after \(result.steps) steps, final loss \(String(format: "%.4f", result.finalLoss))")
         }

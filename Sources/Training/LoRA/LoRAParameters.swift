@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 
 /// Where one adapted projection's A and B live inside the flat parameter vector.
 public struct LoRASlot: Sendable, Equatable, Codable {

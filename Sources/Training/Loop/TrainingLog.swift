@@ -31,6 +31,19 @@ public final class TrainingLog {
         if let data = try? encoder.encode(progress) { handle.write(data + Data("\n".utf8)) }
     }
 
+    /// The steps of a log file in step order; when a resumed run logged a step twice, the later
+    /// entry wins. Lines that do not decode (a line cut short by a kill) are skipped.
+    public static func read(_ url: URL) -> [TrainingProgress] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var byStep: [Int: TrainingProgress] = [:]
+        for line in text.split(separator: "\n") {
+            if let entry = try? decoder.decode(TrainingProgress.self, from: Data(line.utf8)) { byStep[entry.step] = entry }
+        }
+        return byStep.keys.sorted().map { byStep[$0]! }
+    }
+
     /// "step 12/100  loss 2.3456  lr 1.00e-04  512 tok/s  ETA 1:23" (+ validation loss, checkpoint).
     public static func line(_ p: TrainingProgress) -> String {
         let eta = Int(p.etaSeconds.rounded())
