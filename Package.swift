@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Metrics", swiftSettings: fastMath),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Gate", dependencies: ["Metrics"]),
-        .target(name: "Reports", dependencies: ["Gate", "Metrics"]),
+        .target(name: "Reports", dependencies: ["Gate", "Metrics", "ModelIO"]),
         .target(name: "Harness", dependencies: [
             "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
             .product(name: "Yams", package: "Yams"),
