@@ -6,20 +6,35 @@ import Store
 import Tokenizer
 import Training
 
-/// A model ready to generate — weights, tokenizer, optional adapter — with the provenance rows
-/// that identify it in the store (content hashes, not paths, so a moved file is the same model).
-public struct LoadedModel: @unchecked Sendable {
-    public let model: LlamaModel
+/// A model ready to generate — tokenizer, optional adapter, and weights loaded on first use — with
+/// the provenance rows that identify it in the store (content hashes, not paths, so a moved file is
+/// the same model). An evaluation answered entirely from the generation cache never dequantizes
+/// the weights; the metadata, tensor table and adapter are checked at once all the same.
+public final class LoadedModel: @unchecked Sendable {
+    public let file: GGUFFile
+    public let config: LlamaConfig
+    public let adapter: LoRAAdapter?
     public let tokenizer: BPETokenizer
-    public let generator: Generator
     public let modelRecord: ModelRecord
     public let adapterRecord: AdapterRecord?
+    private var loadedGenerator: Generator?
 
-    /// Loads the GGUF once for weights and tokenizer; `adapterPath` is a PEFT folder or LoRA GGUF.
+    init(file: GGUFFile, config: LlamaConfig, adapter: LoRAAdapter?, tokenizer: BPETokenizer,
+         modelRecord: ModelRecord, adapterRecord: AdapterRecord?) {
+        self.file = file
+        self.config = config
+        self.adapter = adapter
+        self.tokenizer = tokenizer
+        self.modelRecord = modelRecord
+        self.adapterRecord = adapterRecord
+    }
+
+    /// Reads the GGUF's metadata and tokenizer; `adapterPath` is a PEFT folder or LoRA GGUF.
     public static func load(modelPath: String, adapterPath: String?) throws -> LoadedModel {
         let file = try GGUFFile(url: URL(fileURLWithPath: modelPath))
+        let config = try LlamaConfig(gguf: file)
         let adapter = try adapterPath.map { try AdapterFiles.load(path: $0, model: modelPath) }
-        let model = try LlamaModel.load(file: file, adapter: adapter)
+        try adapter?.validate(for: config, source: modelPath)
         let tokenizer = try BPETokenizer(gguf: file)
         let modelRecord = ModelRecord(
             path: modelPath, sha256: try SHA256.hexOfFile(atPath: modelPath),
@@ -30,8 +45,16 @@ public struct LoadedModel: @unchecked Sendable {
                           format: AdapterFiles.format(path: adapterPath!), rank: adapter.config.rank,
                           alpha: Double(adapter.config.alpha), targets: adapter.config.targets.map(\.rawValue))
         }
-        return LoadedModel(model: model, tokenizer: tokenizer, generator: Generator(model: model, tokenizer: tokenizer),
+        return LoadedModel(file: file, config: config, adapter: adapter, tokenizer: tokenizer,
                            modelRecord: modelRecord, adapterRecord: adapterRecord)
+    }
+
+    /// The generator over the dequantized weights, loaded on the first call.
+    public func generator() throws -> Generator {
+        if let loadedGenerator { return loadedGenerator }
+        let generator = Generator(model: try LlamaModel.load(file: file, adapter: adapter), tokenizer: tokenizer)
+        loadedGenerator = generator
+        return generator
     }
 
     /// The tensor type holding most of the weights ("Q4_1" for the default model).

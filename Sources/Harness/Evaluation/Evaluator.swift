@@ -40,6 +40,14 @@ public enum Evaluator {
         let renderer = ExampleRenderer(tokenizer: loaded.tokenizer, template: template,
                                        defaultSystem: loaded.tokenizer.defaultSystemMessage)
         let prompts = try examples.map { try renderer.promptText(for: $0) }
+        let keys = prompts.map {
+            SHA256.generationKey(modelSHA256: loaded.modelRecord.sha256, adapterSHA256: loaded.adapterRecord?.sha256,
+                                 decodingJSON: request.decoding.canonicalJSON, prompt: $0)
+        }
+        // Weights that will be needed are loaded before any row is written, so a model that cannot
+        // load leaves the store untouched; an evaluation the cache answers in full never loads them.
+        let cached = request.useCache ? try store.cachedGenerations(keys: keys) : [:]
+        if keys.contains(where: { cached[$0] == nil }) { _ = try loaded.generator() }
 
         // 3. Provenance rows, the run, and the evaluation (new, or one a dead process left unfinished).
         let modelID = try store.upsertModel(loaded.modelRecord)
@@ -57,7 +65,7 @@ public enum Evaluator {
                                                          datasetID: datasetID, decodingJSON: request.decoding.canonicalJSON)
             let generation = try generateMissing(
                 request: request, store: store, loaded: loaded, renderer: renderer, template: template,
-                examples: examples, prompts: prompts, evaluationID: start.evaluationID,
+                examples: examples, prompts: prompts, keys: keys, cached: cached, evaluationID: start.evaluationID,
                 alreadyStored: start.existingPredictionIndices, started: started, progress: progress)
             let summary = try summarise(request: request, store: store, evaluationID: start.evaluationID, runID: runID,
                                         loaded: loaded, dataset: dataset, generation: generation, started: started)
@@ -81,16 +89,12 @@ public enum Evaluator {
 
     private static func generateMissing(
         request: EvaluationRequest, store: TollgateStore, loaded: LoadedModel, renderer: ExampleRenderer,
-        template: ChatTemplate, examples: [Example], prompts: [String], evaluationID: Int64,
+        template: ChatTemplate, examples: [Example], prompts: [String], keys: [String],
+        cached: [String: GenerationCacheRecord], evaluationID: Int64,
         alreadyStored: Set<Int>, started: Date, progress: (EvaluationProgress) -> Void
     ) throws -> GenerationTally {
         var tally = GenerationTally()
         tally.reused = alreadyStored.count
-        let decodingJSON = request.decoding.canonicalJSON
-        let keys = prompts.map {
-            SHA256.generationKey(modelSHA256: loaded.modelRecord.sha256, adapterSHA256: loaded.adapterRecord?.sha256,
-                                 decodingJSON: decodingJSON, prompt: $0)
-        }
         var pending = examples.indices.filter { !alreadyStored.contains($0) }
         func report() {
             progress(EvaluationProgress(completed: examples.count - pending.count, total: examples.count,
@@ -99,8 +103,7 @@ public enum Evaluator {
         }
 
         // Answers already in the cache are stored at once, in one transaction.
-        if request.useCache && !pending.isEmpty {
-            let cached = try store.cachedGenerations(keys: pending.map { keys[$0] })
+        if !pending.isEmpty {
             let hits = pending.filter { cached[keys[$0]] != nil }
             let rows = hits.map { index -> PredictionRecord in
                 let hit = cached[keys[index]]!
@@ -128,7 +131,7 @@ public enum Evaluator {
         for chunkStart in stride(from: 0, to: order.count, by: settings.batchSize) {
             let chunk = Array(order[chunkStart..<min(order.count, chunkStart + settings.batchSize)])
             let cpuBefore = ProcessClock.cpuSeconds(), wallBefore = Date()
-            let results = try loaded.generator.generate(prompts: chunk.map { ids[$0] }, settings: settings)
+            let results = try loaded.generator().generate(prompts: chunk.map { ids[$0] }, settings: settings)
             let cpu = ProcessClock.cpuSeconds() - cpuBefore
             tally.generationSeconds += Date().timeIntervalSince(wallBefore)
             tally.cpuSeconds += cpu
