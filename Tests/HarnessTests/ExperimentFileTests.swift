@@ -184,7 +184,7 @@ let badFiles: [BadFile] = [
             message: "'training' at Experiments/x.yaml:3 must be a mapping of keys to values, not an empty value"),
 ]
 
-@Test(arguments: badFiles)
+@Test(arguments: badFiles + badVariantFiles)
 func badExperimentFileFailsWithFileLineAndKey(_ bad: BadFile) {
     do {
         _ = try ExperimentFile.parse(yaml: bad.yaml, file: file)

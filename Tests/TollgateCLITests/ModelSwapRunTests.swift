@@ -16,14 +16,14 @@ import Testing
     }
 
     /// A holdout (and training) set and a model-swap experiment whose adapter is `adapterBlock`.
-    func experiment(in dir: URL, adapterBlock: String, variants: String, gates: String) throws -> String {
+    func experiment(in dir: URL, model: String? = nil, adapterBlock: String, variants: String, gates: String) throws -> String {
         let lines = (0..<16).map { #"{"id": "e\#($0)", "prompt": "Where is my parcel number \#($0)?", "completion": "shipping_delay"}"# }
         try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("train.jsonl"), atomically: true, encoding: .utf8)
         try (lines.prefix(6).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("holdout.jsonl"),
                                                                    atomically: true, encoding: .utf8)
         let yaml = """
             name: cli-swap
-            model: \(model)
+            model: \(model ?? self.model)
             \(adapterBlock)
             eval_sets:
               - name: holdout
@@ -104,7 +104,10 @@ import Testing
 
     @Test func noCandidatePassingIsExitOneWithEachCandidatesFailure() throws {
         let dir = try folder(); defer { try? FileManager.default.removeItem(at: dir) }
-        let path = try experiment(in: dir, adapterBlock: "adapter: \(adapter)", variants: """
+        // The model through a symbolic link, as models/ usually holds it: its size is the target's.
+        let link = dir.appendingPathComponent("linked.gguf")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: model)
+        let path = try experiment(in: dir, model: link.path, adapterBlock: "adapter: \(adapter)", variants: """
               - name: runtime
               - {name: fused-q8_0, fuse: q8_0}
               - {name: base, adapter: none}
@@ -117,6 +120,12 @@ import Testing
         #expect(Set(rows.keys) == ["runtime", "fused-q8_0", "base"])
         #expect(rows["fused-q8_0"]?.hasSuffix("| ❌ NO-GO |") == true)
         #expect(rows["base"]?.hasSuffix("| ❌ NO-GO |") == true)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("Reports/cli-swap-run1.json"))) as? [String: Any]
+        let variants = try #require(((json?["report"] as? [String: Any])?["variants"] as? [String: Any])?["variants"] as? [[String: Any]])
+        let size = { (path: String) in (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? -1 }
+        let adapterBytes = try size("\(adapter)/adapter_config.json") + size("\(adapter)/adapter_model.safetensors")
+        #expect(variants.map { ($0["bytes"] as? NSNumber)?.int64Value } == [
+            try size(model) + adapterBytes, try size(dir.appendingPathComponent("runs/cli-swap/fused-q8_0.gguf").path), try size(model)])
         #expect(markdown.contains("## fused-q8\\_0 against runtime: ❌ NO-GO"))
         let junit = try String(contentsOf: dir.appendingPathComponent("Reports/cli-swap-run1.xml"), encoding: .utf8)
         #expect(junit.contains(#"<testsuite name="cli-swap.selection" tests="1" failures="1""#))

@@ -105,7 +105,7 @@ public enum ExperimentRunner {
             return try VariantExperiment.run(
                 experiment, adapter: candidateAdapter, training: trainingSummary, runID: runID, store: store,
                 reportsDirectory: reportsDirectory, commandLine: commandLine,
-                evaluate: { try evaluate($0, model: $1, adapter: $2, role: $3) }, log: log)
+                evaluate: evaluate, log: log)
         }
 
         // 3. Candidate.

@@ -106,7 +106,8 @@ enum VariantExperiment {
         }
     }
 
-    /// The model file's bytes plus the adapter's (a GGUF file, or a PEFT folder's config and weights).
+    /// The model file's bytes plus the adapter's (a GGUF file, or a PEFT folder's config and weights),
+    /// through symbolic links (models/ usually links to a shared copy).
     static func deployedBytes(model: String, adapter: String?) -> Int64 {
         var paths = [model]
         if let adapter {
@@ -115,7 +116,8 @@ enum VariantExperiment {
                 : [adapter]
         }
         return paths.reduce(0) { total, path in
-            total + (((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0)
+            let target = (path as NSString).resolvingSymlinksInPath
+            return total + (((try? FileManager.default.attributesOfItem(atPath: target))?[.size] as? NSNumber)?.int64Value ?? 0)
         }
     }
 
