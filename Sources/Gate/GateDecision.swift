@@ -17,6 +17,8 @@ public enum RuleCheck: String, Codable, Sendable, Equatable, CaseIterable {
     case cost = "cost_per_1000_requests"
     /// The policy itself: a gate with no rules cannot show anything is safe.
     case configuration
+    /// A model-swap experiment's choice among candidates, each gated on its own (`VariantSelection`).
+    case selection
 }
 
 /// One rule applied to one metric on one eval set (or one budget), with its reason as a sentence.
@@ -44,7 +46,7 @@ public struct RuleOutcome: Codable, Sendable, Equatable {
         switch (evalSet, metric) {
         case let (set?, metric?): return "\(set)/\(metric)/\(check.rawValue)"
         case let (nil, metric?): return "\(metric)/\(check.rawValue)"
-        default: return check == .configuration ? "configuration" : "budget/\(check.rawValue)"
+        default: return check == .configuration || check == .selection ? check.rawValue : "budget/\(check.rawValue)"
         }
     }
 }
@@ -62,7 +64,9 @@ public struct GateDecision: Codable, Sendable, Equatable {
     public var failures: [RuleOutcome] { outcomes.filter { !$0.passed } }
 
     /// One sentence saying why: the first failure (and how many more), or that all rules passed.
+    /// A model-swap selection is its own reason: it names the recommendation or the failures.
     public var why: String {
+        if outcomes.count == 1, outcomes[0].check == .selection { return outcomes[0].reason }
         let failed = failures
         guard let first = failed.first else {
             return outcomes.count == 1 ? "The only rule passed." : "All \(outcomes.count) rules passed."

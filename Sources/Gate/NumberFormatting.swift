@@ -32,3 +32,13 @@ public func formatAlpha(_ alpha: Double) -> String {
     if text.hasSuffix(".") { text.removeLast() }
     return text
 }
+
+/// File sizes in decimal units with three significant digits: 93_520_000 → "93.5 MB".
+public func formatBytes(_ bytes: Int64) -> String {
+    let units: [(Double, String)] = [(1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
+    for (scale, unit) in units where Double(bytes) >= scale {
+        let value = Double(bytes) / scale
+        return String(format: value >= 100 ? "%.0f" : (value >= 10 ? "%.1f" : "%.2f"), value) + " \(unit)"
+    }
+    return "\(bytes) B"
+}

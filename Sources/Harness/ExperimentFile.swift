@@ -18,6 +18,9 @@ import Gate
 /// gates:
 ///   bleu: {floor: 20, max_drop: 1.0, significance: 0.05}
 /// budgets: {p95_latency_seconds: 2.0, cost_per_1000_requests: 0.05, cpu_hour_price: 0.10}
+/// variants:                      # a model-swap experiment: the first is the baseline
+///   - {name: adapter}            # the model with its adapter applied at runtime
+///   - {name: fused-q8_0, fuse: q8_0}
 /// ```
 public struct ExperimentFile: Codable, Sendable, Equatable {
     public var name: String
@@ -34,6 +37,9 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     public var gates: [MetricRule]
     public var budgets: BudgetPlan
     public var drift: DriftPlan
+    /// A model-swap experiment's models, baseline first; empty for an experiment with one candidate
+    /// gated against `baseline`.
+    public var variants: [VariantPlan] = []
 
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {

@@ -1,19 +1,17 @@
 import Gate
 
 /// JUnit XML as CI systems read it: <testsuites> / one <testsuite> per eval set (plus one for the
-/// budgets) / one <testcase> per rule, failing ones carrying <failure message="reason">.
+/// budgets) / one <testcase> per rule, failing ones carrying <failure message="reason">. A model-swap
+/// run has a `selection` suite (the run's decision) and each candidate's suites, named
+/// `<experiment>.<candidate>/<eval set>`; a candidate that fails its rules shows as failures there
+/// even when another candidate makes the run GO.
 public enum JUnitReport {
     public static func render(_ input: ReportInput) -> String {
-        let outcomes = input.decision.outcomes
-        var groups: [(name: String, outcomes: [RuleOutcome])] = []
-        for outcome in outcomes {
-            let suite = outcome.evalSet ?? (outcome.check == .configuration ? "configuration" : "budgets")
-            if let index = groups.firstIndex(where: { $0.name == suite }) {
-                groups[index].outcomes.append(outcome)
-            } else {
-                groups.append((suite, [outcome]))
-            }
+        var groups = suites(input.decision, prefix: "")
+        for candidate in input.variants?.candidates ?? [] {
+            if let decision = candidate.decision { groups += suites(decision, prefix: candidate.name + "/") }
         }
+        let outcomes = groups.flatMap(\.outcomes)
         let failures = outcomes.filter { !$0.passed }.count
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"\(attribute("tollgate " + input.experiment))\" tests=\"\(outcomes.count)\" failures=\"\(failures)\" errors=\"0\">\n"
@@ -25,7 +23,7 @@ public enum JUnitReport {
             xml += ">\n"
             xml += "    <properties>\n"
             xml += "      <property name=\"run_id\" value=\"\(attribute(input.runId))\"/>\n"
-            xml += "      <property name=\"verdict\" value=\"\(input.decision.verdict.rawValue)\"/>\n"
+            xml += "      <property name=\"verdict\" value=\"\(group.verdict.rawValue)\"/>\n"
             xml += "    </properties>\n"
             for outcome in group.outcomes {
                 let name = attribute(outcome.metric.map { "\($0) \(outcome.check.rawValue)" } ?? outcome.check.rawValue)
@@ -39,6 +37,25 @@ public enum JUnitReport {
             xml += "  </testsuite>\n"
         }
         return xml + "</testsuites>\n"
+    }
+
+    /// Outcomes grouped by eval set (budgets, configuration and selection each in a suite of their
+    /// own), in first-seen order; each suite carries the verdict of the decision it belongs to.
+    private static func suites(_ decision: GateDecision, prefix: String) -> [(name: String, outcomes: [RuleOutcome], verdict: Verdict)] {
+        var groups: [(name: String, outcomes: [RuleOutcome], verdict: Verdict)] = []
+        for outcome in decision.outcomes {
+            let suite: String
+            switch outcome.check {
+            case .configuration, .selection: suite = outcome.evalSet ?? outcome.check.rawValue
+            default: suite = outcome.evalSet ?? "budgets"
+            }
+            if let index = groups.firstIndex(where: { $0.name == prefix + suite }) {
+                groups[index].outcomes.append(outcome)
+            } else {
+                groups.append((prefix + suite, [outcome], decision.verdict))
+            }
+        }
+        return groups
     }
 
     /// Text content: the five XML specials as entities, characters XML 1.0 forbids dropped.

@@ -44,14 +44,22 @@ struct MarkdownSections {
     let layout: MarkdownLayout
 
     func document() -> String {
-        var parts = [header(), rules()]
-        parts += input.evalSets.map(evalSet)
-        if let serving = input.serving { parts.append(servingSection(serving)) }
+        var parts = [header()]
+        if let variants = input.variants {
+            // A model-swap run: the variants side by side, then each candidate against the baseline.
+            parts += variantSections(variants)
+        } else {
+            parts.append(rules(input.decision))
+            parts += input.evalSets.map { evalSet($0) }
+            if let serving = input.serving { parts.append(servingSection(serving)) }
+        }
         if let training = input.training { parts.append(TrainingSection(training: training).markdown) }
         if !input.trend.isEmpty { parts.append(trendSection()) }
         if input.drift != nil || !input.flakyExamples.isEmpty { parts.append(driftSection()) }
-        parts.append(examples(title: "Examples that regressed", input.regressedExamples))
-        parts.append(examples(title: "Examples that improved", input.improvedExamples))
+        if input.variants == nil {
+            parts.append(examples(title: "Examples that regressed", input.regressedExamples))
+            parts.append(examples(title: "Examples that improved", input.improvedExamples))
+        }
         parts.append(provenance())
         return parts.joined(separator: "\n\n") + "\n"
     }
@@ -62,21 +70,26 @@ struct MarkdownSections {
         let failed = decision.failures.count
         var facts = ["Run \(esc(input.runId, limit: 200))"]
         if let createdAt = input.createdAt { facts.append(esc(createdAt, limit: 100)) }
-        facts.append(failed == 0 ? "\(decision.outcomes.count) of \(decision.outcomes.count) rules passed"
-                                 : "\(failed) of \(decision.outcomes.count) rules failed")
+        if let candidates = input.variants?.candidates {
+            let passed = candidates.filter { $0.decision?.verdict == .go }.count
+            facts.append("\(passed) of \(candidates.count) candidates passed")
+        } else {
+            facts.append(failed == 0 ? "\(decision.outcomes.count) of \(decision.outcomes.count) rules passed"
+                                     : "\(failed) of \(decision.outcomes.count) rules failed")
+        }
         return "# \(esc(input.experiment, limit: 200))\n\n\(badge) — \(esc(decision.why))\n\n\(facts.joined(separator: " · "))"
     }
 
-    private func rules() -> String {
+    func rules(_ decision: GateDecision, heading: String = "##") -> String {
         var rows = ["| rule | status | reason |", "| --- | --- | --- |"]
-        for outcome in input.decision.outcomes {
+        for outcome in decision.outcomes {
             rows.append("| \(esc(outcome.name)) | \(outcome.passed ? "✅ pass" : "❌ fail") | \(esc(outcome.reason)) |")
         }
-        return "## Rules\n\n" + rows.joined(separator: "\n")
+        return "\(heading) Rules\n\n" + rows.joined(separator: "\n")
     }
 
-    private func evalSet(_ set: EvalSetReport) -> String {
-        var lines = ["## Eval set: \(esc(set.name))", ""]
+    func evalSet(_ set: EvalSetReport, heading: String = "##") -> String {
+        var lines = ["\(heading) Eval set: \(esc(set.name))", ""]
         var facts: [String] = []
         if let dataset = set.dataset { facts.append("dataset \(esc(dataset))") }
         if let count = set.exampleCount { facts.append("\(count) examples") }
@@ -145,8 +158,8 @@ struct MarkdownSections {
         return parts.joined(separator: "\n\n")
     }
 
-    private func examples(title: String, _ changes: [ExampleChange]) -> String {
-        guard !changes.isEmpty else { return "## \(title) (0)\n\nNone." }
+    func examples(title: String, _ changes: [ExampleChange], heading: String = "##") -> String {
+        guard !changes.isEmpty else { return "\(heading) \(title) (0)\n\nNone." }
         let limit = layout.maximumTextCharacters
         var rows = ["| id | prompt | reference | baseline output | candidate output | score |",
                     "| --- | --- | --- | --- | --- | --- |"]
@@ -154,7 +167,7 @@ struct MarkdownSections {
             let score = "\(value(change.baselineScore)) → \(value(change.candidateScore))"
             rows.append("| \(esc(change.id, limit: 80)) | \(esc(change.prompt, limit: limit)) | \(esc(change.reference, limit: limit)) | \(esc(change.baselineOutput, limit: limit)) | \(esc(change.candidateOutput, limit: limit)) | \(score) |")
         }
-        var text = "## \(title) (\(changes.count))\n\n" + rows.joined(separator: "\n")
+        var text = "\(heading) \(title) (\(changes.count))\n\n" + rows.joined(separator: "\n")
         if changes.count > layout.maximumExamples {
             text += "\n\nShowing \(layout.maximumExamples) of \(changes.count); the JSON report lists them all."
         }

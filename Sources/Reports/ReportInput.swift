@@ -19,12 +19,15 @@ public struct ReportInput: Codable, Sendable, Equatable {
     public var regressedExamples: [ExampleChange]
     public var improvedExamples: [ExampleChange]
     public var provenance: Provenance
+    /// A model-swap run's variants; nil for a run with one candidate. With variants, `decision` is
+    /// the selection among the candidates and each candidate carries its own decision and tables.
+    public var variants: VariantComparison?
 
     public init(experiment: String, runId: String, createdAt: String? = nil, decision: GateDecision,
                 evalSets: [EvalSetReport], serving: ServingComparison? = nil, training: TrainingSummary? = nil,
                 trend: [TrendSeries] = [], drift: DriftReport? = nil, flakyExamples: [FlakyExample] = [],
                 regressedExamples: [ExampleChange] = [], improvedExamples: [ExampleChange] = [],
-                provenance: Provenance) {
+                provenance: Provenance, variants: VariantComparison? = nil) {
         self.experiment = experiment
         self.runId = runId
         self.createdAt = createdAt
@@ -38,6 +41,7 @@ public struct ReportInput: Codable, Sendable, Equatable {
         self.regressedExamples = regressedExamples
         self.improvedExamples = improvedExamples
         self.provenance = provenance
+        self.variants = variants
     }
 }
 

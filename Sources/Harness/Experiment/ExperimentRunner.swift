@@ -16,7 +16,8 @@ public struct ExperimentOutcome: Sendable {
 }
 
 /// `tollgate run EXPERIMENT.yaml`: baseline evaluation → training → checkpoint scoring →
-/// candidate evaluation → gate → reports, every step recorded under one run in the store.
+/// candidate evaluation → gate → reports, every step recorded under one run in the store. With
+/// `variants:` the steps after training are `VariantExperiment`'s (a model-swap comparison).
 /// Work already done is not done again: evaluations come from the generation cache and a
 /// finished identical training is recognised by its marker.
 ///
@@ -30,6 +31,7 @@ public enum ExperimentRunner {
         for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
         if let training = experiment.training { _ = try DatasetFile.load(path: training.data, purpose: .training) }
         if let adapter = experiment.adapter { _ = try AdapterFiles.load(path: adapter, model: experiment.model) }
+        try VariantExperiment.checkFiles(experiment)
         let store = try TollgateStore(path: storePath)
         let pinned = try pinnedBaselines(experiment, store: store)
 
@@ -52,8 +54,8 @@ public enum ExperimentRunner {
                                 reportsDirectory: String, commandLine: String,
                                 log: (String) -> Void) throws -> ExperimentOutcome {
         let price = experiment.budgets.cpuHourPrice ?? EvaluationRequest.defaultCPUHourPrice
-        func evaluate(_ plan: EvalSetPlan, adapter: String?, role: String) throws -> EvaluationSummary {
-            var request = EvaluationRequest(modelPath: experiment.model, adapterPath: adapter, dataPath: plan.dataset)
+        func evaluate(_ plan: EvalSetPlan, model: String, adapter: String?, role: String) throws -> EvaluationSummary {
+            var request = EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: plan.dataset)
             request.metrics = plan.metrics.compactMap(MetricKind.init(rawValue:))
             request.storePath = store.path
             request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
@@ -70,13 +72,15 @@ public enum ExperimentRunner {
             return summary
         }
 
-        // 1. Baseline.
+        // 1. Baseline (a model-swap experiment's is its first variant, evaluated after training).
         var baselineIDs: [Int64] = []
         if let pinned {
             baselineIDs = pinned
             log("baseline: stored evaluations \(pinned.map(String.init).joined(separator: ", "))")
-        } else {
-            for plan in experiment.evalSets { baselineIDs.append(try evaluate(plan, adapter: nil, role: "baseline").evaluationID) }
+        } else if experiment.variants.isEmpty {
+            for plan in experiment.evalSets {
+                baselineIDs.append(try evaluate(plan, model: experiment.model, adapter: nil, role: "baseline").evaluationID)
+            }
         }
 
         // 2. Training and checkpoint scoring.
@@ -88,16 +92,27 @@ public enum ExperimentRunner {
                 if step.step == 1 || step.step == step.totalSteps || step.step % 10 == 0 { log("  " + TrainingLog.line(step)) }
             }
             if trained.reused { log("training: an identical finished training is in \(trained.adapter.path); reused") }
-            let choice = try chooseCheckpoint(experiment, trained: trained, evaluate: evaluate, log: log)
+            let choice = try chooseCheckpoint(experiment, trained: trained, evaluate: {
+                try evaluate($0, model: experiment.model, adapter: $1, role: $2)
+            }, log: log)
             candidateAdapter = choice.adapter
             trainingSummary = TrainingSummary(lossCurve: trained.lossCurve, validationLoss: trained.validationLoss,
                                               checkpoints: choice.scores, chosenStep: choice.step,
                                               adapterMatrices: (try? AdapterSpectra.load(path: choice.adapter, model: experiment.model)) ?? [])
         }
 
+        if !experiment.variants.isEmpty {
+            return try VariantExperiment.run(
+                experiment, adapter: candidateAdapter, training: trainingSummary, runID: runID, store: store,
+                reportsDirectory: reportsDirectory, commandLine: commandLine,
+                evaluate: evaluate, log: log)
+        }
+
         // 3. Candidate.
         var candidateIDs: [Int64] = []
-        for plan in experiment.evalSets { candidateIDs.append(try evaluate(plan, adapter: candidateAdapter, role: "candidate").evaluationID) }
+        for plan in experiment.evalSets {
+            candidateIDs.append(try evaluate(plan, model: experiment.model, adapter: candidateAdapter, role: "candidate").evaluationID)
+        }
 
         // 4. Gate.
         var compared: [EvaluationComparison] = []
