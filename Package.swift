@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"], exclude: ["Snapshots"]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

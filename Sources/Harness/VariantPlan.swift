@@ -12,7 +12,7 @@ public struct VariantPlan: Codable, Sendable, Equatable {
     /// Where a variant's weights come from.
     public enum Source: Codable, Sendable, Equatable {
         /// The experiment's model and adapter (from `adapter:` or training) folded into one GGUF
-        /// whose matrices have this tensor type: f32, f16, q8_0 or q4_0.
+        /// whose matrices have this tensor type: f32, f16, q8_0, q4_0 or q4_1.
         case fused(type: String)
         /// A GGUF served as it is, with an adapter applied at runtime or none.
         /// - model: nil is the experiment's model.
@@ -37,7 +37,7 @@ public struct VariantPlan: Codable, Sendable, Equatable {
     }
 
     /// Tensor types `fuse:` accepts (those `tollgate fuse --type` writes), smallest precision last.
-    public static let fuseTypes = ["f32", "f16", "q8_0", "q4_0"]
+    public static let fuseTypes = ["f32", "f16", "q8_0", "q4_0", "q4_1"]
     /// `adapter: none` serves a variant without an adapter.
     public static let noAdapter = "none"
 }

@@ -9,11 +9,11 @@ struct Fuse: ParsableCommand {
     @Option(help: "The base model (GGUF).") var model: String
     @Option(help: "The adapter: a PEFT directory or a llama.cpp LoRA .gguf.") var adapter: String
     @Option(help: "The merged model to write (.gguf).") var out: String
-    @Option(help: "Tensor type for the matrices: f32, f16, q8_0 or q4_0 (default: adapted matrices f32, the rest unchanged).") var type: String?
+    @Option(help: "Tensor type for the matrices: f32, f16, q8_0, q4_0 or q4_1 (default: adapted matrices f32, the rest unchanged).") var type: String?
 
     func validate() throws {
         if let type, AdapterFusion.writableTypes[type] == nil {
-            throw ValidationError("--type must be f32, f16, q8_0 or q4_0.")
+            throw ValidationError("--type must be f32, f16, q8_0, q4_0 or q4_1.")
         }
     }
 

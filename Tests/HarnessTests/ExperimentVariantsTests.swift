@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import Testing
+import Training
 
 private let file = "Experiments/x.yaml"
 private let header = "name: swap\nmodel: m.gguf\nadapter: runs/a/adapter\neval_sets:\n  - dataset: d/h.jsonl\n"
@@ -41,15 +42,15 @@ private let header = "name: swap\nmodel: m.gguf\nadapter: runs/a/adapter\neval_s
 }
 
 @Test func fuseTypesAreTheOnesTheFuseCommandWrites() {
-    #expect(VariantPlan.fuseTypes.count == 4)
-    #expect(Set(VariantPlan.fuseTypes) == ["f32", "f16", "q8_0", "q4_0"])
+    #expect(VariantPlan.fuseTypes.count == AdapterFusion.writableTypes.count)
+    #expect(Set(VariantPlan.fuseTypes) == Set(AdapterFusion.writableTypes.keys))
 }
 
 @Test func theModelSwapExperimentParses() throws {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Experiments/model-swap.yaml")
     let experiment = try ExperimentFile.load(path: url.path)
-    #expect(experiment.variants.map(\.name) == ["adapter-runtime", "fused-f32", "fused-q8_0", "fused-q4_0"])
+    #expect(experiment.variants.map(\.name) == ["adapter-runtime", "fused-f32", "fused-q8_0", "fused-q4_1", "fused-q4_0"])
     #expect(experiment.variants.first?.source == .served(model: nil, adapter: .experiment))
     // The same training as support-routing-lora.yaml, so its finished adapter is reused.
     let lora = try ExperimentFile.load(path: url.deletingLastPathComponent().appendingPathComponent("support-routing-lora.yaml").path)

@@ -108,6 +108,32 @@ import TestSupport
         let weights = try gguf.dequantize(gguf.tensor(named: "blk.1.attn_q.weight")!)
         #expect(try Quantization.encode(weights, as: .q8_0) == ReferenceQuantizers.q8_0(weights))
         #expect(try Quantization.encode(weights, as: .q4_0) == ReferenceQuantizers.q4_0(weights))
+        #expect(try Quantization.encode(weights, as: .q4_1) == ReferenceQuantizers.q4_1(weights))
+    }
+
+    @Test func q4_1MatchesGGMLReferenceAndReencodesAQ4_1TensorToTheSameBlocks() throws {
+        let values = Self.randomValues(32 * 40, seed: 5)
+        #expect(try Quantization.encode(values, as: .q4_1) == ReferenceQuantizers.q4_1(values))
+        var writer = GGUFWriter()
+        try writer.addTensor(name: "q", dimensions: [128, 10], values: values, type: .q4_1)
+        let url = temporaryURL("q41.gguf")
+        try writer.write(to: url)
+        let gguf = try GGUFFile(url: url)
+        let tensor = try #require(gguf.tensor(named: "q"))
+        let decoded = try gguf.dequantize(tensor)
+        for b in 0 ..< 40 {
+            let block = values[32 * b ..< 32 * b + 32]
+            let step = (block.max()! - block.min()!) / 15
+            for j in block.indices { #expect(abs(decoded[j] - values[j]) <= step / 2 * 1.01 + 1e-3 * abs(values[j])) }
+        }
+        // Weights that came from Q4_1 blocks quantize back to (nearly all of) the same bytes: the
+        // block's min is its m and its max is m + 15·d up to f16 rounding.
+        let model = try GGUFFile(url: Fixtures.url("quant-blocks.gguf"))
+        let original = try #require(model.tensors.first { $0.type == .q4_1 })
+        let again = try Quantization.encode(try model.dequantize(original), as: .q4_1)
+        let bytes = Array(model.rawData(original))
+        let same = zip(again, bytes).filter { $0 == $1 }.count
+        #expect(Double(same) / Double(bytes.count) > 0.98, "\(same) of \(bytes.count) bytes")
     }
 
     @Test func dataIsAlignedToTheRequestedAlignment() throws {

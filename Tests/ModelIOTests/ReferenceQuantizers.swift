@@ -42,6 +42,26 @@ enum ReferenceQuantizers {
         return out
     }
 
+    static func q4_1(_ x: [Float]) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in 0 ..< x.count / 32 {
+            let block = Array(x[32 * b ..< 32 * b + 32])
+            let minValue = block.min()!, maxValue = block.max()!
+            let d = (maxValue - minValue) / 15
+            let id: Float = d == 0 ? 0 : 1 / d
+            for half in [Float16(d).bitPattern, Float16(minValue).bitPattern] {
+                out.append(UInt8(half & 0xff))
+                out.append(UInt8(half >> 8))
+            }
+            for j in 0 ..< 16 {
+                let q0 = Swift.min(15, Int8((block[j] - minValue) * id + 0.5))
+                let q1 = Swift.min(15, Int8((block[j + 16] - minValue) * id + 0.5))
+                out.append(UInt8(q0) | UInt8(q1) << 4)
+            }
+        }
+        return out
+    }
+
     static func dequantizeQ8_0(_ bytes: [UInt8]) -> [Float] {
         var out: [Float] = []
         for b in 0 ..< bytes.count / 34 {

@@ -80,6 +80,22 @@ private func temporaryDirectory(_ name: String) throws -> URL {
     #expect(gguf.string("tokenizer.ggml.model") == "gpt2")
 }
 
+@Test func fusingAtFourBitsKeepsTheTiedLMHeadAtQ8AndNamesTheFileType() throws {
+    let directory = try temporaryDirectory("fuse4")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (type, ggml, fileType) in [("q4_1", GGMLType.q4_1, 3), ("q4_0", .q4_0, 2), ("q8_0", .q8_0, 7)] {
+        let fused = directory.appendingPathComponent("fused-\(type).gguf")
+        let result = try TollgateBinary.run(["fuse", "--model", Fixtures.url("tiny-llama.gguf").path, "--adapter",
+                                             Fixtures.url("tiny-llama-lora").path, "--out", fused.path, "--type", type])
+        #expect(result.status == 0, "\(result.stderr)")
+        let gguf = try GGUFFile(url: fused)
+        #expect(gguf.int("general.file_type") == fileType)
+        #expect(gguf.tensor(named: "token_embd.weight")?.type == .q8_0, "\(type)")
+        #expect(gguf.tensor(named: "blk.0.attn_q.weight")?.type == ggml, "\(type)")
+        #expect(gguf.tensor(named: "blk.1.ffn_down.weight")?.type == ggml, "\(type)")
+    }
+}
+
 @Test func unreadableAdapterExitsWithCodeTwo() throws {
     let result = try TollgateBinary.run(["export", "--adapter", "/nonexistent/adapter", "--format", "peft", "--out", "/tmp/x"])
     #expect(result.status == 2)

@@ -5,10 +5,16 @@ import ModelIO
 /// the base model's metadata. q/k deltas are computed in HF row order and moved to GGUF order.
 public enum AdapterFusion {
     /// Tensor types `tollgate fuse --type` can write.
-    public static let writableTypes: [String: GGMLType] = ["f32": .f32, "f16": .f16, "q8_0": .q8_0, "q4_0": .q4_0]
+    public static let writableTypes: [String: GGMLType] = ["f32": .f32, "f16": .f16, "q8_0": .q8_0, "q4_0": .q4_0, "q4_1": .q4_1]
+
+    /// llama.cpp's `general.file_type` (enum llama_ftype) for a model mostly of `type`.
+    static let fileTypes: [GGMLType: UInt32] = [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7]
 
     /// type nil: adapted projections are written as F32 and every other tensor is copied as it is;
-    /// with a type, every matrix whose rows fit the type's blocks is re-encoded in it.
+    /// with a type, every matrix whose rows fit the type's blocks is re-encoded in it — except that
+    /// at 4 bits the output matrix (`output.weight`, or `token_embd.weight` when the embeddings are
+    /// tied) is written as Q8_0, as llama-quantize keeps it at higher precision (Q6_K there): the
+    /// LM head quantized to 4 bits costs far more accuracy than any other matrix.
     public static func fuse(model: URL, adapter: String, output: URL, type: GGMLType?) throws {
         let gguf = try GGUFFile(url: model)
         let shape = try ModelShape(gguf: gguf)
@@ -17,6 +23,8 @@ public enum AdapterFusion {
         for key in gguf.metadataKeys where key != "general.alignment" {
             if let value = gguf.metadata[key] { writer.set(key, value) }
         }
+        if let type, let fileType = fileTypes[type] { writer.set("general.file_type", .uint32(fileType)) }
+        let outputMatrix = gguf.tensor(named: "output.weight") != nil ? "output.weight" : "token_embd.weight"
         let r = parameters.settings.rank, scale = parameters.settings.scale
         for tensor in gguf.tensors {
             let slot = parameters.slots.first { "blk.\($0.layer).\($0.projection.ggufName).weight" == tensor.name }
@@ -45,7 +53,11 @@ public enum AdapterFusion {
                 }
                 for i in values.indices { values[i] += delta[i] }
             }
-            let outputType: GGMLType = reencode ? type! : .f32
+            var outputType: GGMLType = reencode ? type! : .f32
+            if reencode, tensor.name == outputMatrix, [.q4_0, .q4_1].contains(outputType),
+               tensor.rowLength % GGMLType.q8_0.blockSize == 0 {
+                outputType = .q8_0
+            }
             try writer.addTensor(name: tensor.name, dimensions: tensor.dimensions, values: values, type: outputType)
         }
         try writer.write(to: output)
