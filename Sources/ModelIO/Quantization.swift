@@ -23,72 +23,64 @@ public enum Quantization {
 
     /// block_q8_0: d = max|x| / 127 (stored as f16), q = round(x / d) half away from zero.
     public static func quantizeQ8_0(_ x: UnsafeBufferPointer<Float>) -> [UInt8] {
-        let blocks = x.count / 32
-        var out = [UInt8](repeating: 0, count: blocks * 34)
-        out.withUnsafeMutableBytes { raw in
-            for b in 0 ..< blocks {
-                let block = x.baseAddress! + 32 * b, y = raw.baseAddress! + 34 * b
-                var amax: Float = 0
-                for j in 0 ..< 32 { amax = max(amax, abs(block[j])) }
-                let d = amax / 127
-                let id: Float = d != 0 ? 1 / d : 0
-                y.storeBytes(of: floatToHalf(d).littleEndian, as: UInt16.self)
-                for j in 0 ..< 32 {
-                    let q = (block[j] * id).rounded(.toNearestOrAwayFromZero)
-                    y.storeBytes(of: Int8(q.isNaN ? 0 : min(127, max(-128, q))), toByteOffset: 2 + j, as: Int8.self)
-                }
+        encodeBlocks(x, bytesPerBlock: 34) { block, y in
+            var amax: Float = 0
+            for j in 0 ..< 32 { amax = max(amax, abs(block[j])) }
+            let d = amax / 127
+            let id: Float = d != 0 ? 1 / d : 0
+            y.storeBytes(of: floatToHalf(d).littleEndian, as: UInt16.self)
+            for j in 0 ..< 32 {
+                let q = (block[j] * id).rounded(.toNearestOrAwayFromZero)
+                y.storeBytes(of: Int8(q.isNaN ? 0 : min(127, max(-128, q))), toByteOffset: 2 + j, as: Int8.self)
             }
         }
-        return out
     }
 
     /// block_q4_0: d = (the value of largest magnitude) / −8, q = min(15, trunc(x / d + 8.5));
     /// value j goes in the low nibble of byte j, value j + 16 in its high nibble.
     public static func quantizeQ4_0(_ x: UnsafeBufferPointer<Float>) -> [UInt8] {
-        let blocks = x.count / 32
-        var out = [UInt8](repeating: 0, count: blocks * 18)
-        out.withUnsafeMutableBytes { raw in
-            for b in 0 ..< blocks {
-                let block = x.baseAddress! + 32 * b, y = raw.baseAddress! + 18 * b
-                var amax: Float = 0, extreme: Float = 0
-                for j in 0 ..< 32 where amax < abs(block[j]) {
-                    amax = abs(block[j])
-                    extreme = block[j]
-                }
-                let d = extreme / -8
-                let id: Float = d != 0 ? 1 / d : 0
-                y.storeBytes(of: floatToHalf(d).littleEndian, as: UInt16.self)
-                for j in 0 ..< 16 {
-                    let low = nibble(block[j] * id), high = nibble(block[j + 16] * id)
-                    y.storeBytes(of: low | (high << 4), toByteOffset: 2 + j, as: UInt8.self)
-                }
+        encodeBlocks(x, bytesPerBlock: 18) { block, y in
+            var amax: Float = 0, extreme: Float = 0
+            for j in 0 ..< 32 where amax < abs(block[j]) {
+                amax = abs(block[j])
+                extreme = block[j]
+            }
+            let d = extreme / -8
+            let id: Float = d != 0 ? 1 / d : 0
+            y.storeBytes(of: floatToHalf(d).littleEndian, as: UInt16.self)
+            for j in 0 ..< 16 {
+                let low = nibble(block[j] * id), high = nibble(block[j + 16] * id)
+                y.storeBytes(of: low | (high << 4), toByteOffset: 2 + j, as: UInt8.self)
             }
         }
-        return out
     }
 
     /// block_q4_1: d = (max − min) / 15 and m = min (both f16), q = min(15, trunc((x − min) / d + 0.5));
     /// value j goes in the low nibble of byte j, value j + 16 in its high nibble.
     public static func quantizeQ4_1(_ x: UnsafeBufferPointer<Float>) -> [UInt8] {
-        let blocks = x.count / 32
-        var out = [UInt8](repeating: 0, count: blocks * 20)
-        out.withUnsafeMutableBytes { raw in
-            for b in 0 ..< blocks {
-                let block = x.baseAddress! + 32 * b, y = raw.baseAddress! + 20 * b
-                var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
-                for j in 0 ..< 32 {
-                    low = min(low, block[j])
-                    high = max(high, block[j])
-                }
-                let d = (high - low) / 15
-                let id: Float = d != 0 ? 1 / d : 0
-                y.storeBytes(of: floatToHalf(d).littleEndian, as: UInt16.self)
-                y.storeBytes(of: floatToHalf(low).littleEndian, toByteOffset: 2, as: UInt16.self)
-                for j in 0 ..< 16 {
-                    let q0 = unsignedNibble((block[j] - low) * id), q1 = unsignedNibble((block[j + 16] - low) * id)
-                    y.storeBytes(of: q0 | (q1 << 4), toByteOffset: 4 + j, as: UInt8.self)
-                }
+        encodeBlocks(x, bytesPerBlock: 20) { block, y in
+            var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
+            for j in 0 ..< 32 {
+                low = min(low, block[j])
+                high = max(high, block[j])
             }
+            let d = (high - low) / 15
+            let id: Float = d != 0 ? 1 / d : 0
+            y.storeBytes(of: floatToHalf(d).littleEndian, as: UInt16.self)
+            y.storeBytes(of: floatToHalf(low).littleEndian, toByteOffset: 2, as: UInt16.self)
+            for j in 0 ..< 16 {
+                let q0 = unsignedNibble((block[j] - low) * id), q1 = unsignedNibble((block[j + 16] - low) * id)
+                y.storeBytes(of: q0 | (q1 << 4), toByteOffset: 4 + j, as: UInt8.self)
+            }
+        }
+    }
+
+    /// Runs `encode` on each 32-value block of `x`, which writes the block's `bytesPerBlock` bytes at `y`.
+    private static func encodeBlocks(_ x: UnsafeBufferPointer<Float>, bytesPerBlock: Int,
+                                     _ encode: (_ block: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer) -> Void) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: x.count / 32 * bytesPerBlock)
+        out.withUnsafeMutableBytes { raw in
+            for b in 0 ..< x.count / 32 { encode(x.baseAddress! + 32 * b, raw.baseAddress! + bytesPerBlock * b) }
         }
         return out
     }

@@ -65,7 +65,7 @@ let badVariantFiles: [BadFile] = [
     BadFile(label: "typo in the variants key", yaml: header + "variant:\n  - name: a\n",
             message: "unknown key 'variant' in the top level at Experiments/x.yaml:6; did you mean 'variants'?"),
     BadFile(label: "fuse type typo", yaml: header + "variants:\n  - name: a\n  - {name: b, fuse: q8}\n",
-            message: "'variants[1].fuse' at Experiments/x.yaml:8 is 'q8'; use one of f32, f16, q8_0, q4_0 (did you mean 'q8_0'?)"),
+            message: "'variants[1].fuse' at Experiments/x.yaml:8 is 'q8'; use one of f32, f16, q8_0, q4_0, q4_1 (did you mean 'q8_0'?)"),
     BadFile(label: "fuse together with model", yaml: header + "variants:\n  - name: a\n  - {name: b, fuse: q8_0, model: x.gguf}\n",
             message: "'variants[1].model' at Experiments/x.yaml:8 is set together with fuse; a fused variant is the experiment's model with its adapter folded in, so remove model or fuse"),
     BadFile(label: "fuse without an adapter", yaml: "name: n\nmodel: m.gguf\neval_sets: [{dataset: h.jsonl}]\nvariants:\n  - name: a\n  - {name: b, fuse: f16}\n",
