@@ -23,7 +23,8 @@ enum FusedModels {
         let path = (folder as NSString).appendingPathComponent("fused-\(type).gguf")
         let output = URL(fileURLWithPath: path)
         let inputs = FusionMarker(modelSHA256: try SHA256.hexOfFile(atPath: model),
-                                  adapterSHA256: try AdapterFiles.sha256(path: adapter), type: type, outputSHA256: "")
+                                  adapterSHA256: try AdapterFiles.sha256(path: adapter), type: type,
+                                  recipe: AdapterFusion.recipe, outputSHA256: "")
         let markerURL = markerURL(for: output)
         if let data = FileManager.default.contents(atPath: markerURL.path),
            let previous = try? JSONDecoder().decode(FusionMarker.self, from: data),
@@ -49,10 +50,14 @@ struct FusionMarker: Codable, Equatable {
     var modelSHA256: String
     var adapterSHA256: String
     var type: String
+    /// `AdapterFusion.recipe` when fused: a file from an older recipe is fused again. (Absent in
+    /// markers written before the field existed, which therefore never match.)
+    var recipe: Int?
     var outputSHA256: String
 
     func sameInputs(as other: FusionMarker) -> Bool {
         modelSHA256 == other.modelSHA256 && adapterSHA256 == other.adapterSHA256 && type == other.type
+            && recipe == other.recipe
     }
 }
 

@@ -7,6 +7,11 @@ public enum AdapterFusion {
     /// Tensor types `tollgate fuse --type` can write.
     public static let writableTypes: [String: GGMLType] = ["f32": .f32, "f16": .f16, "q8_0": .q8_0, "q4_0": .q4_0, "q4_1": .q4_1]
 
+    /// The fusion recipe's version: raised whenever `fuse` writes different bytes for the same
+    /// model, adapter and type, so that files kept beside their inputs are made again.
+    /// 2: at 4 bits the output matrix stays Q8_0; `general.file_type` follows the type.
+    public static let recipe = 2
+
     /// llama.cpp's `general.file_type` (enum llama_ftype) for a model mostly of `type`.
     static let fileTypes: [GGMLType: UInt32] = [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7]
 
