@@ -19,12 +19,13 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps model build test demo bench clean
+.PHONY: help setup deps model build test demo bench interop clean
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
 	@echo "make test   set up and run the test suite"
 	@echo "make setup  install Debian packages and fetch the default model (idempotent)"
+	@echo "make interop  check adapters in real PEFT and llama.cpp's GGUF layout (installs PyTorch)"
 
 setup: deps model
 
@@ -66,6 +67,20 @@ demo: setup build
 
 bench: setup build
 	$(TOLLGATE) bench --model $(MODEL)
+
+# Optional, not part of `make test`: PyTorch, transformers, PEFT and gguf-py (about 3 GB, from PyPI)
+# in a venv under .build, then a short LoRA on q,k,v,o,gate,up,down, loaded by PEFT and exported
+# for llama.cpp (Tests/Interop/peft_llamacpp_check.py says what is compared).
+INTEROP_VENV := .build/interop-venv
+INTEROP_PACKAGES := torch==2.15.0 transformers==5.24.0 peft==0.21.2 gguf==0.19.0 safetensors numpy
+interop: setup build
+	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, peft, gguf" 2>/dev/null || \
+	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES)
+	@rm -rf .build/interop && mkdir -p .build/interop
+	$(TOLLGATE) train --model $(MODEL) --data Datasets/support-routing/train.jsonl --out .build/interop/adapter \
+	  --targets q,k,v,o,gate,up,down --rank 4 --steps 4 --batch-size 4 --lr 1e-2 --seed 7 > /dev/null
+	$(INTEROP_VENV)/bin/python Tests/Interop/peft_llamacpp_check.py $(TOLLGATE) $(MODEL) .build/interop/adapter .build/interop
 
 clean:
 	rm -rf .build
