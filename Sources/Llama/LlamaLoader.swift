@@ -37,7 +37,8 @@ extension LlamaConfig {
 
 extension LlamaModel {
     /// Loads a llama GGUF into Float32: every tensor dequantized in parallel, q/k rows un-permuted
-    /// to Hugging Face order, the tied embedding kept once for both lookup and LM head.
+    /// to Hugging Face order, the tied embedding kept once for both lookup and LM head. The file
+    /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`).
     public static func load(url: URL, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
         try load(file: try GGUFFile(url: url), adapter: adapter)
     }
@@ -47,7 +48,8 @@ extension LlamaModel {
         let config = try LlamaConfig(gguf: file)
         let weights = try LlamaWeightLoader(file: file, config: config).load()
         if let adapter { try adapter.validate(for: config, source: url.path) }
-        return LlamaModel(config: config, weights: weights, adapter: adapter)
+        return LlamaModel(config: config, weights: weights,
+                          decodeWeights: DecodeWeights(file: file, weights: weights, config: config), adapter: adapter)
     }
 }
 
@@ -121,16 +123,21 @@ struct LlamaWeightLoader {
 /// GGUF (convert_hf_to_gguf) interleaves each head's rotary pairs: its row 2i + j is HF row j·HD/2 + i.
 enum RoPERowOrder {
     static func ggufToHF(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, cols: Int, heads: Int) {
+        for (hfRow, ggufRow) in ggufRows(ofHFRows: rows, heads: heads).enumerated() {
+            (out + hfRow * cols).update(from: inp + ggufRow * cols, count: cols)
+        }
+    }
+
+    /// For each Hugging Face row, the GGUF row that holds it.
+    static func ggufRows(ofHFRows rows: Int, heads: Int) -> [Int] {
         let headDim = rows / heads, half = headDim / 2
+        var order = [Int](repeating: 0, count: rows)
         for head in 0..<heads {
             for i in 0..<half {
-                for j in 0..<2 {
-                    let ggufRow = head * headDim + 2 * i + j
-                    let hfRow = head * headDim + j * half + i
-                    (out + hfRow * cols).update(from: inp + ggufRow * cols, count: cols)
-                }
+                for j in 0..<2 { order[head * headDim + j * half + i] = head * headDim + 2 * i + j }
             }
         }
+        return order
     }
 }
 

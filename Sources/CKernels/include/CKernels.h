@@ -1,0 +1,52 @@
+// Tollgate's own C kernels: matrix products that read ggml's block formats directly, so decode
+// streams the model's quantized bytes instead of their Float32 expansion. Reached from one Swift
+// file only (TensorKit/QuantizedLinear.swift).
+#ifndef TOLLGATE_CKERNELS_H
+#define TOLLGATE_CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Weight storage formats, numbered as ggml's `enum ggml_type`.
+enum {
+    CK_FORMAT_F32 = 0,
+    CK_FORMAT_F16 = 1,
+    CK_FORMAT_Q4_0 = 2,
+    CK_FORMAT_Q4_1 = 3,
+    CK_FORMAT_Q8_0 = 8,
+};
+
+/// Instruction sets the kernels are built for; `ck_best_isa` is the fastest this CPU runs.
+enum {
+    CK_ISA_PORTABLE = 0,
+    CK_ISA_AVX2 = 1,
+    CK_ISA_AVX512 = 2,
+};
+
+/// The best instruction set this CPU (and OS) supports, checked with cpuid once.
+int ck_best_isa(void);
+
+/// Values per block of `format` (32 for the Q formats, 1 for F16/F32), or 0 if unsupported.
+int ck_block_values(int format);
+
+/// Bytes per block of `format`, or 0 if unsupported.
+int ck_block_bytes(int format);
+
+/// y[r * ldy + o] = Σ_k x[r * ldx + k] · W[o][k] for r < rows and outBegin ≤ o < outEnd.
+/// Row o of W holds `inFeatures` values in `format` at `weights + o * rowBytes`. Each weight is
+/// decoded to Float32 exactly as the dequantizer does (no fused multiply-add), then accumulated
+/// with FMA into 16 lanes in block order and summed in a fixed tree: a row's result depends on
+/// neither `rows` nor the output range, so batched and one-at-a-time products agree bit for bit.
+/// `isa` must not exceed `ck_best_isa()`. Returns 0, or -1 for an unsupported format or shape.
+int ck_quantized_linear(int isa, int format, const void *weights, size_t rowBytes, int inFeatures,
+                        const float *x, size_t ldx, int rows,
+                        float *y, size_t ldy, int outBegin, int outEnd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

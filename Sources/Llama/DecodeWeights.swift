@@ -1,0 +1,84 @@
+import Foundation
+import ModelIO
+import TensorKit
+
+/// The projections as the decode kernels read them. Where the GGUF stores a matrix in a block
+/// format the kernels know (Q4_0, Q4_1, Q8_0, F16) they read the file's own bytes, memory-mapped
+/// (attn_q and attn_k in a copy with rows in Hugging Face order); anything else is read from the
+/// Float32 weights. Every value the kernels multiply equals the dequantized Float32 weight, so
+/// either source gives the Float32 product up to summation order.
+public struct DecodeWeights: @unchecked Sendable {
+    public struct Layer: @unchecked Sendable {
+        public var q, k, v, o, gate, up, down: QuantizedMatrix
+
+        public func projection(_ target: LoRATarget) -> QuantizedMatrix {
+            switch target {
+            case .q: return q
+            case .k: return k
+            case .v: return v
+            case .o: return o
+            case .gate: return gate
+            case .up: return up
+            case .down: return down
+            }
+        }
+    }
+
+    public var layers: [Layer]
+    /// (V, C): the LM head, or the token embedding when tied.
+    public var output: QuantizedMatrix
+
+    /// Every projection read from `weights` in Float32.
+    public init(float32 weights: LlamaWeights, config: LlamaConfig) {
+        let c = config.dim, f = config.hiddenDim, kv = config.kvDim
+        func view(_ buffer: FloatBuffer, _ rows: Int, _ cols: Int) -> QuantizedMatrix {
+            QuantizedMatrix(float32: buffer, rows: rows, cols: cols)
+        }
+        layers = weights.layers.map { w in
+            Layer(q: view(w.wq, c, c), k: view(w.wk, kv, c), v: view(w.wv, kv, c), o: view(w.wo, c, c),
+                  gate: view(w.wGate, f, c), up: view(w.wUp, f, c), down: view(w.wDown, c, f))
+        }
+        output = view(weights.outputWeight, config.vocabSize, c)
+    }
+
+    /// The file's blocks where the kernels read their format, else `weights` (already checked
+    /// against the file's shapes by the loader).
+    init(file: GGUFFile, weights: LlamaWeights, config: LlamaConfig) {
+        self.init(float32: weights, config: config)
+        for l in 0..<config.layers {
+            let p = "blk.\(l)."
+            var layer = layers[l]
+            layer.q = Self.fileMatrix(file, p + "attn_q.weight", ropeHeads: config.heads) ?? layer.q
+            layer.k = Self.fileMatrix(file, p + "attn_k.weight", ropeHeads: config.kvHeads) ?? layer.k
+            layer.v = Self.fileMatrix(file, p + "attn_v.weight") ?? layer.v
+            layer.o = Self.fileMatrix(file, p + "attn_output.weight") ?? layer.o
+            layer.gate = Self.fileMatrix(file, p + "ffn_gate.weight") ?? layer.gate
+            layer.up = Self.fileMatrix(file, p + "ffn_up.weight") ?? layer.up
+            layer.down = Self.fileMatrix(file, p + "ffn_down.weight") ?? layer.down
+            layers[l] = layer
+        }
+        let head = config.tiedEmbeddings ? "token_embd.weight" : "output.weight"
+        output = Self.fileMatrix(file, head) ?? output
+    }
+
+    /// The tensor's bytes as a matrix when its type is a block format the kernels read (F32 is
+    /// left to the Float32 weights, which are already in the right row order).
+    private static func fileMatrix(_ file: GGUFFile, _ name: String, ropeHeads: Int? = nil) -> QuantizedMatrix? {
+        guard let tensor = file.tensor(named: name), tensor.dimensions.count == 2,
+              let format = format(of: tensor.type) else { return nil }
+        let matrix = QuantizedMatrix(format: format, rows: tensor.rowCount, cols: tensor.rowLength,
+                                     bytes: file.rawData(tensor).baseAddress!, owner: file)
+        guard let heads = ropeHeads else { return matrix }
+        return matrix.reorderingRows(RoPERowOrder.ggufRows(ofHFRows: matrix.rows, heads: heads))
+    }
+
+    static func format(of type: GGMLType) -> QuantizedMatrix.Format? {
+        switch type {
+        case .f16: return .f16
+        case .q4_0: return .q4_0
+        case .q4_1: return .q4_1
+        case .q8_0: return .q8_0
+        default: return nil
+        }
+    }
+}
