@@ -48,7 +48,7 @@ let package = Package(
         // Finds Tests/Fixtures and the built tollgate binary for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "TensorKitTests", dependencies: ["TestSupport", "TensorKit"]),
+        .testTarget(name: "TensorKitTests", dependencies: ["TestSupport", "TensorKit", "ModelIO"]),
         .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO"]),
         .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "ModelIO"]),
         .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),

@@ -41,6 +41,13 @@ public struct QuantizedMatrix: @unchecked Sendable {
         self.init(format: .f32, rows: rows, cols: cols, bytes: UnsafeRawPointer(buffer.pointer), owner: buffer)
     }
 
+    /// Rows `range` of this matrix, sharing its bytes.
+    public func rows(_ range: Range<Int>) -> QuantizedMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) are outside 0..<\(rows)")
+        return QuantizedMatrix(format: format, rows: range.count, cols: cols, bytes: bytes + range.lowerBound * rowBytes,
+                               owner: owner)
+    }
+
     /// A copy whose row i is row `order[i]` of this matrix (e.g. to reorder rows for RoPE).
     public func reorderingRows(_ order: [Int]) -> QuantizedMatrix {
         let storage = RawStorage(byteCount: order.count * rowBytes)
@@ -72,11 +79,8 @@ public enum QuantizedLinear {
         public static func < (a: InstructionSet, b: InstructionSet) -> Bool { a.rawValue < b.rawValue }
     }
 
-    /// The best set this CPU runs (cpuid, checked once).
+    /// The best set this CPU runs (cpuid, checked once); what the kernels use unless told otherwise.
     public static let bestInstructionSet = InstructionSet(rawValue: ck_best_isa()) ?? .portable
-
-    /// The set the kernels use; tests lower it to check the other instantiations.
-    nonisolated(unsafe) public static var instructionSet = bestInstructionSet
 
     /// Output rows per unit of parallel work: a multiple of every kernel's register tile.
     static let rowsPerUnit = 16
@@ -84,14 +88,15 @@ public enum QuantizedLinear {
     /// out (rows, W.rows) = inp (rows, W.cols) · Wᵀ, split over the cores by output rows.
     /// Each output value is the same whatever `rows` and the split (see CKernels.h).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               weight: QuantizedMatrix, rows: Int) {
-        forward(outs: [out], inp: inp, weights: [weight], rows: rows)
+                               weight: QuantizedMatrix, rows: Int, instructionSet: InstructionSet = bestInstructionSet) {
+        forward(outs: [out], inp: inp, weights: [weight], rows: rows, instructionSet: instructionSet)
     }
 
     /// Several products with one input (q, k, v; gate, up) as one parallel job:
     /// outs[i] (rows, weights[i].rows) = inp (rows, C) · weights[i]ᵀ, every weight C columns wide.
+    /// `instructionSet` may be lowered (tests check every instantiation); it is capped at the best.
     public static func forward(outs: [UnsafeMutablePointer<Float>], inp: UnsafePointer<Float>,
-                               weights: [QuantizedMatrix], rows: Int) {
+                               weights: [QuantizedMatrix], rows: Int, instructionSet: InstructionSet = bestInstructionSet) {
         precondition(outs.count == weights.count && !weights.isEmpty)
         let cols = weights[0].cols
         precondition(weights.allSatisfy { $0.cols == cols }, "products in one job share their input width")
@@ -111,7 +116,7 @@ public enum QuantizedLinear {
                 start = end
             }
         }
-        let isa = instructionSet.rawValue
+        let isa = min(instructionSet, bestInstructionSet).rawValue
         let outAddresses = outs.map { Int(bitPattern: $0) }
         let run = { (unit: Int) in
             let (index, range) = units[unit]
