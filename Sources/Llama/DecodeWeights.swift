@@ -28,6 +28,12 @@ public struct DecodeWeights: @unchecked Sendable {
     /// (V, C): the LM head, or the token embedding when tied.
     public var output: QuantizedMatrix
 
+    /// Bytes of weights one decode step reads for each sequence at batch 1: every projection and the LM head.
+    public var bytesPerToken: Int {
+        let perLayer = layers.map { layer in LoRATarget.allCases.map { layer.projection($0).byteCount }.reduce(0, +) }
+        return perLayer.reduce(0, +) + output.byteCount
+    }
+
     /// Every projection read from `weights` in Float32.
     public init(float32 weights: LlamaWeights, config: LlamaConfig) {
         let c = config.dim, f = config.hiddenDim, kv = config.kvDim
@@ -69,7 +75,9 @@ public struct DecodeWeights: @unchecked Sendable {
         let matrix = QuantizedMatrix(format: format, rows: tensor.rowCount, cols: tensor.rowLength,
                                      bytes: file.rawData(tensor).baseAddress!, owner: file)
         guard let heads = ropeHeads else { return matrix }
-        return matrix.reorderingRows(RoPERowOrder.ggufRows(ofHFRows: matrix.rows, heads: heads))
+        return matrix.reorderingRows((0..<matrix.rows).map {
+            RoPEPermutation.ggufRow(forHFRow: $0, rows: matrix.rows, heads: heads)
+        })
     }
 
     static func format(of type: GGMLType) -> QuantizedMatrix.Format? {

@@ -9,6 +9,8 @@ final class ForwardScratch: @unchecked Sendable {
     let projected: FloatBuffer    // (N, C) attention output projection, then the MLP output
     let finalRstd: FloatBuffer    // (N)
     let finalNormed: FloatBuffer  // (N, C) input of the LM head
+    let ropeCosines: FloatBuffer  // (N, HD/2) cos of each token's rotary angles
+    let ropeSines: FloatBuffer    // (N, HD/2)
     /// One layer's intermediates, reused by every layer; its residual buffers are `stream`.
     let layer: LayerActivations
 
@@ -18,6 +20,8 @@ final class ForwardScratch: @unchecked Sendable {
         projected = FloatBuffer(count: capacity * config.dim)
         finalRstd = FloatBuffer(count: capacity)
         finalNormed = FloatBuffer(count: capacity * config.dim)
+        ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
+        ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
         layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, lora: nil, layer: 0,
                                  residual: stream, ffnResidual: stream)
     }

@@ -69,7 +69,7 @@ struct LlamaWeightLoader {
         let c = config.dim, f = config.hiddenDim, kv = config.kvDim
         var jobs: [Job] = []
         func job(_ name: String, _ shape: [Int], ropeHeads: Int? = nil) -> FloatBuffer {
-            let buffer = FloatBuffer(count: shape.reduce(1, *))
+            let buffer = FloatBuffer(uninitializedCount: shape.reduce(1, *))  // every value is decoded into it
             jobs.append(Job(name: name, shape: shape, buffer: buffer, ropeHeads: ropeHeads))
             return buffer
         }
@@ -114,30 +114,12 @@ struct LlamaWeightLoader {
             try file.dequantize(tensor, into: job.buffer.pointer)
             return
         }
-        let staging = FloatBuffer(count: job.buffer.count)
-        try file.dequantize(tensor, into: staging.pointer)
-        RoPERowOrder.ggufToHF(out: job.buffer.pointer, inp: staging.pointer, rows: job.shape[0], cols: job.shape[1], heads: heads)
-    }
-}
-
-/// GGUF (convert_hf_to_gguf) interleaves each head's rotary pairs: its row 2i + j is HF row j·HD/2 + i.
-enum RoPERowOrder {
-    static func ggufToHF(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, cols: Int, heads: Int) {
-        for (hfRow, ggufRow) in ggufRows(ofHFRows: rows, heads: heads).enumerated() {
-            (out + hfRow * cols).update(from: inp + ggufRow * cols, count: cols)
+        // Each GGUF row decoded straight into its Hugging Face row.
+        let rows = job.shape[0], cols = job.shape[1]
+        for hfRow in 0..<rows {
+            let ggufRow = RoPEPermutation.ggufRow(forHFRow: hfRow, rows: rows, heads: heads)
+            try file.dequantizeRows(tensor, ggufRow..<(ggufRow + 1), into: job.buffer.pointer + hfRow * cols)
         }
-    }
-
-    /// For each Hugging Face row, the GGUF row that holds it.
-    static func ggufRows(ofHFRows rows: Int, heads: Int) -> [Int] {
-        let headDim = rows / heads, half = headDim / 2
-        var order = [Int](repeating: 0, count: rows)
-        for head in 0..<heads {
-            for i in 0..<half {
-                for j in 0..<2 { order[head * headDim + j * half + i] = head * headDim + 2 * i + j }
-            }
-        }
-        return order
     }
 }
 

@@ -76,6 +76,12 @@ public final class LlamaModel: @unchecked Sendable {
         let stream = scratch?.stream ?? FloatBuffer(count: n * c)  // (N, C)
         let projected = scratch?.projected ?? FloatBuffer(count: n * c)  // (N, C) o, then down
         embed(out: stream.pointer, tokens: tokens)
+        let cosines = scratch?.ropeCosines ?? FloatBuffer(count: n * config.headDim / 2)  // (N, HD/2)
+        let sines = scratch?.ropeSines ?? FloatBuffer(count: n * config.headDim / 2)
+        positions.withUnsafeBufferPointer { pos in
+            RoPE.angles(cosines: cosines.pointer, sines: sines.pointer, positions: pos.baseAddress!, tokens: n,
+                        inverseFrequencies: inverseFrequencies)
+        }
         var kept: [LayerActivations] = []
         var input = stream
         for layer in 0..<config.layers {
@@ -99,12 +105,10 @@ public final class LlamaModel: @unchecked Sendable {
             RMSNorm.forward(out: acts.attnNormed.pointer, rstd: acts.attnRstd.pointer, inp: acts.attnInput.pointer,
                             weight: w.attnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
             project([.q, .k, .v], [acts.q, acts.k, acts.v], acts.attnNormed)
-            positions.withUnsafeBufferPointer { pos in
-                RoPE.apply(acts.q.pointer, positions: pos.baseAddress!, tokens: n, heads: config.heads,
-                           headDim: config.headDim, inverseFrequencies: inverseFrequencies)
-                RoPE.apply(acts.k.pointer, positions: pos.baseAddress!, tokens: n, heads: config.kvHeads,
-                           headDim: config.headDim, inverseFrequencies: inverseFrequencies)
-            }
+            RoPE.apply(acts.q.pointer, cosines: cosines.pointer, sines: sines.pointer, tokens: n, heads: config.heads,
+                       headDim: config.headDim)
+            RoPE.apply(acts.k.pointer, cosines: cosines.pointer, sines: sines.pointer, tokens: n, heads: config.kvHeads,
+                       headDim: config.headDim)
             store(keys: acts.k, values: acts.v, layer: layer, segments: segments, cache: cache)
             Attention.forward(out: acts.attnOut.pointer, probabilities: keepActivations ? acts.probabilities.pointer : nil,
                               q: acts.q.pointer, cache: cache, layer: layer, segments: segments, config: config)

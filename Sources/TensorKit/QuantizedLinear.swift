@@ -41,6 +41,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
         self.init(format: .f32, rows: rows, cols: cols, bytes: UnsafeRawPointer(buffer.pointer), owner: buffer)
     }
 
+    public var byteCount: Int { rows * rowBytes }
+
     /// Rows `range` of this matrix, sharing its bytes.
     public func rows(_ range: Range<Int>) -> QuantizedMatrix {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) are outside 0..<\(rows)")
