@@ -1,31 +1,13 @@
-// The quantized linear kernel, written once over 16-lane vectors and included by QuantizedLinear.c
-// once per instruction set. The includer defines, before each inclusion:
-//   CK_NAME(name)    the name with this instantiation's suffix
-//   CK_FMA(a, b, c)  a · b + c on v16f (one fused operation where the ISA has FMA)
-//   CK_HALF(bits)    one IEEE half (uint16_t) → float, exactly
-//   CK_HALF16(p)     sixteen halves at p → v16f, exactly
-//   CK_TILE_OUT      output rows per register tile (weights decoded once, reused by the x rows)
-//   CK_TILE_ROWS     x rows per register tile
-// and wraps the inclusion in `#pragma clang attribute push(target(...))`.
+// The quantized linear kernel, written once over 16-lane vectors and instantiated per instruction
+// set by Instantiate.h (which defines CK_NAME, CK_FMA, CK_HALF, CK_HALF16 and the tiles:
+// CK_TILE_OUT output rows × CK_TILE_ROWS x rows of accumulators, and CK_DIRECT_ROWS, the most x
+// rows for which weights are decoded straight into registers instead of a panel).
 //
 // Shapes: W (out, n) in blocks along n, x (rows, n) with stride ldx, y (rows, out) with stride ldy.
 // For each group of CK_TILE_OUT weight rows: decode them into a Float32 panel (what the
 // dequantizer would write), then every tile of x rows multiplies against the panel with
 // CK_TILE_OUT × CK_TILE_ROWS accumulators. Each (x row, weight row) pair owns one 16-lane
 // accumulator filled in column order and summed by `hsum16`, whatever the tile it falls in.
-
-// Helpers that take or return v16f live in each instantiation: a 64-byte vector crosses a call
-// boundary differently with and without AVX-512, so they must share their caller's target.
-static inline __attribute__((always_inline)) v16f CK_NAME(load16)(const float *p) { v16f v; memcpy(&v, p, 64); return v; }
-static inline __attribute__((always_inline)) void CK_NAME(store16)(float *p, v16f v) { memcpy(p, &v, 64); }
-
-/// Sum of 16 lanes in a fixed tree (halves, then quarters, …), the same in every instantiation.
-static inline __attribute__((always_inline)) float CK_NAME(hsum16)(v16f v) {
-    v8f a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-    v4f b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-    v2f c = __builtin_shufflevector(b, b, 0, 1) + __builtin_shufflevector(b, b, 2, 3);
-    return c[0] + c[1];
-}
 
 /// One 32-value block of a Q format → two 16-lane halves, as LegacyBlockDecoding does in Swift:
 /// Q4_0 (q − 8)·d, Q4_1 q·d + m, Q8_0 q·d, each product and sum rounded on its own.

@@ -1,8 +1,7 @@
-import CKernels
 import Foundation
 
-// The only file that imports CKernels (Sources/CKernels): products with weights kept in ggml's
-// block formats, for decode, where reading the weights is the cost and Float32 would read 5–7× more.
+// Products with weights kept in ggml's block formats, for decode, where reading the weights is the
+// cost and Float32 would read 5–7× more (kernels in Sources/CKernels, reached via NativeKernels).
 
 /// A (rows, cols) weight matrix, PyTorch `Linear` layout (out, in), each row `rowBytes` bytes of
 /// ggml blocks along `cols`. The bytes belong to `owner` (a memory-mapped model file, a copy, or a
@@ -13,8 +12,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
         case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8
 
         /// Values per block: 32 for the Q formats, 1 for F16 and F32.
-        public var blockValues: Int { Int(ck_block_values(rawValue)) }
-        public var blockBytes: Int { Int(ck_block_bytes(rawValue)) }
+        public var blockValues: Int { NativeKernels.blockValues(format: rawValue) }
+        public var blockBytes: Int { NativeKernels.blockBytes(format: rawValue) }
     }
 
     public let format: Format
@@ -74,23 +73,13 @@ private final class RawStorage: @unchecked Sendable {
 }
 
 public enum QuantizedLinear {
-    /// Kernel instruction sets, fastest last.
-    public enum InstructionSet: Int32, Sendable, CaseIterable, Comparable {
-        case portable = 0, avx2 = 1, avx512 = 2
-
-        public static func < (a: InstructionSet, b: InstructionSet) -> Bool { a.rawValue < b.rawValue }
-    }
-
-    /// The best set this CPU runs (cpuid, checked once); what the kernels use unless told otherwise.
-    public static let bestInstructionSet = InstructionSet(rawValue: ck_best_isa()) ?? .portable
-
     /// Output rows per unit of parallel work: a multiple of every kernel's register tile.
     static let rowsPerUnit = 16
 
     /// out (rows, W.rows) = inp (rows, W.cols) · Wᵀ, split over the cores by output rows.
     /// Each output value is the same whatever `rows` and the split (see CKernels.h).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               weight: QuantizedMatrix, rows: Int, instructionSet: InstructionSet = bestInstructionSet) {
+                               weight: QuantizedMatrix, rows: Int, instructionSet: KernelInstructionSet = .best) {
         forward(outs: [out], inp: inp, weights: [weight], rows: rows, instructionSet: instructionSet)
     }
 
@@ -98,7 +87,7 @@ public enum QuantizedLinear {
     /// outs[i] (rows, weights[i].rows) = inp (rows, C) · weights[i]ᵀ, every weight C columns wide.
     /// `instructionSet` may be lowered (tests check every instantiation); it is capped at the best.
     public static func forward(outs: [UnsafeMutablePointer<Float>], inp: UnsafePointer<Float>,
-                               weights: [QuantizedMatrix], rows: Int, instructionSet: InstructionSet = bestInstructionSet) {
+                               weights: [QuantizedMatrix], rows: Int, instructionSet: KernelInstructionSet = .best) {
         precondition(outs.count == weights.count && !weights.isEmpty)
         let cols = weights[0].cols
         precondition(weights.allSatisfy { $0.cols == cols }, "products in one job share their input width")
@@ -118,16 +107,15 @@ public enum QuantizedLinear {
                 start = end
             }
         }
-        let isa = min(instructionSet, bestInstructionSet).rawValue
         let outAddresses = outs.map { Int(bitPattern: $0) }
         let run = { (unit: Int) in
             let (index, range) = units[unit]
             let weight = weights[index]
-            let status = ck_quantized_linear(isa, weight.format.rawValue, weight.bytes, weight.rowBytes, Int32(cols),
-                                             inp, cols, Int32(rows),
-                                             UnsafeMutablePointer<Float>(bitPattern: outAddresses[index])!, weight.rows,
-                                             Int32(range.lowerBound), Int32(range.upperBound))
-            precondition(status == 0, "quantized product rejected: \(weight.format) \(weight.rows)x\(cols), \(rows) rows")
+            let accepted = NativeKernels.quantizedLinear(instructionSet, format: weight.format.rawValue, weights: weight.bytes,
+                                                         rowBytes: weight.rowBytes, inFeatures: cols, x: inp, ldx: cols,
+                                                         rows: rows, y: UnsafeMutablePointer<Float>(bitPattern: outAddresses[index])!,
+                                                         ldy: weight.rows, outputs: range)
+            precondition(accepted, "quantized product rejected: \(weight.format) \(weight.rows)x\(cols), \(rows) rows")
         }
         if units.count == 1 || Parallel.threads == 1 {
             for unit in units.indices { run(unit) }

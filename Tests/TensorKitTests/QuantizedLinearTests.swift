@@ -7,7 +7,7 @@ import Testing
 /// odd shapes, and every instruction set this CPU runs.
 struct QuantizedLinearTests {
     static let formats = QuantizedMatrix.Format.allCases
-    static let instructionSets = QuantizedLinear.InstructionSet.allCases.filter { $0 <= QuantizedLinear.bestInstructionSet }
+    static let instructionSets = KernelInstructionSet.available
 
     /// Random rows of `format` blocks: Q scales (and Q4_1 minimums) are halves of either sign,
     /// some of them subnormal; F16 values include subnormals; codes are random bytes.
@@ -43,7 +43,7 @@ struct QuantizedLinearTests {
 
     /// y (rows, out) through the kernels at `isa`.
     static func kernel(_ format: QuantizedMatrix.Format, _ bytes: [UInt8], out: Int, cols: Int, x: [Float], rows: Int,
-                       isa: QuantizedLinear.InstructionSet) -> [Float] {
+                       isa: KernelInstructionSet) -> [Float] {
         let storage = FloatBuffer(count: (bytes.count + 3) / 4)
         UnsafeMutableRawPointer(storage.pointer).copyMemory(from: bytes, byteCount: bytes.count)
         let matrix = QuantizedMatrix(format: format, rows: out, cols: cols, bytes: UnsafeRawPointer(storage.pointer), owner: storage)
@@ -157,7 +157,7 @@ struct QuantizedLinearTests {
         let outs = shapes.map { FloatBuffer(count: rows * $0) }
         x.withUnsafeBufferPointer { QuantizedLinear.forward(outs: outs.map(\.pointer), inp: $0.baseAddress!, weights: matrices, rows: rows) }
         for (i, shape) in shapes.enumerated() {
-            let alone = Self.kernel(.q4_1, bytes[i], out: shape, cols: cols, x: x, rows: rows, isa: QuantizedLinear.bestInstructionSet)
+            let alone = Self.kernel(.q4_1, bytes[i], out: shape, cols: cols, x: x, rows: rows, isa: KernelInstructionSet.best)
             #expect(outs[i].array == alone)
         }
     }

@@ -1,6 +1,7 @@
-// Tollgate's own C kernels: matrix products that read ggml's block formats directly, so decode
-// streams the model's quantized bytes instead of their Float32 expansion. Reached from one Swift
-// file only (TensorKit/QuantizedLinear.swift).
+// Tollgate's own C kernels, compiled for AVX-512, AVX2 and portable C and chosen by cpuid at run
+// time: matrix products that read ggml's block formats directly, so decode streams the model's
+// quantized bytes instead of their Float32 expansion, and decode attention. Reached from one Swift
+// file only (TensorKit/NativeKernels.swift).
 #ifndef TOLLGATE_CKERNELS_H
 #define TOLLGATE_CKERNELS_H
 
@@ -44,6 +45,15 @@ int ck_block_bytes(int format);
 int ck_quantized_linear(int isa, int format, const void *weights, size_t rowBytes, int inFeatures,
                         const float *x, size_t ldx, int rows,
                         float *y, size_t ldy, int outBegin, int outEnd);
+
+/// Attention of one query token over `length` cached positions, for the `group` query heads that
+/// share one KV head: q_g at q + g·qStride (headDim floats), key and value of position t at
+/// keys + t·kvStride and values + t·kvStride. Writes the softmax of scale · q_g · k_t over t to
+/// scores + g·scoreStride (length floats) and Σ_t p_g,t · v_t to out + g·outStride (headDim floats).
+/// Returns 0, or -1 for an empty shape or an `isa` above `ck_best_isa()`.
+int ck_attention_row(int isa, int group, int headDim, int length, float scale,
+                     const float *q, size_t qStride, const float *keys, const float *values, size_t kvStride,
+                     float *scores, size_t scoreStride, float *out, size_t outStride);
 
 #ifdef __cplusplus
 }
