@@ -9,6 +9,31 @@
 // CK_TILE_OUT × CK_TILE_ROWS accumulators. Each (x row, weight row) pair owns one 16-lane
 // accumulator filled in column order and summed by `hsum16`, whatever the tile it falls in.
 
+/// sums[o] = hsum16(acc[o]) for the CK_TILE_OUT accumulators of one x row. Four at a time share
+/// their shuffles: each step of hsum16's tree is done for all four in one vector, adding the same
+/// pairs in the same order, so the sums are bit for bit hsum16's.
+static inline __attribute__((always_inline)) void CK_NAME(sums)(const v16f *acc, float *sums) {
+#if CK_TILE_OUT == 4
+    // halves: lanes 0–7 hold acc[0]'s lo8 + hi8, lanes 8–15 acc[1]'s (and acc[2], acc[3] in b23)
+    v16f b01 = __builtin_shufflevector(acc[0], acc[1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+             + __builtin_shufflevector(acc[0], acc[1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    v16f b23 = __builtin_shufflevector(acc[2], acc[3], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+             + __builtin_shufflevector(acc[2], acc[3], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    // quarters: lanes 4i … 4i+3 hold acc[i]'s lo4 + hi4
+    v16f c = __builtin_shufflevector(b01, b23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27)
+           + __builtin_shufflevector(b01, b23, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    // pairs, then the last two lanes: lane 4i ends with acc[i]'s sum
+    v16f d = c + __builtin_shufflevector(c, c, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    v16f e = d + __builtin_shufflevector(d, d, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+    sums[0] = e[0];
+    sums[1] = e[4];
+    sums[2] = e[8];
+    sums[3] = e[12];
+#else
+    for (int o = 0; o < CK_TILE_OUT; o++) sums[o] = CK_NAME(hsum16)(acc[o]);
+#endif
+}
+
 /// One 32-value block of a Q format → two 16-lane halves, as LegacyBlockDecoding does in Swift:
 /// Q4_0 (q − 8)·d, Q4_1 q·d + m, Q8_0 q·d, each product and sum rounded on its own.
 /// `format` is a constant after inlining, so the switch disappears.
@@ -61,21 +86,24 @@ void CK_NAME(decode_row)(int format, int blockBytes, const uint8_t *row, int n, 
 static inline __attribute__((always_inline))
 void CK_NAME(direct)(int format, int blockBytes, int nr, const uint8_t *const *w, int outCount,
                      const float *x, size_t ldx, int n, float *y, size_t ldy) {
-    v16f acc[CK_TILE_OUT][CK_DIRECT_ROWS];
-    for (int o = 0; o < CK_TILE_OUT; o++)
-        for (int r = 0; r < nr; r++) acc[o][r] = (v16f){0};
+    v16f acc[CK_DIRECT_ROWS][CK_TILE_OUT];
+    for (int r = 0; r < nr; r++)
+        for (int o = 0; o < CK_TILE_OUT; o++) acc[r][o] = (v16f){0};
     for (int b = 0; b < n / 32; b++) {
         v16f low[CK_TILE_OUT], high[CK_TILE_OUT];
         for (int o = 0; o < CK_TILE_OUT; o++)
             CK_NAME(decode_block)(format, w[o] + (size_t)b * blockBytes, &low[o], &high[o]);
         for (int r = 0; r < nr; r++) {
             v16f x0 = CK_NAME(load16)(x + r * ldx + 32 * b), x1 = CK_NAME(load16)(x + r * ldx + 32 * b + 16);
-            for (int o = 0; o < CK_TILE_OUT; o++) acc[o][r] = CK_FMA(low[o], x0, acc[o][r]);
-            for (int o = 0; o < CK_TILE_OUT; o++) acc[o][r] = CK_FMA(high[o], x1, acc[o][r]);
+            for (int o = 0; o < CK_TILE_OUT; o++) acc[r][o] = CK_FMA(low[o], x0, acc[r][o]);
+            for (int o = 0; o < CK_TILE_OUT; o++) acc[r][o] = CK_FMA(high[o], x1, acc[r][o]);
         }
     }
-    for (int o = 0; o < outCount; o++)
-        for (int r = 0; r < nr; r++) y[r * ldy + o] = CK_NAME(hsum16)(acc[o][r]);
+    for (int r = 0; r < nr; r++) {
+        float sums[CK_TILE_OUT];
+        CK_NAME(sums)(acc[r], sums);
+        for (int o = 0; o < outCount; o++) y[r * ldy + o] = sums[o];
+    }
 }
 
 /// `direct` over rows outBegin ..< outEnd for one Q format (a constant after inlining).
@@ -101,23 +129,25 @@ void CK_NAME(direct_rows)(int format, const uint8_t *weights, size_t rowBytes, i
 static inline __attribute__((always_inline))
 void CK_NAME(tile)(int nr, const float *const *w, int outCount, const float *x, size_t ldx, int n,
                    float *y, size_t ldy) {
-    v16f acc[CK_TILE_OUT][CK_TILE_ROWS];
-    for (int o = 0; o < CK_TILE_OUT; o++)
-        for (int r = 0; r < nr; r++) acc[o][r] = (v16f){0};
+    v16f acc[CK_TILE_ROWS][CK_TILE_OUT];
+    for (int r = 0; r < nr; r++)
+        for (int o = 0; o < CK_TILE_OUT; o++) acc[r][o] = (v16f){0};
     int k = 0;
     for (; k + 16 <= n; k += 16) {
         v16f wv[CK_TILE_OUT];
         for (int o = 0; o < CK_TILE_OUT; o++) wv[o] = CK_NAME(load16)(w[o] + k);
         for (int r = 0; r < nr; r++) {
             v16f xv = CK_NAME(load16)(x + r * ldx + k);
-            for (int o = 0; o < CK_TILE_OUT; o++) acc[o][r] = CK_FMA(wv[o], xv, acc[o][r]);
+            for (int o = 0; o < CK_TILE_OUT; o++) acc[r][o] = CK_FMA(wv[o], xv, acc[r][o]);
         }
     }
-    for (int o = 0; o < outCount; o++) {
-        for (int r = 0; r < nr; r++) {
+    for (int r = 0; r < nr; r++) {
+        float sums[CK_TILE_OUT];
+        CK_NAME(sums)(acc[r], sums);
+        for (int o = 0; o < outCount; o++) {
             float tail = 0;
             for (int t = k; t < n; t++) tail = tail + w[o][t] * x[r * ldx + t];
-            y[r * ldy + o] = CK_NAME(hsum16)(acc[o][r]) + tail;
+            y[r * ldy + o] = sums[o] + tail;
         }
     }
 }
