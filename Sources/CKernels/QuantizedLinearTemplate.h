@@ -152,23 +152,11 @@ void CK_NAME(tile)(int nr, const float *const *w, int outCount, const float *x, 
     }
 }
 
-static int CK_NAME(linear)(int format, const uint8_t *weights, size_t rowBytes, int n,
-                           const float *x, size_t ldx, int rows, float *y, size_t ldy,
-                           int outBegin, int outEnd) {
-    if (rows <= CK_DIRECT_ROWS) {
-        switch (format) {
-        case CK_FORMAT_Q4_0: CK_NAME(direct_rows)(CK_FORMAT_Q4_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
-        case CK_FORMAT_Q4_1: CK_NAME(direct_rows)(CK_FORMAT_Q4_1, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
-        case CK_FORMAT_Q8_0: CK_NAME(direct_rows)(CK_FORMAT_Q8_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
-        default: break;
-        }
-    }
-    float *panel = NULL;
-    if (format != CK_FORMAT_F32) {
-        size_t bytes = ((size_t)CK_TILE_OUT * (size_t)n * sizeof(float) + 63) / 64 * 64;
-        panel = aligned_alloc(64, bytes);
-        if (!panel) return -1;
-    }
+/// Rows outBegin ..< outEnd of y for `rows` x rows: CK_TILE_OUT weight rows at a time decoded into
+/// `panel` (F32 weights are read in place), then multiplied by every tile of x rows.
+static void CK_NAME(linear_block)(int format, const uint8_t *weights, size_t rowBytes, int n,
+                                  const float *x, size_t ldx, int rows, float *y, size_t ldy,
+                                  int outBegin, int outEnd, float *panel) {
     for (int o = outBegin; o < outEnd; o += CK_TILE_OUT) {
         int count = outEnd - o < CK_TILE_OUT ? outEnd - o : CK_TILE_OUT;
         const float *w[CK_TILE_OUT];
@@ -194,6 +182,34 @@ static int CK_NAME(linear)(int format, const uint8_t *weights, size_t rowBytes, 
 #undef CK_REMAINDER
         default: break;
         }
+    }
+}
+
+static int CK_NAME(linear)(int format, const uint8_t *weights, size_t rowBytes, int n,
+                           const float *x, size_t ldx, int rows, float *y, size_t ldy,
+                           int outBegin, int outEnd) {
+    if (rows <= CK_DIRECT_ROWS) {
+        switch (format) {
+        case CK_FORMAT_Q4_0: CK_NAME(direct_rows)(CK_FORMAT_Q4_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
+        case CK_FORMAT_Q4_1: CK_NAME(direct_rows)(CK_FORMAT_Q4_1, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
+        case CK_FORMAT_Q8_0: CK_NAME(direct_rows)(CK_FORMAT_Q8_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
+        default: break;
+        }
+    }
+    float *panel = NULL;
+    if (format != CK_FORMAT_F32) {
+        size_t bytes = ((size_t)CK_TILE_OUT * (size_t)n * sizeof(float) + 63) / 64 * 64;
+        panel = aligned_alloc(64, bytes);
+        if (!panel) return -1;
+    }
+    // x rows in blocks of about 256 KB, so that a block stays in L2 while every panel passes over
+    // it; each block decodes the weights again, a cost shared by at least 16 rows.
+    int block = (int)(((size_t)256 << 10) / ((size_t)n * sizeof(float)));
+    block = block < 16 ? 16 : block / CK_TILE_ROWS * CK_TILE_ROWS;
+    for (int first = 0; first < rows; first += block) {
+        int blockRows = rows - first < block ? rows - first : block;
+        CK_NAME(linear_block)(format, weights, rowBytes, n, x + (size_t)first * ldx, ldx, blockRows,
+                              y + (size_t)first * ldy, ldy, outBegin, outEnd, panel);
     }
     free(panel);
     return 0;

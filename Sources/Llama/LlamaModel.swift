@@ -150,7 +150,8 @@ public final class LlamaModel: @unchecked Sendable {
     /// rows of short segments use the decode kernels (see `RowRoutes`); without, all use sgemm.
     public func lmHead(hidden: FloatBuffer, rows: [Int], segments: [SequenceSegment]? = nil) -> Matrix {
         let c = config.dim, v = config.vocabSize
-        let logits = Matrix(rows: rows.count, cols: v)
+        // Every logit is written below: no need to zero (rows.count × 196 KB for SmolLM2) first.
+        let logits = Matrix(rows: rows.count, cols: v, storage: FloatBuffer(uninitializedCount: rows.count * v))
         guard !rows.isEmpty else { return logits }
         let contiguous = rows == Array(0..<rows.count)
         let source: FloatBuffer
