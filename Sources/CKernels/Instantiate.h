@@ -6,6 +6,7 @@
 //   CK_HALF(bits)    one IEEE half (uint16_t) → float, exactly
 //   CK_HALF16(p)     sixteen halves at p → v16f, exactly
 //   CK_TILE_OUT, CK_TILE_ROWS, CK_DIRECT_ROWS  register tiles of the linear kernel
+//   CK_NIBBLE_LOOKUP 1 where 4-bit codes are decoded by a 16-entry table lookup (AVX-512's vpermps)
 // and the helpers of VectorOps.h. Include once per file, after Vectors.h.
 
 // MARK: - Portable C (the compiler's baseline vectors; no FMA)
@@ -18,6 +19,7 @@ static inline v16f load_half16_portable(const uint8_t *p) { v16f v; float f[16];
 #define CK_TILE_OUT 2
 #define CK_TILE_ROWS 2
 #define CK_DIRECT_ROWS 1
+#define CK_NIBBLE_LOOKUP 0
 #include "VectorOps.h"
 #include CK_TEMPLATE
 #undef CK_NAME
@@ -27,6 +29,7 @@ static inline v16f load_half16_portable(const uint8_t *p) { v16f v; float f[16];
 #undef CK_TILE_OUT
 #undef CK_TILE_ROWS
 #undef CK_DIRECT_ROWS
+#undef CK_NIBBLE_LOOKUP
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -49,6 +52,7 @@ static inline v16f load_half16_f16c_avx2(const uint8_t *p) { v16h h; memcpy(&h, 
 #define CK_TILE_OUT 2
 #define CK_TILE_ROWS 2
 #define CK_DIRECT_ROWS 1
+#define CK_NIBBLE_LOOKUP 0
 #include "VectorOps.h"
 #include CK_TEMPLATE
 #undef CK_NAME
@@ -58,6 +62,7 @@ static inline v16f load_half16_f16c_avx2(const uint8_t *p) { v16h h; memcpy(&h, 
 #undef CK_TILE_OUT
 #undef CK_TILE_ROWS
 #undef CK_DIRECT_ROWS
+#undef CK_NIBBLE_LOOKUP
 #pragma clang attribute pop
 
 // MARK: - AVX-512 (16 lanes in one zmm register; a 4 × 4 linear tile measured fastest on Zen 4)
@@ -71,6 +76,7 @@ static inline v16f load_half16_f16c_avx512(const uint8_t *p) { v16h h; memcpy(&h
 #define CK_TILE_OUT 4
 #define CK_TILE_ROWS 4
 #define CK_DIRECT_ROWS 2
+#define CK_NIBBLE_LOOKUP 1
 #include "VectorOps.h"
 #include CK_TEMPLATE
 #undef CK_NAME
@@ -80,5 +86,6 @@ static inline v16f load_half16_f16c_avx512(const uint8_t *p) { v16h h; memcpy(&h
 #undef CK_TILE_OUT
 #undef CK_TILE_ROWS
 #undef CK_DIRECT_ROWS
+#undef CK_NIBBLE_LOOKUP
 #pragma clang attribute pop
 #endif

@@ -1,5 +1,5 @@
 // The quantized linear kernel, written once over 16-lane vectors and instantiated per instruction
-// set by Instantiate.h (which defines CK_NAME, CK_FMA, CK_HALF, CK_HALF16 and the tiles:
+// set by Instantiate.h (which defines CK_NAME, CK_FMA, CK_HALF, CK_HALF16, CK_NIBBLE_LOOKUP and the tiles:
 // CK_TILE_OUT output rows × CK_TILE_ROWS x rows of accumulators, and CK_DIRECT_ROWS, the most x
 // rows for which weights are decoded straight into registers instead of a panel).
 //
@@ -40,6 +40,30 @@ static inline __attribute__((always_inline)) void CK_NAME(sums)(const v16f *acc,
 static inline __attribute__((always_inline))
 void CK_NAME(decode_block)(int format, const uint8_t *block, v16f *low, v16f *high) {
     switch (format) {
+#if CK_NIBBLE_LOOKUP
+    // A nibble block takes only 16 distinct values: compute them once (the same products and sums
+    // as below, so the same bits) and look each weight up with vpermps, which reads only an index's
+    // low 4 bits, so the low nibbles need no mask.
+    case CK_FORMAT_Q4_0: {
+        v16f table = ((v16f){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} - 8.0f) * CK_HALF(load_u16(block));
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(block + 2)));
+        *low = (v16f)_mm512_permutexvar_ps(codes, (__m512)table);
+        *high = (v16f)_mm512_permutexvar_ps(_mm512_srli_epi32(codes, 4), (__m512)table);
+        break;
+    }
+    case CK_FORMAT_Q4_1: {
+        uint32_t scaleBits;
+        memcpy(&scaleBits, block, 4);
+        __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)scaleBits));  // d, m
+        v16f d = (v16f)_mm512_broadcastss_ps(dm);
+        v16f m = (v16f)_mm512_permutexvar_ps(_mm512_set1_epi32(1), _mm512_castps128_ps512(dm));
+        v16f table = (v16f){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} * d + m;
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(block + 4)));
+        *low = (v16f)_mm512_permutexvar_ps(codes, (__m512)table);
+        *high = (v16f)_mm512_permutexvar_ps(_mm512_srli_epi32(codes, 4), (__m512)table);
+        break;
+    }
+#else
     case CK_FORMAT_Q4_0: {
         float d = CK_HALF(load_u16(block));
         v16u8 q = load16u8(block + 2);
@@ -54,6 +78,7 @@ void CK_NAME(decode_block)(int format, const uint8_t *block, v16f *low, v16f *hi
         *high = __builtin_convertvector(q >> 4, v16f) * d + m;
         break;
     }
+#endif
     default: {  // CK_FORMAT_Q8_0
         float d = CK_HALF(load_u16(block));
         *low = __builtin_convertvector(load16i8(block + 2), v16f) * d;
