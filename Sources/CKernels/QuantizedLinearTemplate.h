@@ -114,7 +114,15 @@ void CK_NAME(direct)(int format, int blockBytes, int nr, const uint8_t *const *w
     v16f acc[CK_DIRECT_ROWS][CK_TILE_OUT];
     for (int r = 0; r < nr; r++)
         for (int o = 0; o < CK_TILE_OUT; o++) acc[r][o] = (v16f){0};
-    for (int b = 0; b < n / 32; b++) {
+    // The group's rows are contiguous. Four rows advancing together defeat the hardware prefetcher
+    // (Q8_0 streamed from memory at a third of its in-cache speed), so each block step also
+    // prefetches its share of the group two groups ahead.
+    int blocks = n / 32;
+    size_t groupBytes = (size_t)(w[CK_TILE_OUT - 1] - w[0]) + (size_t)blocks * blockBytes;
+    size_t share = (groupBytes + blocks - 1) / blocks;
+    const uint8_t *ahead = w[0] + 2 * groupBytes;
+    for (int b = 0; b < blocks; b++) {
+        for (size_t p = b * share; p < (b + 1) * share; p += 64) __builtin_prefetch(ahead + p);
         v16f low[CK_TILE_OUT], high[CK_TILE_OUT];
         for (int o = 0; o < CK_TILE_OUT; o++)
             CK_NAME(decode_block)(format, w[o] + (size_t)b * blockBytes, &low[o], &high[o]);
