@@ -1,7 +1,7 @@
 import CKernels
 
 // The only file that imports CKernels (Sources/CKernels, Tollgate's own C kernels). Each C entry
-// point has one thin wrapper here; QuantizedLinear and DecodeAttention build on them.
+// point has one thin wrapper here; QuantizedLinear, DecodeAttention and Parallel build on them.
 
 /// Instruction sets the C kernels are compiled for, slowest first.
 public enum KernelInstructionSet: Int32, Sendable, CaseIterable, Comparable {
@@ -37,5 +37,17 @@ enum NativeKernels {
                              out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
         ck_attention_row(min(isa, .best).rawValue, Int32(group), Int32(headDim), Int32(length), scale, q, qStride,
                          keys, values, kvStride, scores, scoreStride, out, outStride) == 0
+    }
+
+    /// See `ck_parallel_for` in CKernels.h: body(i) for i in 0 ..< count on up to `threads` threads.
+    static func parallelFor(count: Int, threads: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var context = body
+            withUnsafeMutablePointer(to: &context) { pointer in
+                ck_parallel_for(Int32(count), Int32(threads), { context, index in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+                }, pointer)
+            }
+        }
     }
 }

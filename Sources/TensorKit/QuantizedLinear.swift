@@ -117,10 +117,6 @@ public enum QuantizedLinear {
                                                          ldy: weight.rows, outputs: range)
             precondition(accepted, "quantized product rejected: \(weight.format) \(weight.rows)x\(cols), \(rows) rows")
         }
-        if units.count == 1 || Parallel.threads == 1 {
-            for unit in units.indices { run(unit) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: units.count, execute: run)
-        }
+        Parallel.forEach(units.count, run)
     }
 }

@@ -1,7 +1,7 @@
 // Tollgate's own C kernels, compiled for AVX-512, AVX2 and portable C and chosen by cpuid at run
 // time: matrix products that read ggml's block formats directly, so decode streams the model's
-// quantized bytes instead of their Float32 expansion, and decode attention. Reached from one Swift
-// file only (TensorKit/NativeKernels.swift).
+// quantized bytes instead of their Float32 expansion, decode attention, and the worker pool the
+// parallel loops run on. Reached from one Swift file only (TensorKit/NativeKernels.swift).
 #ifndef TOLLGATE_CKERNELS_H
 #define TOLLGATE_CKERNELS_H
 
@@ -54,6 +54,13 @@ int ck_quantized_linear(int isa, int format, const void *weights, size_t rowByte
 int ck_attention_row(int isa, int group, int headDim, int length, float scale,
                      const float *q, size_t qStride, const float *keys, const float *values, size_t kvStride,
                      float *scores, size_t scoreStride, float *out, size_t outStride);
+
+/// Calls body(context, i) for every i in 0 ..< count on the calling thread and up to threads − 1
+/// pool workers, and returns when every call has returned. Idle workers poll for 0.3 ms (spinning,
+/// then yielding the CPU) before they sleep, so a run of small jobs (a decode step) does not pay a
+/// thread wake-up for each. A call made
+/// while another is running (another thread, or from inside a body) runs serially on its caller.
+void ck_parallel_for(int count, int threads, void (*body)(void *context, int index), void *context);
 
 #ifdef __cplusplus
 }
