@@ -97,7 +97,7 @@ public final class LlamaModel: @unchecked Sendable {
             let w = weights.layers[layer], d = decodeWeights.layers[layer]
             let lora = adapter.flatMap { layer < $0.layers.count ? $0.layers[layer] : nil } ?? [:]
             func project(_ targets: [LoRATarget], _ outs: [FloatBuffer], _ inp: FloatBuffer) {
-                self.project(targets, outs: outs, inp: inp, rows: n, weights: w, decode: d, routes: routes,
+                self.project(targets, outs: outs, inp: inp, weights: w, decode: d, routes: routes,
                              lora: lora, acts: acts)
             }
 
@@ -178,23 +178,14 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for projections sharing one input, plus
     /// scale · (inp · Aᵀ) · Bᵀ for each adapted target.
-    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, rows: Int,
-                         weights: LayerWeights, decode: DecodeWeights.Layer, routes: RowRoutes,
+    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, weights: LayerWeights, decode: DecodeWeights.Layer, routes: RowRoutes,
                          lora: [LoRATarget: LoRAWeights], acts: LayerActivations) {
         routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
                       float32: targets.map { weights.projection($0) })
         guard let adapter else { return }
         for (target, out) in zip(targets, outs) {
             guard let pair = lora[target], let hidden = acts.loraHidden[target] else { continue }
-            let rank = pair.rank, inFeatures = decode.projection(target).cols, outFeatures = decode.projection(target).rows
-            pair.a.withUnsafeBufferPointer { a in
-                BLAS.linear(out: hidden.pointer, inp: inp.pointer, weight: a.baseAddress!, rows: rows,
-                            inFeatures: inFeatures, outFeatures: rank)
-            }
-            pair.b.withUnsafeBufferPointer { b in
-                BLAS.linear(out: out.pointer, inp: hidden.pointer, weight: b.baseAddress!, rows: rows,
-                            inFeatures: rank, outFeatures: outFeatures, alpha: adapter.config.scale, accumulate: true)
-            }
+            routes.addLoRA(out: out.pointer, inp: inp.pointer, hidden: hidden.pointer, pair: pair, scale: adapter.config.scale)
         }
     }
 

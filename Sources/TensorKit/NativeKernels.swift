@@ -24,9 +24,10 @@ enum NativeKernels {
     /// See `ck_quantized_linear` in CKernels.h; false when the kernel rejected the arguments.
     static func quantizedLinear(_ isa: KernelInstructionSet, format: Int32, weights: UnsafeRawPointer, rowBytes: Int,
                                 inFeatures: Int, x: UnsafePointer<Float>, ldx: Int, rows: Int,
-                                y: UnsafeMutablePointer<Float>, ldy: Int, outputs: Range<Int>) -> Bool {
+                                y: UnsafeMutablePointer<Float>, ldy: Int, outputs: Range<Int>,
+                                alpha: Float, accumulate: Bool) -> Bool {
         ck_quantized_linear(min(isa, .best).rawValue, format, weights, rowBytes, Int32(inFeatures), x, ldx, Int32(rows),
-                            y, ldy, Int32(outputs.lowerBound), Int32(outputs.upperBound)) == 0
+                            y, ldy, Int32(outputs.lowerBound), Int32(outputs.upperBound), alpha, accumulate ? 1 : 0) == 0
     }
 
     /// See `ck_attention_row` in CKernels.h; false when the kernel rejected the arguments.

@@ -5,7 +5,8 @@ import Foundation
 
 /// A (rows, cols) weight matrix, PyTorch `Linear` layout (out, in), each row `rowBytes` bytes of
 /// ggml blocks along `cols`. The bytes belong to `owner` (a memory-mapped model file, a copy, or a
-/// `FloatBuffer`) and stay valid while this value lives.
+/// `FloatBuffer`) and stay valid while this value lives; without an owner the caller keeps them
+/// valid for as long as it uses the matrix.
 public struct QuantizedMatrix: @unchecked Sendable {
     /// Storage formats the kernels read, numbered as ggml's types.
     public enum Format: Int32, Sendable, CaseIterable {
@@ -21,10 +22,10 @@ public struct QuantizedMatrix: @unchecked Sendable {
     public let cols: Int
     public let rowBytes: Int
     public let bytes: UnsafeRawPointer
-    private let owner: AnyObject
+    private let owner: AnyObject?
 
     /// Rows of `format` blocks at `bytes`, kept alive by `owner`.
-    public init(format: Format, rows: Int, cols: Int, bytes: UnsafeRawPointer, owner: AnyObject) {
+    public init(format: Format, rows: Int, cols: Int, bytes: UnsafeRawPointer, owner: AnyObject?) {
         precondition(cols % format.blockValues == 0, "\(cols) columns are not whole \(format) blocks")
         self.format = format
         self.rows = rows
@@ -78,16 +79,20 @@ public enum QuantizedLinear {
 
     /// out (rows, W.rows) = inp (rows, W.cols) · Wᵀ, split over the cores by output rows.
     /// Each output value is the same whatever `rows` and the split (see CKernels.h).
+    /// With `accumulate`, out += alpha · inp · Wᵀ instead (LoRA's second product).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                               weight: QuantizedMatrix, rows: Int, instructionSet: KernelInstructionSet = .best) {
-        forward(outs: [out], inp: inp, weights: [weight], rows: rows, instructionSet: instructionSet)
+                               weight: QuantizedMatrix, rows: Int, alpha: Float = 1, accumulate: Bool = false,
+                               instructionSet: KernelInstructionSet = .best) {
+        forward(outs: [out], inp: inp, weights: [weight], rows: rows, alpha: alpha, accumulate: accumulate,
+                instructionSet: instructionSet)
     }
 
     /// Several products with one input (q, k, v; gate, up) as one parallel job:
     /// outs[i] (rows, weights[i].rows) = inp (rows, C) · weights[i]ᵀ, every weight C columns wide.
     /// `instructionSet` may be lowered (tests check every instantiation); it is capped at the best.
     public static func forward(outs: [UnsafeMutablePointer<Float>], inp: UnsafePointer<Float>,
-                               weights: [QuantizedMatrix], rows: Int, instructionSet: KernelInstructionSet = .best) {
+                               weights: [QuantizedMatrix], rows: Int, alpha: Float = 1, accumulate: Bool = false,
+                               instructionSet: KernelInstructionSet = .best) {
         precondition(outs.count == weights.count && !weights.isEmpty)
         let cols = weights[0].cols
         precondition(weights.allSatisfy { $0.cols == cols }, "products in one job share their input width")
@@ -114,7 +119,7 @@ public enum QuantizedLinear {
             let accepted = NativeKernels.quantizedLinear(instructionSet, format: weight.format.rawValue, weights: weight.bytes,
                                                          rowBytes: weight.rowBytes, inFeatures: cols, x: inp, ldx: cols,
                                                          rows: rows, y: UnsafeMutablePointer<Float>(bitPattern: outAddresses[index])!,
-                                                         ldy: weight.rows, outputs: range)
+                                                         ldy: weight.rows, outputs: range, alpha: alpha, accumulate: accumulate)
             precondition(accepted, "quantized product rejected: \(weight.format) \(weight.rows)x\(cols), \(rows) rows")
         }
         Parallel.forEach(units.count, run)

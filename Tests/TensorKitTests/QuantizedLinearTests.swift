@@ -162,6 +162,26 @@ struct QuantizedLinearTests {
         }
     }
 
+    /// LoRA's second product: out += alpha · x · Wᵀ on a subrange-sized matrix with fewer columns than a vector.
+    @Test func accumulatingAddsTheScaledProduct() {
+        let rows = 3, out = 21, cols = 8, alpha: Float = 0.37
+        let w = KernelTests.randomValues(out * cols, seed: 41), x = KernelTests.randomValues(rows * cols, seed: 42)
+        let start = KernelTests.randomValues(rows * out, seed: 43)
+        let y = FloatBuffer(start)
+        w.withUnsafeBufferPointer { wp in
+            x.withUnsafeBufferPointer { xp in
+                let matrix = QuantizedMatrix(format: .f32, rows: out, cols: cols, bytes: UnsafeRawPointer(wp.baseAddress!), owner: nil)
+                QuantizedLinear.forward(out: y.pointer, inp: xp.baseAddress!, weight: matrix, rows: rows, alpha: alpha, accumulate: true)
+            }
+        }
+        for r in 0..<rows {
+            for o in 0..<out {
+                let dot = (0..<cols).reduce(Float(0)) { $0 + w[o * cols + $1] * x[r * cols + $1] }
+                #expect(abs(y[r * out + o] - (start[r * out + o] + alpha * dot)) < 1e-5)
+            }
+        }
+    }
+
     @Test func reorderedRowsAreTheRequestedRows() {
         let cols = 32, out = 6
         let bytes = Self.randomBytes(.q8_0, rows: out, cols: cols, seed: 11)

@@ -36,7 +36,8 @@ int ck_block_values(int format);
 /// Bytes per block of `format`, or 0 if unsupported.
 int ck_block_bytes(int format);
 
-/// y[r * ldy + o] = Σ_k x[r * ldx + k] · W[o][k] for r < rows and outBegin ≤ o < outEnd.
+/// y[r * ldy + o] = alpha · Σ_k x[r * ldx + k] · W[o][k] for r < rows and outBegin ≤ o < outEnd, or
+/// += that when `accumulate` is non-zero (alpha = 1 without accumulating stores the sum itself).
 /// Row o of W holds `inFeatures` values in `format` at `weights + o * rowBytes`. Each weight is
 /// decoded to Float32 exactly as the dequantizer does (no fused multiply-add), then accumulated
 /// with FMA into 16 lanes in block order and summed in a fixed tree: a row's result depends on
@@ -44,7 +45,7 @@ int ck_block_bytes(int format);
 /// `isa` must not exceed `ck_best_isa()`. Returns 0, or -1 for an unsupported format or shape.
 int ck_quantized_linear(int isa, int format, const void *weights, size_t rowBytes, int inFeatures,
                         const float *x, size_t ldx, int rows,
-                        float *y, size_t ldy, int outBegin, int outEnd);
+                        float *y, size_t ldy, int outBegin, int outEnd, float alpha, int accumulate);
 
 /// Attention of one query token over `length` cached positions, for the `group` query heads that
 /// share one KV head: q_g at q + g·qStride (headDim floats), key and value of position t at
