@@ -46,12 +46,32 @@ static inline __attribute__((always_inline)) void CK_NAME(softmax)(float *x, int
     for (t = 0; t < n; t++) x[t] *= inverse;
 }
 
+/// s[i] = q · k_{t+i} · scale for four consecutive positions: their across-lane sums share shuffles.
+static inline __attribute__((always_inline))
+void CK_NAME(dot4)(const float *q, const float *k, size_t kvStride, int headDim, float scale, float *s) {
+    v16f a[4] = {{0}, {0}, {0}, {0}};
+    int j = 0;
+    for (; j + 16 <= headDim; j += 16) {
+        v16f qv = CK_NAME(load16)(q + j);
+        for (int i = 0; i < 4; i++) a[i] = CK_FMA(qv, CK_NAME(load16)(k + i * kvStride + j), a[i]);
+    }
+    float sums[4];
+    CK_NAME(hsum4)(a, sums);
+    for (int i = 0; i < 4; i++) {
+        float total = sums[i];
+        for (int tail = j; tail < headDim; tail++) total += q[tail] * k[i * kvStride + tail];
+        s[i] = total * scale;
+    }
+}
+
 static void CK_NAME(attention_row)(int group, int headDim, int length, float scale,
                                    const float *q, size_t qStride, const float *keys, const float *values,
                                    size_t kvStride, float *scores, size_t scoreStride, float *out, size_t outStride) {
     for (int g = 0; g < group; g++) {
         float *s = scores + g * scoreStride;
-        for (int t = 0; t < length; t++) s[t] = CK_NAME(dot)(q + g * qStride, keys + t * kvStride, headDim) * scale;
+        int t = 0;
+        for (; t + 4 <= length; t += 4) CK_NAME(dot4)(q + g * qStride, keys + t * kvStride, kvStride, headDim, scale, s + t);
+        for (; t < length; t++) s[t] = CK_NAME(dot)(q + g * qStride, keys + t * kvStride, headDim) * scale;
         CK_NAME(softmax)(s, length);
     }
     // o_g: 64 columns at a time in four accumulators, every position's value row read once per group.

@@ -9,26 +9,10 @@
 // CK_TILE_OUT × CK_TILE_ROWS accumulators. Each (x row, weight row) pair owns one 16-lane
 // accumulator filled in column order and summed by `hsum16`, whatever the tile it falls in.
 
-/// sums[o] = hsum16(acc[o]) for the CK_TILE_OUT accumulators of one x row. Four at a time share
-/// their shuffles: each step of hsum16's tree is done for all four in one vector, adding the same
-/// pairs in the same order, so the sums are bit for bit hsum16's.
+/// sums[o] = hsum16(acc[o]) for the CK_TILE_OUT accumulators of one x row (see hsum4).
 static inline __attribute__((always_inline)) void CK_NAME(sums)(const v16f *acc, float *sums) {
 #if CK_TILE_OUT == 4
-    // halves: lanes 0–7 hold acc[0]'s lo8 + hi8, lanes 8–15 acc[1]'s (and acc[2], acc[3] in b23)
-    v16f b01 = __builtin_shufflevector(acc[0], acc[1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
-             + __builtin_shufflevector(acc[0], acc[1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    v16f b23 = __builtin_shufflevector(acc[2], acc[3], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
-             + __builtin_shufflevector(acc[2], acc[3], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    // quarters: lanes 4i … 4i+3 hold acc[i]'s lo4 + hi4
-    v16f c = __builtin_shufflevector(b01, b23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27)
-           + __builtin_shufflevector(b01, b23, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-    // pairs, then the last two lanes: lane 4i ends with acc[i]'s sum
-    v16f d = c + __builtin_shufflevector(c, c, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-    v16f e = d + __builtin_shufflevector(d, d, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-    sums[0] = e[0];
-    sums[1] = e[4];
-    sums[2] = e[8];
-    sums[3] = e[12];
+    CK_NAME(hsum4)(acc, sums);
 #else
     for (int o = 0; o < CK_TILE_OUT; o++) sums[o] = CK_NAME(hsum16)(acc[o]);
 #endif

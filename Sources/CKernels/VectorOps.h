@@ -12,6 +12,26 @@ static inline __attribute__((always_inline)) float CK_NAME(hsum16)(v16f v) {
     return c[0] + c[1];
 }
 
+/// sums[i] = hsum16(a[i]) for four vectors at once: each step of hsum16's tree is done for all
+/// four in one vector, adding the same pairs in the same order, so the sums are hsum16's bit for bit.
+static inline __attribute__((always_inline)) void CK_NAME(hsum4)(const v16f *a, float *sums) {
+    // halves: lanes 0–7 hold a[0]'s lo8 + hi8, lanes 8–15 a[1]'s (and a[2], a[3] in b23)
+    v16f b01 = __builtin_shufflevector(a[0], a[1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+             + __builtin_shufflevector(a[0], a[1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    v16f b23 = __builtin_shufflevector(a[2], a[3], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+             + __builtin_shufflevector(a[2], a[3], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    // quarters: lanes 4i … 4i+3 hold a[i]'s lo4 + hi4
+    v16f c = __builtin_shufflevector(b01, b23, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27)
+           + __builtin_shufflevector(b01, b23, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    // pairs, then the last two lanes: lane 4i ends with a[i]'s sum
+    v16f d = c + __builtin_shufflevector(c, c, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    v16f e = d + __builtin_shufflevector(d, d, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+    sums[0] = e[0];
+    sums[1] = e[4];
+    sums[2] = e[8];
+    sums[3] = e[12];
+}
+
 /// e^x for 16 lanes, as TensorKit's exp16 computes it: x = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite),
 /// a degree-6 polynomial, and 2^n from the bits of the rounding constant.
 static inline __attribute__((always_inline)) v16f CK_NAME(exp16)(v16f x) {
