@@ -30,6 +30,7 @@ static pthread_mutex_t sleepLock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wakeUp = PTHREAD_COND_INITIALIZER;
 static int workers;                                              // started so far (under callLock)
 static atomic_int sleepers;
+static atomic_int parked;                                        // set by ck_pool_park, cleared by a job
 
 // The job. Between jobs `ticket` is closed (index field all ones, never below a count); the next
 // job's fields are written only then, and `ticket` publishes its generation after them. A worker
@@ -73,7 +74,7 @@ static void *work(void *argument) {
             for (int spins = 1; (g = atomic_load_explicit(&ticket, memory_order_acquire) >> 32) == seen; spins++) {
                 if (elapsed < spinNanoseconds) CK_RELAX(); else sched_yield();
                 if (spins % 64 == 0 || elapsed >= spinNanoseconds) elapsed = now() - start;
-                if (elapsed > yieldNanoseconds) {
+                if (elapsed > yieldNanoseconds || atomic_load_explicit(&parked, memory_order_relaxed)) {
                     pthread_mutex_lock(&sleepLock);
                     atomic_fetch_add(&sleepers, 1);
                     while ((g = atomic_load(&ticket) >> 32) == seen) pthread_cond_wait(&wakeUp, &sleepLock);
@@ -112,6 +113,7 @@ void ck_parallel_for(int count, int threads, void (*body)(void *context, int ind
     jobCount = count;
     jobWorkers = helpers;
     atomic_store_explicit(&pending, count, memory_order_relaxed);
+    atomic_store_explicit(&parked, 0, memory_order_relaxed);
     generation++;
     atomic_store(&ticket, (uint_fast64_t)generation << 32);   // publishes the fields above
     if (atomic_load(&sleepers) > 0) {
@@ -123,4 +125,8 @@ void ck_parallel_for(int count, int threads, void (*body)(void *context, int ind
     while (atomic_load_explicit(&pending, memory_order_acquire) > 0) CK_RELAX();
     atomic_store(&ticket, (uint_fast64_t)generation << 32 | CK_CLOSED);
     pthread_mutex_unlock(&callLock);
+}
+
+void ck_pool_park(void) {
+    if (!atomic_load_explicit(&parked, memory_order_relaxed)) atomic_store_explicit(&parked, 1, memory_order_relaxed);
 }

@@ -40,6 +40,10 @@ enum NativeKernels {
                          keys, values, kvStride, scores, scoreStride, out, outStride) == 0
     }
 
+    /// See `ck_pool_park` in CKernels.h: idle pool workers sleep now, leaving the cores to OpenBLAS.
+    @inline(__always)
+    static func parkWorkers() { ck_pool_park() }
+
     /// See `ck_parallel_for` in CKernels.h: body(i) for i in 0 ..< count on up to `threads` threads.
     static func parallelFor(count: Int, threads: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in

@@ -63,6 +63,10 @@ int ck_attention_row(int isa, int group, int headDim, int length, float scale,
 /// while another is running (another thread, or from inside a body) runs serially on its caller.
 void ck_parallel_for(int count, int threads, void (*body)(void *context, int index), void *context);
 
+/// Sends idle pool workers to sleep now instead of after their polling time: called before work
+/// that brings its own threads (OpenBLAS), which polling workers would slow down.
+void ck_pool_park(void);
+
 #ifdef __cplusplus
 }
 #endif
