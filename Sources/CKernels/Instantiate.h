@@ -7,7 +7,8 @@
 //   CK_HALF16(p)     sixteen halves at p → v16f, exactly
 //   CK_TILE_OUT, CK_TILE_ROWS, CK_DIRECT_ROWS  register tiles of the linear kernel
 //   CK_NIBBLE_LOOKUP 1 where 4-bit codes are decoded by a 16-entry table lookup (AVX-512's vpermps)
-// and the helpers of VectorOps.h. Include once per file, after Vectors.h.
+// and the helpers of VectorOps.h (InstantiateOne.h expands one instantiation). Include once per
+// file, after Vectors.h.
 
 // MARK: - Portable C (the compiler's baseline vectors; no FMA)
 
@@ -20,16 +21,7 @@ static inline v16f load_half16_portable(const uint8_t *p) { v16f v; float f[16];
 #define CK_TILE_ROWS 2
 #define CK_DIRECT_ROWS 1
 #define CK_NIBBLE_LOOKUP 0
-#include "VectorOps.h"
-#include CK_TEMPLATE
-#undef CK_NAME
-#undef CK_FMA
-#undef CK_HALF
-#undef CK_HALF16
-#undef CK_TILE_OUT
-#undef CK_TILE_ROWS
-#undef CK_DIRECT_ROWS
-#undef CK_NIBBLE_LOOKUP
+#include "InstantiateOne.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -53,16 +45,7 @@ static inline v16f load_half16_f16c_avx2(const uint8_t *p) { v16h h; memcpy(&h, 
 #define CK_TILE_ROWS 2
 #define CK_DIRECT_ROWS 1
 #define CK_NIBBLE_LOOKUP 0
-#include "VectorOps.h"
-#include CK_TEMPLATE
-#undef CK_NAME
-#undef CK_FMA
-#undef CK_HALF
-#undef CK_HALF16
-#undef CK_TILE_OUT
-#undef CK_TILE_ROWS
-#undef CK_DIRECT_ROWS
-#undef CK_NIBBLE_LOOKUP
+#include "InstantiateOne.h"
 #pragma clang attribute pop
 
 // MARK: - AVX-512 (16 lanes in one zmm register; a 4 × 4 linear tile measured fastest on Zen 4)
@@ -77,15 +60,6 @@ static inline v16f load_half16_f16c_avx512(const uint8_t *p) { v16h h; memcpy(&h
 #define CK_TILE_ROWS 4
 #define CK_DIRECT_ROWS 2
 #define CK_NIBBLE_LOOKUP 1
-#include "VectorOps.h"
-#include CK_TEMPLATE
-#undef CK_NAME
-#undef CK_FMA
-#undef CK_HALF
-#undef CK_HALF16
-#undef CK_TILE_OUT
-#undef CK_TILE_ROWS
-#undef CK_DIRECT_ROWS
-#undef CK_NIBBLE_LOOKUP
+#include "InstantiateOne.h"
 #pragma clang attribute pop
 #endif

@@ -9,19 +9,10 @@ import TensorKit
 /// either source gives the Float32 product up to summation order.
 public struct DecodeWeights: @unchecked Sendable {
     public struct Layer: @unchecked Sendable {
-        public var q, k, v, o, gate, up, down: QuantizedMatrix
+        /// Every projection of the block, (out, in) as `LoRATarget.features` gives them.
+        public var projections: [LoRATarget: QuantizedMatrix]
 
-        public func projection(_ target: LoRATarget) -> QuantizedMatrix {
-            switch target {
-            case .q: return q
-            case .k: return k
-            case .v: return v
-            case .o: return o
-            case .gate: return gate
-            case .up: return up
-            case .down: return down
-            }
-        }
+        public func projection(_ target: LoRATarget) -> QuantizedMatrix { projections[target]! }
     }
 
     public var layers: [Layer]
@@ -30,21 +21,20 @@ public struct DecodeWeights: @unchecked Sendable {
 
     /// Bytes of weights one decode step reads for each sequence at batch 1: every projection and the LM head.
     public var bytesPerToken: Int {
-        let perLayer = layers.map { layer in LoRATarget.allCases.map { layer.projection($0).byteCount }.reduce(0, +) }
-        return perLayer.reduce(0, +) + output.byteCount
+        layers.map { $0.projections.values.map(\.byteCount).reduce(0, +) }.reduce(0, +) + output.byteCount
     }
 
     /// Every projection read from `weights` in Float32.
     public init(float32 weights: LlamaWeights, config: LlamaConfig) {
-        let c = config.dim, f = config.hiddenDim, kv = config.kvDim
-        func view(_ buffer: FloatBuffer, _ rows: Int, _ cols: Int) -> QuantizedMatrix {
-            QuantizedMatrix(float32: buffer, rows: rows, cols: cols)
-        }
         layers = weights.layers.map { w in
-            Layer(q: view(w.wq, c, c), k: view(w.wk, kv, c), v: view(w.wv, kv, c), o: view(w.wo, c, c),
-                  gate: view(w.wGate, f, c), up: view(w.wUp, f, c), down: view(w.wDown, c, f))
+            var projections: [LoRATarget: QuantizedMatrix] = [:]
+            for target in LoRATarget.allCases {
+                let (inFeatures, outFeatures) = target.features(config)
+                projections[target] = QuantizedMatrix(float32: w.projection(target), rows: outFeatures, cols: inFeatures)
+            }
+            return Layer(projections: projections)
         }
-        output = view(weights.outputWeight, config.vocabSize, c)
+        output = QuantizedMatrix(float32: weights.outputWeight, rows: config.vocabSize, cols: config.dim)
     }
 
     /// The file's blocks where the kernels read their format, else `weights` (already checked
@@ -52,16 +42,12 @@ public struct DecodeWeights: @unchecked Sendable {
     init(file: GGUFFile, weights: LlamaWeights, config: LlamaConfig) {
         self.init(float32: weights, config: config)
         for l in 0..<config.layers {
-            let p = "blk.\(l)."
-            var layer = layers[l]
-            layer.q = Self.fileMatrix(file, p + "attn_q.weight", ropeHeads: config.heads) ?? layer.q
-            layer.k = Self.fileMatrix(file, p + "attn_k.weight", ropeHeads: config.kvHeads) ?? layer.k
-            layer.v = Self.fileMatrix(file, p + "attn_v.weight") ?? layer.v
-            layer.o = Self.fileMatrix(file, p + "attn_output.weight") ?? layer.o
-            layer.gate = Self.fileMatrix(file, p + "ffn_gate.weight") ?? layer.gate
-            layer.up = Self.fileMatrix(file, p + "ffn_up.weight") ?? layer.up
-            layer.down = Self.fileMatrix(file, p + "ffn_down.weight") ?? layer.down
-            layers[l] = layer
+            for target in LoRATarget.allCases {
+                let heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
+                if let matrix = Self.fileMatrix(file, "blk.\(l).\(target.ggufName).weight", ropeHeads: heads) {
+                    layers[l].projections[target] = matrix
+                }
+            }
         }
         let head = config.tiedEmbeddings ? "token_embd.weight" : "output.weight"
         output = Self.fileMatrix(file, head) ?? output

@@ -28,7 +28,7 @@ struct DecodeWeightsTests {
     @Test(.enabled(if: Fixtures.smolLM2 != nil))
     func quantizedDecodeWeightsEqualTheDequantizedFloat32Weights() throws {
         let model = try #require(SmolLM2GoldenTests.model)
-        #expect(model.decodeWeights.layers[0].q.format == .q4_1)
+        #expect(model.decodeWeights.layers[0].projection(.q).format == .q4_1)
         #expect(model.decodeWeights.output.format == .q8_0)
         for layer in [0, model.config.layers - 1] {
             for target in LoRATarget.allCases {
