@@ -74,7 +74,9 @@ enum Attention {
                                     out: out + token * dim + firstHead * headDim, outStride: headDim)
                 if probabilities != nil, segment.end > length {
                     // The causal mask: positions after this token get probability 0.
-                    for member in 0..<group { (scores + member * scoreStride + length).update(repeating: 0, count: segment.end - length) }
+                    for member in 0..<group {
+                        (scores + member * scoreStride + length).update(repeating: 0, count: segment.end - length)
+                    }
                 }
             }
         }

@@ -61,7 +61,7 @@ public final class LlamaModel: @unchecked Sendable {
     public func forward(tokens: [Int], segments: [SequenceSegment], cache: KVCache,
                         logitRows: LogitRows, keepActivations: Bool = false) throws -> ForwardResult {
         try check(tokens: tokens, segments: segments, cache: cache)
-        let n = tokens.count, c = config.dim, f = config.hiddenDim, kv = config.kvDim
+        let n = tokens.count, c = config.dim, f = config.hiddenDim
         var positions = [Int32]()
         positions.reserveCapacity(n)
         for segment in segments { for p in segment.start..<segment.end { positions.append(Int32(p)) } }
@@ -178,8 +178,9 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for projections sharing one input, plus
     /// scale · (inp · Aᵀ) · Bᵀ for each adapted target.
-    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, weights: LayerWeights, decode: DecodeWeights.Layer, routes: RowRoutes,
-                         lora: [LoRATarget: LoRAWeights], acts: LayerActivations) {
+    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, weights: LayerWeights,
+                         decode: DecodeWeights.Layer, routes: RowRoutes, lora: [LoRATarget: LoRAWeights],
+                         acts: LayerActivations) {
         routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
                       float32: targets.map { weights.projection($0) })
         guard let adapter else { return }

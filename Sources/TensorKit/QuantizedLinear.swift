@@ -112,16 +112,14 @@ public enum QuantizedLinear {
                 start = end
             }
         }
-        let outAddresses = outs.map { Int(bitPattern: $0) }
-        let run = { (unit: Int) in
+        Parallel.forEach(units.count) { unit in
             let (index, range) = units[unit]
             let weight = weights[index]
             let accepted = NativeKernels.quantizedLinear(instructionSet, format: weight.format.rawValue, weights: weight.bytes,
                                                          rowBytes: weight.rowBytes, inFeatures: cols, x: inp, ldx: cols,
-                                                         rows: rows, y: UnsafeMutablePointer<Float>(bitPattern: outAddresses[index])!,
-                                                         ldy: weight.rows, outputs: range, alpha: alpha, accumulate: accumulate)
+                                                         rows: rows, y: outs[index], ldy: weight.rows, outputs: range,
+                                                         alpha: alpha, accumulate: accumulate)
             precondition(accepted, "quantized product rejected: \(weight.format) \(weight.rows)x\(cols), \(rows) rows")
         }
-        Parallel.forEach(units.count, run)
     }
 }
