@@ -18,11 +18,14 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
-        // C libraries, each imported by exactly one Swift file in TensorKit.
+        // C libraries and our C kernels, each imported by exactly one Swift file in TensorKit.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
 
-        .target(name: "TensorKit", dependencies: ["CBLAS", "CLAPACKE"], swiftSettings: fastMath),
+        // Decode-time products on ggml's quantized blocks (AVX-512 / AVX2 / portable, chosen by cpuid).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+
+        .target(name: "TensorKit", dependencies: ["CBLAS", "CLAPACKE", "CKernels"], swiftSettings: fastMath),
         .target(name: "ModelIO", swiftSettings: fastMath),
         .target(name: "Tokenizer", dependencies: ["ModelIO"]),
         // JSONL examples (prompt/completion, messages, text) → validated records → token ids + loss masks.
@@ -45,7 +48,7 @@ let package = Package(
         // Finds Tests/Fixtures and the built tollgate binary for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "TensorKitTests", dependencies: ["TestSupport", "TensorKit"]),
+        .testTarget(name: "TensorKitTests", dependencies: ["TestSupport", "TensorKit", "ModelIO"]),
         .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO"]),
         .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "ModelIO"]),
         .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),

@@ -3,9 +3,9 @@ import TensorKit
 
 /// Grouped-query causal attention over the KV cache. Query head h reads KV head h / (NH / KVH).
 /// Long segments (prefill, training) go through sgemm per head; single tokens and short runs
-/// (decode) through a SIMD kernel spread over the cores, one unit per (token, KV head).
+/// (decode) through `DecodeAttention` spread over the cores, one unit per (token, KV head).
 enum Attention {
-    /// Segments shorter than this use the SIMD kernel.
+    /// Segments shorter than this use `DecodeAttention`.
     static let sgemmThreshold = 8
 
     /// out (N, NH*HD) ← q (N, NH*HD) and the cache of `layer`, which already holds this call's keys
@@ -54,36 +54,28 @@ enum Attention {
         let units = small.count * config.kvHeads
         let longest = segments.map(\.end).max() ?? 0
         Parallel.forChunks(units, minimumPerChunk: max(1, 32768 / max(1, longest * headDim))) { range in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * (longest + 16))
-            defer { scratch.deallocate() }
+            let scratch = probabilities == nil ? UnsafeMutablePointer<Float>.allocate(capacity: group * longest) : nil
+            defer { scratch?.deallocate() }
             for unit in range {
                 let (index, i, firstToken) = small[unit / config.kvHeads]
                 let kvHead = unit % config.kvHeads
                 let segment = segments[index]
                 let length = segment.start + i + 1
-                let keys = cache.keys(layer: layer, slot: segment.slot) + kvHead * headDim
-                let values = cache.values(layer: layer, slot: segment.slot) + kvHead * headDim
                 let token = firstToken + i
-                for member in 0..<group {
-                    let head = kvHead * group + member
-                    let query = q + token * dim + head * headDim
-                    let scores = probabilities.map { $0 + offsets[index][head] + i * segment.end }
-                        ?? scratch + member * (longest + 16)
-                    for t in 0..<length {
-                        scores[t] = dot(query, keys + t * kvDim, headDim) * scale
-                    }
-                    Softmax.row(scores, length: length, width: probabilities == nil ? length : segment.end)
-                    let output = out + token * dim + head * headDim
-                    output.update(repeating: 0, count: headDim)
-                    for t in 0..<length {
-                        let p = scores[t]
-                        let row = values + t * kvDim
-                        var j = 0
-                        while j + 16 <= headDim {
-                            store16(load16(output + j) + load16(row + j) * p, output + j)
-                            j += 16
-                        }
-                        while j < headDim { output[j] += row[j] * p; j += 1 }
+                let firstHead = kvHead * group
+                // Kept probabilities: head h's row i at offsets[index][h] + i · end, heads count · end apart.
+                let scores = probabilities.map { $0 + offsets[index][firstHead] + i * segment.end } ?? scratch!
+                let scoreStride = probabilities == nil ? longest : segment.count * segment.end
+                DecodeAttention.row(group: group, headDim: headDim, length: length, scale: scale,
+                                    q: q + token * dim + firstHead * headDim, qStride: headDim,
+                                    keys: cache.keys(layer: layer, slot: segment.slot) + kvHead * headDim,
+                                    values: cache.values(layer: layer, slot: segment.slot) + kvHead * headDim,
+                                    kvStride: kvDim, scores: scores, scoreStride: scoreStride,
+                                    out: out + token * dim + firstHead * headDim, outStride: headDim)
+                if probabilities != nil, segment.end > length {
+                    // The causal mask: positions after this token get probability 0.
+                    for member in 0..<group {
+                        (scores + member * scoreStride + length).update(repeating: 0, count: segment.end - length)
                     }
                 }
             }

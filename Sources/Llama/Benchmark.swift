@@ -14,7 +14,14 @@ public struct BenchmarkReport: Codable, Sendable {
     public var prefillGFLOPS: Double
     public var prefillFractionOfSgemmPeak: Double
     public var decodeBatch1TokensPerSecond: Double
+    /// Weight bytes a batch-1 decode step reads (the model file's blocks where decode reads them).
+    public var decodeWeightBytesPerToken: Int
+    /// decodeWeightBytesPerToken × batch-1 tokens per second.
+    public var decodeBatch1WeightGBPerSecond: Double
     public var decodeBatch32TokensPerSecond: Double
+    /// 2 · matmul parameters FLOPs a token (projections and LM head; attention left out) at batch 32.
+    public var decodeBatch32GFLOPS: Double
+    public var decodeBatch32FractionOfSgemmPeak: Double
     public var peakRSSMegabytes: Double
 }
 
@@ -59,7 +66,12 @@ public enum Benchmark {
                                modelLoadSeconds: loadSeconds, prefillTokens: t,
                                prefillTokensPerSecond: Double(t) / prefillBest, prefillGFLOPS: prefillGFLOPS,
                                prefillFractionOfSgemmPeak: prefillGFLOPS / sgemm,
-                               decodeBatch1TokensPerSecond: batch1, decodeBatch32TokensPerSecond: batchLarge,
+                               decodeBatch1TokensPerSecond: batch1,
+                               decodeWeightBytesPerToken: model.decodeWeights.bytesPerToken,
+                               decodeBatch1WeightGBPerSecond: Double(model.decodeWeights.bytesPerToken) * batch1 / 1e9,
+                               decodeBatch32TokensPerSecond: batchLarge,
+                               decodeBatch32GFLOPS: 2 * Double(config.matmulParameters) * batchLarge / 1e9,
+                               decodeBatch32FractionOfSgemmPeak: 2 * Double(config.matmulParameters) * batchLarge / 1e9 / sgemm,
                                peakRSSMegabytes: peakRSSMegabytes())
     }
 

@@ -37,7 +37,8 @@ extension LlamaConfig {
 
 extension LlamaModel {
     /// Loads a llama GGUF into Float32: every tensor dequantized in parallel, q/k rows un-permuted
-    /// to Hugging Face order, the tied embedding kept once for both lookup and LM head.
+    /// to Hugging Face order, the tied embedding kept once for both lookup and LM head. The file
+    /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`).
     public static func load(url: URL, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
         try load(file: try GGUFFile(url: url), adapter: adapter)
     }
@@ -47,7 +48,8 @@ extension LlamaModel {
         let config = try LlamaConfig(gguf: file)
         let weights = try LlamaWeightLoader(file: file, config: config).load()
         if let adapter { try adapter.validate(for: config, source: url.path) }
-        return LlamaModel(config: config, weights: weights, adapter: adapter)
+        return LlamaModel(config: config, weights: weights,
+                          decodeWeights: DecodeWeights(file: file, weights: weights, config: config), adapter: adapter)
     }
 }
 
@@ -67,7 +69,7 @@ struct LlamaWeightLoader {
         let c = config.dim, f = config.hiddenDim, kv = config.kvDim
         var jobs: [Job] = []
         func job(_ name: String, _ shape: [Int], ropeHeads: Int? = nil) -> FloatBuffer {
-            let buffer = FloatBuffer(count: shape.reduce(1, *))
+            let buffer = FloatBuffer(uninitializedCount: shape.reduce(1, *))  // every value is decoded into it
             jobs.append(Job(name: name, shape: shape, buffer: buffer, ropeHeads: ropeHeads))
             return buffer
         }
@@ -112,24 +114,11 @@ struct LlamaWeightLoader {
             try file.dequantize(tensor, into: job.buffer.pointer)
             return
         }
-        let staging = FloatBuffer(count: job.buffer.count)
-        try file.dequantize(tensor, into: staging.pointer)
-        RoPERowOrder.ggufToHF(out: job.buffer.pointer, inp: staging.pointer, rows: job.shape[0], cols: job.shape[1], heads: heads)
-    }
-}
-
-/// GGUF (convert_hf_to_gguf) interleaves each head's rotary pairs: its row 2i + j is HF row j·HD/2 + i.
-enum RoPERowOrder {
-    static func ggufToHF(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, cols: Int, heads: Int) {
-        let headDim = rows / heads, half = headDim / 2
-        for head in 0..<heads {
-            for i in 0..<half {
-                for j in 0..<2 {
-                    let ggufRow = head * headDim + 2 * i + j
-                    let hfRow = head * headDim + j * half + i
-                    (out + hfRow * cols).update(from: inp + ggufRow * cols, count: cols)
-                }
-            }
+        // Each GGUF row decoded straight into its Hugging Face row.
+        let rows = job.shape[0], cols = job.shape[1]
+        for hfRow in 0..<rows {
+            let ggufRow = RoPEPermutation.ggufRow(forHFRow: hfRow, rows: rows, heads: heads)
+            try file.dequantizeRows(tensor, ggufRow..<(ggufRow + 1), into: job.buffer.pointer + hfRow * cols)
         }
     }
 }

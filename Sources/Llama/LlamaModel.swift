@@ -19,17 +19,32 @@ public struct ForwardResult: @unchecked Sendable {
     public let activations: ForwardActivations?
 }
 
-/// A Llama model in Float32 with an optional LoRA adapter.
+/// A Llama model in Float32 with an optional LoRA adapter. Decode steps and short prompts multiply
+/// by `decodeWeights` (the model file's quantized blocks), long prompts by the Float32 `weights`
+/// through sgemm; see `RowRoutes`.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
-    public var weights: LlamaWeights
+    /// Replacing the weights points the decode kernels at the new Float32 weights too.
+    public var weights: LlamaWeights {
+        didSet { decodeWeights = DecodeWeights(float32: weights, config: config) }
+    }
+    /// The projections as decode reads them: the file's blocks when loaded from a GGUF.
+    public private(set) var decodeWeights: DecodeWeights
     /// Applied in every adapted projection as y += scale · (x·Aᵀ)·Bᵀ.
     public var adapter: LoRAAdapter?
     public let inverseFrequencies: [Float]
+    private let scratchPool = ForwardScratchPool()
 
-    public init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil) {
+    /// A model whose decode kernels read the Float32 `weights`.
+    public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil) {
+        self.init(config: config, weights: weights, decodeWeights: DecodeWeights(float32: weights, config: config),
+                  adapter: adapter)
+    }
+
+    init(config: LlamaConfig, weights: LlamaWeights, decodeWeights: DecodeWeights, adapter: LoRAAdapter?) {
         self.config = config
         self.weights = weights
+        self.decodeWeights = decodeWeights
         self.adapter = adapter
         inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
     }
@@ -46,68 +61,73 @@ public final class LlamaModel: @unchecked Sendable {
     public func forward(tokens: [Int], segments: [SequenceSegment], cache: KVCache,
                         logitRows: LogitRows, keepActivations: Bool = false) throws -> ForwardResult {
         try check(tokens: tokens, segments: segments, cache: cache)
-        let n = tokens.count, c = config.dim, f = config.hiddenDim, kv = config.kvDim
+        let n = tokens.count, c = config.dim, f = config.hiddenDim
         var positions = [Int32]()
         positions.reserveCapacity(n)
         for segment in segments { for p in segment.start..<segment.end { positions.append(Int32(p)) } }
         let probabilityCount = keepActivations
             ? ForwardActivations.probabilityOffsets(segments: segments, heads: config.heads).total : 0
+        let routes = RowRoutes(segments: segments)
+        // Without kept activations every buffer comes from a reused scratch.
+        let scratch = keepActivations ? nil : scratchPool.take(config: config, tokens: n)
+        defer { if let scratch { scratchPool.give(scratch) } }
 
         // The residual stream: one buffer updated in place, or per-layer buffers when kept.
-        let stream = FloatBuffer(count: n * c)  // (N, C)
+        let stream = scratch?.stream ?? FloatBuffer(count: n * c)  // (N, C)
+        let projected = scratch?.projected ?? FloatBuffer(count: n * c)  // (N, C) o, then down
         embed(out: stream.pointer, tokens: tokens)
+        let cosines = scratch?.ropeCosines ?? FloatBuffer(count: n * config.headDim / 2)  // (N, HD/2)
+        let sines = scratch?.ropeSines ?? FloatBuffer(count: n * config.headDim / 2)
+        positions.withUnsafeBufferPointer { pos in
+            RoPE.angles(cosines: cosines.pointer, sines: sines.pointer, positions: pos.baseAddress!, tokens: n,
+                        inverseFrequencies: inverseFrequencies)
+        }
         var kept: [LayerActivations] = []
-        let scratch = keepActivations ? nil
-            : LayerActivations(config: config, tokens: n, probabilityCount: 0, lora: adapter, layer: 0,
-                               residual: stream, ffnResidual: stream)
         var input = stream
         for layer in 0..<config.layers {
             let acts: LayerActivations
             if let scratch {
-                acts = scratch
+                acts = scratch.layer
                 if let adapter, layer < adapter.layers.count { ensureLoRAHidden(acts, adapter.layers[layer], tokens: n) }
             } else {
                 acts = LayerActivations(config: config, tokens: n, probabilityCount: probabilityCount,
                                         lora: adapter, layer: layer, residual: input)
                 kept.append(acts)
             }
-            let w = weights.layers[layer]
+            let w = weights.layers[layer], d = decodeWeights.layers[layer]
             let lora = adapter.flatMap { layer < $0.layers.count ? $0.layers[layer] : nil } ?? [:]
+            func project(_ targets: [LoRATarget], _ outs: [FloatBuffer], _ inp: FloatBuffer) {
+                self.project(targets, outs: outs, inp: inp, weights: w, decode: d, routes: routes,
+                             lora: lora, acts: acts)
+            }
 
             // attention block
             RMSNorm.forward(out: acts.attnNormed.pointer, rstd: acts.attnRstd.pointer, inp: acts.attnInput.pointer,
                             weight: w.attnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
-            project(acts.q, acts.attnNormed, w.wq, rows: n, inFeatures: c, outFeatures: c, lora, .q, acts)
-            project(acts.k, acts.attnNormed, w.wk, rows: n, inFeatures: c, outFeatures: kv, lora, .k, acts)
-            project(acts.v, acts.attnNormed, w.wv, rows: n, inFeatures: c, outFeatures: kv, lora, .v, acts)
-            positions.withUnsafeBufferPointer { pos in
-                RoPE.apply(acts.q.pointer, positions: pos.baseAddress!, tokens: n, heads: config.heads,
-                           headDim: config.headDim, inverseFrequencies: inverseFrequencies)
-                RoPE.apply(acts.k.pointer, positions: pos.baseAddress!, tokens: n, heads: config.kvHeads,
-                           headDim: config.headDim, inverseFrequencies: inverseFrequencies)
-            }
+            project([.q, .k, .v], [acts.q, acts.k, acts.v], acts.attnNormed)
+            RoPE.apply(acts.q.pointer, cosines: cosines.pointer, sines: sines.pointer, tokens: n, heads: config.heads,
+                       headDim: config.headDim)
+            RoPE.apply(acts.k.pointer, cosines: cosines.pointer, sines: sines.pointer, tokens: n, heads: config.kvHeads,
+                       headDim: config.headDim)
             store(keys: acts.k, values: acts.v, layer: layer, segments: segments, cache: cache)
             Attention.forward(out: acts.attnOut.pointer, probabilities: keepActivations ? acts.probabilities.pointer : nil,
                               q: acts.q.pointer, cache: cache, layer: layer, segments: segments, config: config)
-            let attnProjected = FloatBuffer(count: n * c)  // (N, C)
-            project(attnProjected, acts.attnOut, w.wo, rows: n, inFeatures: c, outFeatures: c, lora, .o, acts)
-            Elementwise.add(out: acts.ffnInput.pointer, a: acts.attnInput.pointer, b: attnProjected.pointer, count: n * c)
+            project([.o], [projected], acts.attnOut)
+            Elementwise.add(out: acts.ffnInput.pointer, a: acts.attnInput.pointer, b: projected.pointer, count: n * c)
 
             // MLP block
             RMSNorm.forward(out: acts.ffnNormed.pointer, rstd: acts.ffnRstd.pointer, inp: acts.ffnInput.pointer,
                             weight: w.ffnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
-            project(acts.gate, acts.ffnNormed, w.wGate, rows: n, inFeatures: c, outFeatures: f, lora, .gate, acts)
-            project(acts.up, acts.ffnNormed, w.wUp, rows: n, inFeatures: c, outFeatures: f, lora, .up, acts)
+            project([.gate, .up], [acts.gate, acts.up], acts.ffnNormed)
             Elementwise.swiglu(out: acts.swiglu.pointer, gate: acts.gate.pointer, up: acts.up.pointer, count: n * f)
-            let mlpOut = attnProjected  // (N, C), reused
-            project(mlpOut, acts.swiglu, w.wDown, rows: n, inFeatures: f, outFeatures: c, lora, .down, acts)
+            project([.down], [projected], acts.swiglu)
             let next = keepActivations ? FloatBuffer(count: n * c) : stream
-            Elementwise.add(out: next.pointer, a: acts.ffnInput.pointer, b: mlpOut.pointer, count: n * c)
+            Elementwise.add(out: next.pointer, a: acts.ffnInput.pointer, b: projected.pointer, count: n * c)
             input = next
         }
 
-        let finalRstd = FloatBuffer(count: n)
-        let finalNormed = FloatBuffer(count: n * c)  // (N, C)
+        let finalRstd = scratch?.finalRstd ?? FloatBuffer(count: n)
+        let finalNormed = scratch?.finalNormed ?? FloatBuffer(count: n * c)  // (N, C)
         RMSNorm.forward(out: finalNormed.pointer, rstd: finalRstd.pointer, inp: input.pointer,
                         weight: weights.finalNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
         let rows: [Int]
@@ -118,7 +138,7 @@ public final class LlamaModel: @unchecked Sendable {
             var end = 0
             rows = segments.map { end += $0.count; return end - 1 }
         }
-        let logits = lmHead(hidden: finalNormed, rows: rows)
+        let logits = lmHead(hidden: finalNormed, rows: rows, segments: segments)
         let activations = keepActivations
             ? ForwardActivations(tokens: n, segments: segments, positions: positions, layers: kept,
                                  finalInput: input, finalRstd: finalRstd, finalNormed: finalNormed)
@@ -126,10 +146,12 @@ public final class LlamaModel: @unchecked Sendable {
         return ForwardResult(logits: logits, logitTokens: rows, activations: activations)
     }
 
-    /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ.
-    public func lmHead(hidden: FloatBuffer, rows: [Int]) -> Matrix {
+    /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. Given the call's `segments`,
+    /// rows of short segments use the decode kernels (see `RowRoutes`); without, all use sgemm.
+    public func lmHead(hidden: FloatBuffer, rows: [Int], segments: [SequenceSegment]? = nil) -> Matrix {
         let c = config.dim, v = config.vocabSize
-        let logits = Matrix(rows: rows.count, cols: v)
+        // Every logit is written below: no need to zero (rows.count × 196 KB for SmolLM2) first.
+        let logits = Matrix(rows: rows.count, cols: v, storage: FloatBuffer(uninitializedCount: rows.count * v))
         guard !rows.isEmpty else { return logits }
         let contiguous = rows == Array(0..<rows.count)
         let source: FloatBuffer
@@ -139,8 +161,9 @@ public final class LlamaModel: @unchecked Sendable {
             source = FloatBuffer(count: rows.count * c)
             for (r, row) in rows.enumerated() { (source.pointer + r * c).update(from: hidden.pointer + row * c, count: c) }
         }
-        BLAS.linear(out: logits.pointer, inp: source.pointer, weight: weights.outputWeight.pointer,
-                    rows: rows.count, inFeatures: c, outFeatures: v)
+        let routes = segments.map { RowRoutes(tokens: rows, segments: $0) } ?? RowRoutes(float32Rows: rows.count)
+        routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights.output],
+                      float32: [weights.outputWeight])
         return logits
     }
 
@@ -153,21 +176,17 @@ public final class LlamaModel: @unchecked Sendable {
         for (n, token) in tokens.enumerated() { (out + n * c).update(from: table + token * c, count: c) }
     }
 
-    /// out (N, out) = inp (N, in) · Wᵀ, plus scale · (inp · Aᵀ) · Bᵀ when the target is adapted.
-    private func project(_ out: FloatBuffer, _ inp: FloatBuffer, _ weight: FloatBuffer, rows: Int,
-                         inFeatures: Int, outFeatures: Int, _ lora: [LoRATarget: LoRAWeights],
-                         _ target: LoRATarget, _ acts: LayerActivations) {
-        BLAS.linear(out: out.pointer, inp: inp.pointer, weight: weight.pointer, rows: rows,
-                    inFeatures: inFeatures, outFeatures: outFeatures)
-        guard let adapter, let pair = lora[target], let hidden = acts.loraHidden[target] else { return }
-        let rank = pair.rank
-        pair.a.withUnsafeBufferPointer { a in
-            BLAS.linear(out: hidden.pointer, inp: inp.pointer, weight: a.baseAddress!, rows: rows,
-                        inFeatures: inFeatures, outFeatures: rank)
-        }
-        pair.b.withUnsafeBufferPointer { b in
-            BLAS.linear(out: out.pointer, inp: hidden.pointer, weight: b.baseAddress!, rows: rows,
-                        inFeatures: rank, outFeatures: outFeatures, alpha: adapter.config.scale, accumulate: true)
+    /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for projections sharing one input, plus
+    /// scale · (inp · Aᵀ) · Bᵀ for each adapted target.
+    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, weights: LayerWeights,
+                         decode: DecodeWeights.Layer, routes: RowRoutes, lora: [LoRATarget: LoRAWeights],
+                         acts: LayerActivations) {
+        routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
+                      float32: targets.map { weights.projection($0) })
+        guard let adapter else { return }
+        for (target, out) in zip(targets, outs) {
+            guard let pair = lora[target], let hidden = acts.loraHidden[target] else { continue }
+            routes.addLoRA(out: out.pointer, inp: inp.pointer, hidden: hidden.pointer, pair: pair, scale: adapter.config.scale)
         }
     }
 

@@ -94,6 +94,16 @@ extension GGUFFile {
 
     /// Rows `rows` of a matrix tensor (for example embedding rows), row-major, without decoding the rest.
     public func dequantizeRows(_ tensor: GGUFTensorInfo, _ rows: Range<Int>) throws -> [Float] {
+        try Dequantization.dequantize(tensor.type, source: try rowBytes(tensor, rows), count: rows.count * tensor.rowLength)
+    }
+
+    /// Writes rows `rows` of a matrix tensor, `rows.count × rowLength` floats, to `destination`.
+    public func dequantizeRows(_ tensor: GGUFTensorInfo, _ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws {
+        try Dequantization.dequantize(tensor.type, source: try rowBytes(tensor, rows), count: rows.count * tensor.rowLength,
+                                      into: destination, tensorName: tensor.name)
+    }
+
+    private func rowBytes(_ tensor: GGUFTensorInfo, _ rows: Range<Int>) throws -> UnsafeRawBufferPointer {
         try checkDecodable(tensor)
         guard rows.lowerBound >= 0, rows.upperBound <= tensor.rowCount else {
             throw GGUFError(file: url.path, problem: "rows \(rows) of tensor \(tensor.name) are out of range (it has \(tensor.rowCount))",
@@ -101,8 +111,7 @@ extension GGUFFile {
         }
         let rowBytes = tensor.rowLength / tensor.type.blockSize * tensor.type.bytesPerBlock
         let data = rawData(tensor)
-        let slice = UnsafeRawBufferPointer(rebasing: data[rows.lowerBound * rowBytes ..< rows.upperBound * rowBytes])
-        return try Dequantization.dequantize(tensor.type, source: slice, count: rows.count * tensor.rowLength)
+        return UnsafeRawBufferPointer(rebasing: data[rows.lowerBound * rowBytes ..< rows.upperBound * rowBytes])
     }
 
     private func checkDecodable(_ tensor: GGUFTensorInfo) throws {

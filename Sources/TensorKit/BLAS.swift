@@ -55,6 +55,7 @@ extension BLAS {
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
+        NativeKernels.parkWorkers()  // OpenBLAS brings its own threads; polling pool workers would slow them
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -65,6 +66,7 @@ extension BLAS {
     public static func sgemv(transpose: Bool = false, m: Int, n: Int, alpha: Float = 1,
                              a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
                              beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        NativeKernels.parkWorkers()
         cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }

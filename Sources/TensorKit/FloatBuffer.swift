@@ -7,14 +7,20 @@ public final class FloatBuffer: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
 
     /// Zero-filled storage for `count` floats.
-    public init(count: Int) {
+    public convenience init(count: Int) {
+        self.init(uninitializedCount: count)
+        memset(pointer, 0, max(64, count * MemoryLayout<Float>.stride))
+    }
+
+    /// Storage for `count` floats that the caller fills completely before reading. Its pages are
+    /// first touched by whoever writes them, e.g. a parallel decoder, rather than by a serial memset.
+    public init(uninitializedCount count: Int) {
         self.count = count
         var raw: UnsafeMutableRawPointer?
         let bytes = max(64, count * MemoryLayout<Float>.stride)
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
             fatalError("out of memory allocating \(bytes) bytes")
         }
-        memset(raw, 0, bytes)
         pointer = raw.bindMemory(to: Float.self, capacity: max(16, count))
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Spreads row-wise kernels over the machine's cores (2 here) with `concurrentPerform`.
+/// Spreads row-wise kernels over the machine's cores (2 here) on Tollgate's worker pool
+/// (`ck_parallel_for`): its workers poll briefly between jobs, so the many small jobs of a decode
+/// step do not each pay a thread wake-up (tens of microseconds on a virtual machine).
 public enum Parallel {
     /// Worker count for the kernels; `tollgate --threads` sets it together with `BLAS.threads`.
     nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -15,10 +17,17 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        forEach(chunks) { chunk in
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
             if start < end { body(start..<end) }
         }
+    }
+
+    /// Calls `body(i)` for every i in 0 ..< count, spread over `threads` threads (the caller's
+    /// included); returns when all calls have returned.
+    @inline(__always)
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        NativeKernels.parallelFor(count: count, threads: threads, body)
     }
 }

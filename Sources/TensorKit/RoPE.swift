@@ -12,44 +12,65 @@ public enum RoPE {
         }
     }
 
-    /// Rotates x (N, heads, HD) in place; token n sits at `positions[n]`. With `inverse` the rotation
-    /// runs backwards, which is also RoPE's backward pass (the rotation is orthogonal).
-    public static func apply(_ x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, tokens: Int,
-                             heads: Int, headDim: Int, inverseFrequencies: [Float], inverse: Bool = false) {
-        let half = headDim / 2
+    /// cosines, sines (N, HD/2) ← cos and sin of positions[n] · θᵢ: computed once per forward
+    /// call and shared by q and k of every layer.
+    public static func angles(cosines: UnsafeMutablePointer<Float>, sines: UnsafeMutablePointer<Float>,
+                              positions: UnsafePointer<Int32>, tokens: Int, inverseFrequencies: [Float]) {
+        let half = inverseFrequencies.count
         inverseFrequencies.withUnsafeBufferPointer { freqs in
             let freqs = freqs.baseAddress!
-            Parallel.forChunks(tokens, minimumPerChunk: max(1, 4096 / max(1, heads * headDim))) { range in
-                let cosines = UnsafeMutablePointer<Float>.allocate(capacity: half + 16)
-                let sines = UnsafeMutablePointer<Float>.allocate(capacity: half + 16)
-                defer { cosines.deallocate(); sines.deallocate() }
+            Parallel.forChunks(tokens, minimumPerChunk: 64) { range in
                 for token in range {
                     let position = Float(positions[token])
                     for i in 0..<half {
                         let angle = Double(position * freqs[i])
-                        cosines[i] = Float(cos(angle))
-                        sines[i] = inverse ? -Float(sin(angle)) : Float(sin(angle))
-                    }
-                    for head in 0..<heads {
-                        let first = x + (token * heads + head) * headDim
-                        let second = first + half
-                        var i = 0
-                        while i + 16 <= half {
-                            let a = load16(first + i), b = load16(second + i)
-                            let c = load16(cosines + i), s = load16(sines + i)
-                            store16(a * c - b * s, first + i)
-                            store16(b * c + a * s, second + i)
-                            i += 16
-                        }
-                        while i < half {
-                            let a = first[i], b = second[i]
-                            first[i] = a * cosines[i] - b * sines[i]
-                            second[i] = b * cosines[i] + a * sines[i]
-                            i += 1
-                        }
+                        cosines[token * half + i] = Float(cos(angle))
+                        sines[token * half + i] = Float(sin(angle))
                     }
                 }
             }
         }
+    }
+
+    /// Rotates x (N, heads, HD) in place by the angles of each token (see `angles`). With `inverse`
+    /// the rotation runs backwards, which is also RoPE's backward pass (the rotation is orthogonal).
+    public static func apply(_ x: UnsafeMutablePointer<Float>, cosines: UnsafePointer<Float>, sines: UnsafePointer<Float>,
+                             tokens: Int, heads: Int, headDim: Int, inverse: Bool = false) {
+        let half = headDim / 2
+        let sign: Float = inverse ? -1 : 1
+        Parallel.forChunks(tokens, minimumPerChunk: max(1, 4096 / max(1, heads * headDim))) { range in
+            for token in range {
+                let c = cosines + token * half, s = sines + token * half
+                for head in 0..<heads {
+                    let first = x + (token * heads + head) * headDim
+                    let second = first + half
+                    var i = 0
+                    while i + 16 <= half {
+                        let a = load16(first + i), b = load16(second + i)
+                        let cv = load16(c + i), sv = load16(s + i) * sign
+                        store16(a * cv - b * sv, first + i)
+                        store16(b * cv + a * sv, second + i)
+                        i += 16
+                    }
+                    while i < half {
+                        let a = first[i], b = second[i], sv = s[i] * sign
+                        first[i] = a * c[i] - b * sv
+                        second[i] = b * c[i] + a * sv
+                        i += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rotates x (N, heads, HD) in place; token n sits at `positions[n]`.
+    public static func apply(_ x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, tokens: Int,
+                             heads: Int, headDim: Int, inverseFrequencies: [Float], inverse: Bool = false) {
+        let cosines = FloatBuffer(count: tokens * inverseFrequencies.count)
+        let sines = FloatBuffer(count: tokens * inverseFrequencies.count)
+        angles(cosines: cosines.pointer, sines: sines.pointer, positions: positions, tokens: tokens,
+               inverseFrequencies: inverseFrequencies)
+        apply(x, cosines: cosines.pointer, sines: sines.pointer, tokens: tokens, heads: heads, headDim: headDim,
+              inverse: inverse)
     }
 }

@@ -41,8 +41,8 @@ struct Bench: ParsableCommand {
                 sgemm peak          \(format(report.sgemmGFLOPS)) GFLOP/s
                 model load          \(format(report.modelLoadSeconds, 3)) s
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
-                decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s
-                decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s
+                decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
+                decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s, \(format(report.decodeBatch32GFLOPS)) GFLOP/s = \(format(100 * report.decodeBatch32FractionOfSgemmPeak))% of sgemm peak
                 training LoRA       \(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), \(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak
                 peak RSS            \(format(report.peakRSSMegabytes)) MB after inference, \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB after training
                 """)

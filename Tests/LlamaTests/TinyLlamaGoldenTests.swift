@@ -95,3 +95,82 @@ struct TinyLlamaGoldenTests {
         #expect(expected.array == actual.array)
     }
 }
+
+/// The decode path on tiny-llama, whose projections come in Q8_0, Q4_1, Q4_0, F16 (read as blocks
+/// by the decode kernels) and F32, BF16, Q5_0, Q5_1 (read from the Float32 weights): fed one token
+/// at a time through the KV cache, it gives transformers' logits at every position.
+struct TinyLlamaDecodeTests {
+    static func decodeOneTokenAtATime(_ model: LlamaModel, _ ids: [Int]) throws -> Matrix {
+        let cache = KVCache(config: model.config, slots: 1, capacity: ids.count)
+        let logits = Matrix(rows: ids.count, cols: model.config.vocabSize)
+        for (t, id) in ids.enumerated() {
+            let result = try model.forward(tokens: [id], segments: [SequenceSegment(slot: 0, start: t, count: 1)],
+                                           cache: cache, logitRows: .lastOfEachSegment)
+            logits.row(t).update(from: result.logits.row(0), count: model.config.vocabSize)
+        }
+        return logits
+    }
+
+    @Test func baseLogitsMatchTransformersWhenDecodingTokenByToken() throws {
+        let golden = try TinyLlamaGoldenTests.golden("base")
+        let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"))
+        #expect(model.decodeWeights.layers[0].projection(.k).format == .q4_1 && model.decodeWeights.layers[0].projection(.o).format == .f16)
+        let loss = TinyLlamaGoldenTests.check(try Self.decodeOneTokenAtATime(model, golden.ids), against: golden)
+        #expect(abs(loss - golden.loss) < 1e-4, "loss \(loss) vs \(golden.loss)")
+    }
+
+    @Test func loraLogitsMatchPEFTWhenDecodingTokenByToken() throws {
+        let golden = try TinyLlamaGoldenTests.golden("lora")
+        let adapter = try LoRAAdapter.loadPEFT(directory: Fixtures.url("tiny-llama-lora"))
+        let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"), adapter: adapter)
+        let loss = TinyLlamaGoldenTests.check(try Self.decodeOneTokenAtATime(model, golden.ids), against: golden)
+        #expect(abs(loss - golden.loss) < 1e-4, "loss \(loss) vs \(golden.loss)")
+    }
+}
+
+extension TinyLlamaDecodeTests {
+    /// Attention probabilities kept for the backward pass are the same from the sgemm path (one long
+    /// segment) and from the decode kernel (one token a call), masked tail included.
+    @Test func keptAttentionProbabilitiesAgreeBetweenPrefillAndDecode() throws {
+        let golden = try TinyLlamaGoldenTests.golden("base")
+        let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"))
+        let ids = Array(golden.ids.prefix(20)), n = ids.count, heads = model.config.heads
+        let whole = try model.forward(tokens: ids, segments: [SequenceSegment(slot: 0, start: 0, count: n)],
+                                      cache: KVCache(config: model.config, slots: 1, capacity: n), logitRows: .none,
+                                      keepActivations: true).activations!
+        let wholeOffsets = ForwardActivations.probabilityOffsets(segments: [SequenceSegment(slot: 0, start: 0, count: n)], heads: heads).offsets
+        let cache = KVCache(config: model.config, slots: 1, capacity: n)
+        var worst: Float = 0
+        for t in 0..<n {
+            let segment = SequenceSegment(slot: 0, start: t, count: 1)
+            let step = try model.forward(tokens: [ids[t]], segments: [segment], cache: cache, logitRows: .none,
+                                         keepActivations: true).activations!
+            let offsets = ForwardActivations.probabilityOffsets(segments: [segment], heads: heads).offsets
+            for layer in 0..<model.config.layers {
+                for head in 0..<heads {
+                    let decoded = step.layers[layer].probabilities.pointer + offsets[0][head]
+                    let prefilled = whole.layers[layer].probabilities.pointer + wholeOffsets[0][head] + t * n
+                    for position in 0...t { worst = max(worst, abs(decoded[position] - prefilled[position])) }
+                    for position in (t + 1)..<n { #expect(prefilled[position] == 0) }
+                }
+            }
+        }
+        // A short prompt (under Attention.sgemmThreshold tokens) also goes through the decode kernel.
+        let short = SequenceSegment(slot: 0, start: 0, count: 5)
+        let prompt = try model.forward(tokens: Array(ids.prefix(5)), segments: [short],
+                                       cache: KVCache(config: model.config, slots: 1, capacity: n), logitRows: .none,
+                                       keepActivations: true).activations!
+        let shortOffsets = ForwardActivations.probabilityOffsets(segments: [short], heads: heads).offsets
+        for layer in 0..<model.config.layers {
+            for head in 0..<heads {
+                for i in 0..<5 {
+                    let row = prompt.layers[layer].probabilities.pointer + shortOffsets[0][head] + i * 5
+                    let prefilled = whole.layers[layer].probabilities.pointer + wholeOffsets[0][head] + i * n
+                    for position in 0...i { worst = max(worst, abs(row[position] - prefilled[position])) }
+                    for position in (i + 1)..<5 { #expect(row[position] == 0) }
+                }
+            }
+        }
+        #expect(worst < 1e-5, "probabilities differ by \(worst)")
+    }
+}

@@ -1,0 +1,74 @@
+// Tollgate's own C kernels, compiled for AVX-512, AVX2 and portable C and chosen by cpuid at run
+// time: matrix products that read ggml's block formats directly, so decode streams the model's
+// quantized bytes instead of their Float32 expansion, decode attention, and the worker pool the
+// parallel loops run on. Reached from one Swift file only (TensorKit/NativeKernels.swift).
+#ifndef TOLLGATE_CKERNELS_H
+#define TOLLGATE_CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Weight storage formats, numbered as ggml's `enum ggml_type`.
+enum {
+    CK_FORMAT_F32 = 0,
+    CK_FORMAT_F16 = 1,
+    CK_FORMAT_Q4_0 = 2,
+    CK_FORMAT_Q4_1 = 3,
+    CK_FORMAT_Q8_0 = 8,
+};
+
+/// Instruction sets the kernels are built for; `ck_best_isa` is the fastest this CPU runs.
+enum {
+    CK_ISA_PORTABLE = 0,
+    CK_ISA_AVX2 = 1,
+    CK_ISA_AVX512 = 2,
+};
+
+/// The best instruction set this CPU (and OS) supports, checked with cpuid once.
+int ck_best_isa(void);
+
+/// Values per block of `format` (32 for the Q formats, 1 for F16/F32), or 0 if unsupported.
+int ck_block_values(int format);
+
+/// Bytes per block of `format`, or 0 if unsupported.
+int ck_block_bytes(int format);
+
+/// y[r * ldy + o] = alpha · Σ_k x[r * ldx + k] · W[o][k] for r < rows and outBegin ≤ o < outEnd, or
+/// += that when `accumulate` is non-zero (alpha = 1 without accumulating stores the sum itself).
+/// Row o of W holds `inFeatures` values in `format` at `weights + o * rowBytes`. Each weight is
+/// decoded to Float32 exactly as the dequantizer does (no fused multiply-add), then accumulated
+/// with FMA into 16 lanes in block order and summed in a fixed tree: a row's result depends on
+/// neither `rows` nor the output range, so batched and one-at-a-time products agree bit for bit.
+/// `isa` must not exceed `ck_best_isa()`. Returns 0, or -1 for an unsupported format or shape.
+int ck_quantized_linear(int isa, int format, const void *weights, size_t rowBytes, int inFeatures,
+                        const float *x, size_t ldx, int rows,
+                        float *y, size_t ldy, int outBegin, int outEnd, float alpha, int accumulate);
+
+/// Attention of one query token over `length` cached positions, for the `group` query heads that
+/// share one KV head: q_g at q + g·qStride (headDim floats), key and value of position t at
+/// keys + t·kvStride and values + t·kvStride. Writes the softmax of scale · q_g · k_t over t to
+/// scores + g·scoreStride (length floats) and Σ_t p_g,t · v_t to out + g·outStride (headDim floats).
+/// Returns 0, or -1 for an empty shape or an `isa` above `ck_best_isa()`.
+int ck_attention_row(int isa, int group, int headDim, int length, float scale,
+                     const float *q, size_t qStride, const float *keys, const float *values, size_t kvStride,
+                     float *scores, size_t scoreStride, float *out, size_t outStride);
+
+/// Calls body(context, i) for every i in 0 ..< count on the calling thread and up to threads − 1
+/// pool workers, and returns when every call has returned. Idle workers poll for 0.3 ms (spinning,
+/// then yielding the CPU) before they sleep, so a run of small jobs (a decode step) does not pay a
+/// thread wake-up for each. A call made
+/// while another is running (another thread, or from inside a body) runs serially on its caller.
+void ck_parallel_for(int count, int threads, void (*body)(void *context, int index), void *context);
+
+/// Sends idle pool workers to sleep now instead of after their polling time: called before work
+/// that brings its own threads (OpenBLAS), which polling workers would slow down.
+void ck_pool_park(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

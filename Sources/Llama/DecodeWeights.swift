@@ -1,0 +1,78 @@
+import Foundation
+import ModelIO
+import TensorKit
+
+/// The projections as the decode kernels read them. Where the GGUF stores a matrix in a block
+/// format the kernels know (Q4_0, Q4_1, Q8_0, F16) they read the file's own bytes, memory-mapped
+/// (attn_q and attn_k in a copy with rows in Hugging Face order); anything else is read from the
+/// Float32 weights. Every value the kernels multiply equals the dequantized Float32 weight, so
+/// either source gives the Float32 product up to summation order.
+public struct DecodeWeights: @unchecked Sendable {
+    public struct Layer: @unchecked Sendable {
+        /// Every projection of the block, (out, in) as `LoRATarget.features` gives them.
+        public var projections: [LoRATarget: QuantizedMatrix]
+
+        public func projection(_ target: LoRATarget) -> QuantizedMatrix { projections[target]! }
+    }
+
+    public var layers: [Layer]
+    /// (V, C): the LM head, or the token embedding when tied.
+    public var output: QuantizedMatrix
+
+    /// Bytes of weights one decode step reads for each sequence at batch 1: every projection and the LM head.
+    public var bytesPerToken: Int {
+        layers.map { $0.projections.values.map(\.byteCount).reduce(0, +) }.reduce(0, +) + output.byteCount
+    }
+
+    /// Every projection read from `weights` in Float32.
+    public init(float32 weights: LlamaWeights, config: LlamaConfig) {
+        layers = weights.layers.map { w in
+            var projections: [LoRATarget: QuantizedMatrix] = [:]
+            for target in LoRATarget.allCases {
+                let (inFeatures, outFeatures) = target.features(config)
+                projections[target] = QuantizedMatrix(float32: w.projection(target), rows: outFeatures, cols: inFeatures)
+            }
+            return Layer(projections: projections)
+        }
+        output = QuantizedMatrix(float32: weights.outputWeight, rows: config.vocabSize, cols: config.dim)
+    }
+
+    /// The file's blocks where the kernels read their format, else `weights` (already checked
+    /// against the file's shapes by the loader).
+    init(file: GGUFFile, weights: LlamaWeights, config: LlamaConfig) {
+        self.init(float32: weights, config: config)
+        for l in 0..<config.layers {
+            for target in LoRATarget.allCases {
+                let heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
+                if let matrix = Self.fileMatrix(file, "blk.\(l).\(target.ggufName).weight", ropeHeads: heads) {
+                    layers[l].projections[target] = matrix
+                }
+            }
+        }
+        let head = config.tiedEmbeddings ? "token_embd.weight" : "output.weight"
+        output = Self.fileMatrix(file, head) ?? output
+    }
+
+    /// The tensor's bytes as a matrix when its type is a block format the kernels read (F32 is
+    /// left to the Float32 weights, which are already in the right row order).
+    private static func fileMatrix(_ file: GGUFFile, _ name: String, ropeHeads: Int? = nil) -> QuantizedMatrix? {
+        guard let tensor = file.tensor(named: name), tensor.dimensions.count == 2,
+              let format = format(of: tensor.type) else { return nil }
+        let matrix = QuantizedMatrix(format: format, rows: tensor.rowCount, cols: tensor.rowLength,
+                                     bytes: file.rawData(tensor).baseAddress!, owner: file)
+        guard let heads = ropeHeads else { return matrix }
+        return matrix.reorderingRows((0..<matrix.rows).map {
+            RoPEPermutation.ggufRow(forHFRow: $0, rows: matrix.rows, heads: heads)
+        })
+    }
+
+    static func format(of type: GGMLType) -> QuantizedMatrix.Format? {
+        switch type {
+        case .f16: return .f16
+        case .q4_0: return .q4_0
+        case .q4_1: return .q4_1
+        case .q8_0: return .q8_0
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import TensorKit
+
+/// The buffers of a forward call that keeps no activations, sized for up to `capacity` tokens and
+/// reused from call to call, so that a decode step allocates nothing per layer or per token.
+final class ForwardScratch: @unchecked Sendable {
+    let capacity: Int
+    let stream: FloatBuffer       // (N, C) residual stream, updated in place
+    let projected: FloatBuffer    // (N, C) attention output projection, then the MLP output
+    let finalRstd: FloatBuffer    // (N)
+    let finalNormed: FloatBuffer  // (N, C) input of the LM head
+    let ropeCosines: FloatBuffer  // (N, HD/2) cos of each token's rotary angles
+    let ropeSines: FloatBuffer    // (N, HD/2)
+    /// One layer's intermediates, reused by every layer; its residual buffers are `stream`.
+    let layer: LayerActivations
+
+    init(config: LlamaConfig, capacity: Int) {
+        self.capacity = capacity
+        stream = FloatBuffer(count: capacity * config.dim)
+        projected = FloatBuffer(count: capacity * config.dim)
+        finalRstd = FloatBuffer(count: capacity)
+        finalNormed = FloatBuffer(count: capacity * config.dim)
+        ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
+        ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
+        layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, lora: nil, layer: 0,
+                                 residual: stream, ffnResidual: stream)
+    }
+}
+
+/// Scratches not in use. A forward call takes the smallest that fits and gives it back, so
+/// concurrent calls never share one and a run of decode steps keeps reusing the same buffers.
+final class ForwardScratchPool: @unchecked Sendable {
+    /// Idle scratches kept at most; the smallest is dropped beyond this.
+    static let limit = 4
+    private let lock = NSLock()
+    private var idle: [ForwardScratch] = []
+
+    func take(config: LlamaConfig, tokens: Int) -> ForwardScratch {
+        lock.lock()
+        let fitting = idle.indices.filter { idle[$0].capacity >= tokens }
+        if let best = fitting.min(by: { idle[$0].capacity < idle[$1].capacity }) {
+            let scratch = idle.remove(at: best)
+            lock.unlock()
+            return scratch
+        }
+        lock.unlock()
+        return ForwardScratch(config: config, capacity: tokens)
+    }
+
+    func give(_ scratch: ForwardScratch) {
+        lock.lock()
+        defer { lock.unlock() }
+        idle.append(scratch)
+        if idle.count > Self.limit, let smallest = idle.indices.min(by: { idle[$0].capacity < idle[$1].capacity }) {
+            idle.remove(at: smallest)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import CKernels
+
+// The only file that imports CKernels (Sources/CKernels, Tollgate's own C kernels). Each C entry
+// point has one thin wrapper here; QuantizedLinear, DecodeAttention and Parallel build on them.
+
+/// Instruction sets the C kernels are compiled for, slowest first.
+public enum KernelInstructionSet: Int32, Sendable, CaseIterable, Comparable {
+    case portable = 0, avx2 = 1, avx512 = 2
+
+    /// The best set this CPU (and OS) runs, from cpuid, checked once: what the kernels use unless told otherwise.
+    public static let best = KernelInstructionSet(rawValue: ck_best_isa()) ?? .portable
+
+    /// The sets this CPU runs (tests check each one).
+    public static var available: [KernelInstructionSet] { allCases.filter { $0 <= best } }
+
+    public static func < (a: KernelInstructionSet, b: KernelInstructionSet) -> Bool { a.rawValue < b.rawValue }
+}
+
+enum NativeKernels {
+    static func blockValues(format: Int32) -> Int { Int(ck_block_values(format)) }
+
+    static func blockBytes(format: Int32) -> Int { Int(ck_block_bytes(format)) }
+
+    /// See `ck_quantized_linear` in CKernels.h; false when the kernel rejected the arguments.
+    static func quantizedLinear(_ isa: KernelInstructionSet, format: Int32, weights: UnsafeRawPointer, rowBytes: Int,
+                                inFeatures: Int, x: UnsafePointer<Float>, ldx: Int, rows: Int,
+                                y: UnsafeMutablePointer<Float>, ldy: Int, outputs: Range<Int>,
+                                alpha: Float, accumulate: Bool) -> Bool {
+        ck_quantized_linear(min(isa, .best).rawValue, format, weights, rowBytes, Int32(inFeatures), x, ldx, Int32(rows),
+                            y, ldy, Int32(outputs.lowerBound), Int32(outputs.upperBound), alpha, accumulate ? 1 : 0) == 0
+    }
+
+    /// See `ck_attention_row` in CKernels.h; false when the kernel rejected the arguments.
+    static func attentionRow(_ isa: KernelInstructionSet, group: Int, headDim: Int, length: Int, scale: Float,
+                             q: UnsafePointer<Float>, qStride: Int, keys: UnsafePointer<Float>,
+                             values: UnsafePointer<Float>, kvStride: Int,
+                             scores: UnsafeMutablePointer<Float>, scoreStride: Int,
+                             out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+        ck_attention_row(min(isa, .best).rawValue, Int32(group), Int32(headDim), Int32(length), scale, q, qStride,
+                         keys, values, kvStride, scores, scoreStride, out, outStride) == 0
+    }
+
+    /// See `ck_pool_park` in CKernels.h: idle pool workers sleep now, leaving the cores to OpenBLAS.
+    @inline(__always)
+    static func parkWorkers() { ck_pool_park() }
+
+    /// See `ck_parallel_for` in CKernels.h: body(i) for i in 0 ..< count on up to `threads` threads.
+    static func parallelFor(count: Int, threads: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var context = body
+            withUnsafeMutablePointer(to: &context) { pointer in
+                ck_parallel_for(Int32(count), Int32(threads), { context, index in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+                }, pointer)
+            }
+        }
+    }
+}
