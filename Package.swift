@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TensorKitTests", dependencies: ["TestSupport", "TensorKit", "ModelIO"]),
         .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO"]),
         .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "ModelIO"]),
-        .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
+        .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "TensorKit", "ModelIO", "Tokenizer", "Training"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Corpus", "Llama", "TensorKit", "ModelIO", "Tokenizer"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Tokenizer", "ModelIO"]),
         .testTarget(name: "MetricsTests", dependencies: ["TestSupport", "Metrics"]),

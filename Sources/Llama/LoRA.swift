@@ -100,48 +100,6 @@ public struct LoRAAdapter: Sendable {
         self.layers = layers
     }
 
-    /// PEFT's tensor key for layer `layer`, target, and "A" or "B".
-    public static func peftKey(layer: Int, target: LoRATarget, matrix: String) -> String {
-        "base_model.model.model.layers.\(layer).\(target.hfBlock).\(target.hfModuleName).lora_\(matrix).weight"
-    }
-
-    /// Reads a PEFT adapter folder: `adapter_config.json` (r, lora_alpha, target_modules, use_rslora)
-    /// and `adapter_model.safetensors`.
-    public static func loadPEFT(directory: URL) throws -> LoRAAdapter {
-        let configURL = directory.appendingPathComponent("adapter_config.json")
-        let weightsURL = directory.appendingPathComponent("adapter_model.safetensors")
-        let config = try PEFTConfigFile.read(configURL)
-        let file: SafeTensorsFile
-        do {
-            file = try SafeTensors.read(url: weightsURL)
-        } catch {
-            throw LlamaError.adapter(path: weightsURL.path, reason: "cannot read the adapter weights (\(error.localizedDescription)); save the adapter with PEFT's save_pretrained")
-        }
-        var layers: [[LoRATarget: LoRAWeights]] = []
-        let names = Set(file.names)
-        var layer = 0
-        while names.contains(where: { $0.hasPrefix("base_model.model.model.layers.\(layer).") }) {
-            var entry: [LoRATarget: LoRAWeights] = [:]
-            for target in config.targets {
-                let keyA = peftKey(layer: layer, target: target, matrix: "A")
-                let keyB = peftKey(layer: layer, target: target, matrix: "B")
-                guard names.contains(keyA), names.contains(keyB) else { continue }
-                let shapeA = file.shape(keyA) ?? [], shapeB = file.shape(keyB) ?? []
-                guard shapeA.count == 2, shapeB.count == 2, shapeA[0] == config.rank, shapeB[1] == config.rank else {
-                    throw LlamaError.adapter(path: weightsURL.path, reason: "tensor \(keyA) has shape \(shapeA) and \(keyB) \(shapeB), expected [\(config.rank), in] and [out, \(config.rank)] for r = \(config.rank); fix r in adapter_config.json")
-                }
-                entry[target] = LoRAWeights(a: try file.floats(keyA), b: try file.floats(keyB),
-                                            inFeatures: shapeA[1], outFeatures: shapeB[0])
-            }
-            layers.append(entry)
-            layer += 1
-        }
-        guard !layers.isEmpty else {
-            throw LlamaError.adapter(path: weightsURL.path, reason: "no tensor named base_model.model.model.layers.N.…lora_A.weight; this is not a PEFT LoRA adapter for a llama model")
-        }
-        return LoRAAdapter(config: config, layers: layers)
-    }
-
     /// Checks that every adapted projection fits the model; throws naming the first that does not.
     public func validate(for model: LlamaConfig, source: String) throws {
         guard layers.count == model.layers else {
@@ -155,39 +113,5 @@ public struct LoRAAdapter: Sendable {
                 }
             }
         }
-    }
-}
-
-/// `adapter_config.json` fields Tollgate reads.
-enum PEFTConfigFile {
-    static func read(_ url: URL) throws -> LoRAConfig {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw LlamaError.adapter(path: url.path, reason: "cannot read the adapter config; a PEFT adapter folder holds adapter_config.json and adapter_model.safetensors")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw LlamaError.adapter(path: url.path, reason: "is not a JSON object; write it with PEFT's save_pretrained")
-        }
-        if let type = object["peft_type"] as? String, type != "LORA" {
-            throw LlamaError.adapter(path: url.path, reason: "peft_type is \(type); Tollgate reads LORA adapters only")
-        }
-        guard let rank = (object["r"] as? NSNumber)?.intValue, rank > 0, rank <= 4096 else {
-            throw LlamaError.adapter(path: url.path, reason: "key r (the LoRA rank) is missing or not a positive integer")
-        }
-        let alpha = (object["lora_alpha"] as? NSNumber)?.floatValue ?? Float(rank)
-        let useRS = (object["use_rslora"] as? Bool) ?? false
-        var targets: [LoRATarget] = []
-        if let modules = object["target_modules"] as? [String] {
-            for module in modules {
-                guard let target = LoRATarget(hfModuleName: module) else {
-                    throw LlamaError.adapter(path: url.path, reason: "target module \(module) is not a llama projection (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)")
-                }
-                targets.append(target)
-            }
-        } else {
-            throw LlamaError.adapter(path: url.path, reason: "key target_modules must be a list of module names such as [\"q_proj\", \"v_proj\"]")
-        }
-        let ordered = LoRATarget.allCases.filter { targets.contains($0) }
-        return LoRAConfig(rank: rank, alpha: alpha, useRSLoRA: useRS, targets: ordered)
     }
 }

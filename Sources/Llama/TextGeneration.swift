@@ -9,12 +9,12 @@ public final class TextGenerator: @unchecked Sendable {
     public let tokenizer: BPETokenizer
     public let generator: Generator
 
-    /// Loads the GGUF once for both weights and tokenizer; `adapterPath` is a PEFT adapter folder.
-    public init(modelPath: String, adapterPath: String? = nil) throws {
+    /// Loads the GGUF once for both weights and tokenizer. (Adapters, in either format, are read by
+    /// Training's `AdapterLoader` and passed to `init(model:tokenizer:)` through `LlamaModel.load`.)
+    public init(modelPath: String) throws {
         let url = URL(fileURLWithPath: modelPath)
         let file = try GGUFFile(url: url)
-        let adapter = try adapterPath.map { try LoRAAdapter.load(path: $0) }
-        model = try LlamaModel.load(file: file, adapter: adapter)
+        model = try LlamaModel.load(file: file)
         tokenizer = try BPETokenizer(gguf: file)
         generator = Generator(model: model, tokenizer: tokenizer)
     }
@@ -71,19 +71,5 @@ public final class TextGenerator: @unchecked Sendable {
         var settings = settings
         settings.stopStrings = Array(stops).sorted()
         return try generator.generate(prompts: ids, settings: settings, progress: progress)
-    }
-}
-
-extension LoRAAdapter {
-    /// Reads an adapter from a PEFT folder.
-    public static func load(path: String) throws -> LoRAAdapter {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LlamaError.adapter(path: path, reason: "does not exist; pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)")
-        }
-        guard isDirectory.boolValue else {
-            throw LlamaError.adapter(path: path, reason: "is a file; pass a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)")
-        }
-        return try loadPEFT(directory: URL(fileURLWithPath: path))
     }
 }

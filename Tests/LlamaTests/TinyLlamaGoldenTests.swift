@@ -3,6 +3,7 @@ import Llama
 import TensorKit
 import TestSupport
 import Testing
+import Training
 
 /// Golden values from transformers (+ PEFT) in float32 on the dequantized tiny-llama.gguf.
 struct TinyLlamaGoldenTests {
@@ -72,7 +73,7 @@ struct TinyLlamaGoldenTests {
 
     @Test func loraLogitsAndLossMatchPEFT() throws {
         let golden = try Self.golden("lora")
-        let adapter = try LoRAAdapter.loadPEFT(directory: Fixtures.url("tiny-llama-lora"))
+        let adapter = try AdapterLoader.load(path: Fixtures.url("tiny-llama-lora").path, model: Fixtures.url("tiny-llama.gguf"))
         #expect(adapter.config.rank == 4 && adapter.config.alpha == 8 && adapter.config.targets.count == 7)
         let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"), adapter: adapter)
         let logits = try model.logits(tokens: golden.ids)
@@ -82,7 +83,7 @@ struct TinyLlamaGoldenTests {
 
     @Test func loraWithZeroBLeavesLogitsUnchanged() throws {
         let golden = try Self.golden("base")
-        var adapter = try LoRAAdapter.loadPEFT(directory: Fixtures.url("tiny-llama-lora"))
+        var adapter = try AdapterLoader.load(path: Fixtures.url("tiny-llama-lora").path, model: Fixtures.url("tiny-llama.gguf"))
         for l in adapter.layers.indices {
             for target in adapter.layers[l].keys {
                 adapter.layers[l][target]!.b = [Float](repeating: 0, count: adapter.layers[l][target]!.b.count)
@@ -121,7 +122,7 @@ struct TinyLlamaDecodeTests {
 
     @Test func loraLogitsMatchPEFTWhenDecodingTokenByToken() throws {
         let golden = try TinyLlamaGoldenTests.golden("lora")
-        let adapter = try LoRAAdapter.loadPEFT(directory: Fixtures.url("tiny-llama-lora"))
+        let adapter = try AdapterLoader.load(path: Fixtures.url("tiny-llama-lora").path, model: Fixtures.url("tiny-llama.gguf"))
         let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"), adapter: adapter)
         let loss = TinyLlamaGoldenTests.check(try Self.decodeOneTokenAtATime(model, golden.ids), against: golden)
         #expect(abs(loss - golden.loss) < 1e-4, "loss \(loss) vs \(golden.loss)")

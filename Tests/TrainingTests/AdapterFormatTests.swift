@@ -101,3 +101,21 @@ private func temporaryDirectory(_ name: String) throws -> URL {
     #expect(result.status == 2)
     #expect(result.stderr.contains("/nonexistent/adapter"))
 }
+
+@Test func aPEFTAdapterOfAnotherTypeIsRefusedNamingItsConfig() throws {
+    let directory = try temporaryDirectory("ia3")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for name in ["adapter_config.json", "adapter_model.safetensors"] {
+        try FileManager.default.copyItem(at: Fixtures.url("tiny-llama-lora").appendingPathComponent(name),
+                                         to: directory.appendingPathComponent(name))
+    }
+    let configURL = directory.appendingPathComponent("adapter_config.json")
+    var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+    config["peft_type"] = "IA3"
+    try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    let result = try TollgateBinary.run(["generate", "--model", Fixtures.url("tiny-llama.gguf").path, "--adapter", directory.path,
+                                         "--max-tokens", "1", "hello"])
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("adapter_config.json"))
+    #expect(result.stderr.contains("peft_type is IA3"))
+}

@@ -17,6 +17,9 @@ public enum PEFTAdapter {
         guard let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw TrainingError.badAdapterConfig(file: file, reason: "is not a JSON object")
         }
+        if let type = config["peft_type"] as? String, type != "LORA" {
+            throw TrainingError.badAdapterConfig(file: file, reason: "peft_type is \(type); Tollgate reads LORA adapters only")
+        }
         guard let rank = (config["r"] as? NSNumber)?.intValue, rank > 0, rank <= 4096 else {
             throw TrainingError.badAdapterConfig(file: file, reason: "field r (the rank) is missing or not a positive integer")
         }
