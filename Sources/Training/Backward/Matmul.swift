@@ -55,13 +55,14 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
          a: inp, lda: c, b: weight, ldb: c, beta: 0, c: out, ldc: oc)
 }
 
-/// dinp (N, C) += dout (N, OC) · weight; dweight (OC, C) += doutᵀ · inp when given.
+/// dinp (N, C) += dout (N, OC) · weight (= without `accumulate`); dweight (OC, C) += doutᵀ · inp when given.
 public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                            dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                           weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int, scale: Float = 1) {
+                           weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int, scale: Float = 1,
+                           accumulate: Bool = true) {
     if let dinp {
         gemm(transposeA: false, transposeB: false, m: n, n: c, k: oc, alpha: scale,
-             a: dout, lda: oc, b: weight, ldb: c, beta: 1, c: dinp, ldc: c)
+             a: dout, lda: oc, b: weight, ldb: c, beta: accumulate ? 1 : 0, c: dinp, ldc: c)
     }
     if let dweight {
         gemm(transposeA: true, transposeB: false, m: oc, n: c, k: n, alpha: scale,
