@@ -21,8 +21,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "Measure only the sgemm peak and the training line (skips load, prefill and decode).")
     var trainingOnly = false
 
+    @Option(help: "Training steps measured after one warm-up step; the fastest counts (other processes on the cores slow single steps).")
+    var trainingSteps = 3
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if trainingSteps < 1 { throw ValidationError("--training-steps must be at least 1.") }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("Model file \(model) does not exist; pass --model PATH or run `make setup`.")
         }
@@ -36,7 +40,8 @@ struct Bench: ParsableCommand {
                 return
             }
             let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model))
-            let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), sgemmGFLOPS: report.sgemmGFLOPS)
+            let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
+                                                     sgemmGFLOPS: report.sgemmGFLOPS)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -58,7 +63,7 @@ struct Bench: ParsableCommand {
 
     private func runTrainingOnly() throws {
         let sgemm = Benchmark.sgemmGFLOPS()
-        let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), sgemmGFLOPS: sgemm)
+        let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: sgemm)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
