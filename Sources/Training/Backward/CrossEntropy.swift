@@ -10,16 +10,22 @@ import TensorKit
 /// Sum over positions with targets[n] ≥ 0 of −log softmax(h[n] · Wᵀ)[targets[n]].
 /// When `dinp` is given, adds d(sum · gradScale)/d h into it (the head weight is frozen).
 /// h (N, C), weight (V, C), targets (N) with −1 where no loss is taken.
+/// `logitsScratch`, when given, holds min(chunkRows, N) × V floats and is used instead of a fresh
+/// allocation (100 MB that the allocator would map and page-fault in again on every call).
 public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int = 512) -> Double {
+                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int = crossEntropyChunkRows,
+                               logitsScratch: UnsafeMutablePointer<Float>? = nil) -> Double {
     let rows = (0..<n).filter { targets[$0] >= 0 }
     if rows.isEmpty { return 0 }
     let chunk = max(1, min(chunkRows, rows.count))
     let gathered = UnsafeMutablePointer<Float>.allocate(capacity: chunk * c)
-    let logits = UnsafeMutablePointer<Float>.allocate(capacity: chunk * v)
+    let logits = logitsScratch ?? UnsafeMutablePointer<Float>.allocate(capacity: chunk * v)
     let dgathered = UnsafeMutablePointer<Float>.allocate(capacity: chunk * c)
-    defer { gathered.deallocate(); logits.deallocate(); dgathered.deallocate() }
+    defer {
+        gathered.deallocate(); dgathered.deallocate()
+        if logitsScratch == nil { logits.deallocate() }
+    }
     var total: Double = 0
     var start = 0
     while start < rows.count {
@@ -49,6 +55,9 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
     }
     return total
 }
+
+/// Rows of logits formed at a time by `maskedCrossEntropy`.
+public let crossEntropyChunkRows = 512
 
 /// One row of logits (V) in place → gradScale · (softmax − onehot(target)); returns the row's loss
 /// −log softmax[target]. 16 lanes at a time with `exp16`; the sum of exponentials is kept in float32

@@ -68,7 +68,8 @@ public final class LoRATrainingModel: @unchecked Sendable {
         ws.dfinal.zero(n * c)
         let head = weights.head ?? weights.embedding
         let lossSum = maskedCrossEntropy(dinp: ws.dfinal.p, inp: ws.finalNorm.p, weight: head, targets: targets,
-                                         n: n, c: c, v: shape.vocabulary, gradScale: gradScale)
+                                         n: n, c: c, v: shape.vocabulary, gradScale: gradScale,
+                                         logitsScratch: ws.headLogits.p)
         var (dres, dinp) = ws.dresidual
         dres.zero(n * c)
         rmsnormBackward(dinp: dres.p, dweight: nil, dout: ws.dfinal.p, inp: ws.residuals[shape.layers].p,

@@ -21,6 +21,8 @@ final class TrainingWorkspace {
     /// Two (N, C) gradient buffers that take turns as a layer's output and input gradient.
     let dresidual: (FloatBuffer, FloatBuffer)
     let scratch: LayerGradients
+    /// The LM head's logits for one chunk of loss rows, (min(N, chunk), V).
+    let headLogits: FloatBuffer
     /// Where a recomputed layer writes its (unused) output; empty when every layer is kept.
     let recomputedOutput: FloatBuffer
 
@@ -36,6 +38,7 @@ final class TrainingWorkspace {
         dresidual = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         scratch = LayerGradients(shape: shape, n: rows)
         recomputedOutput = FloatBuffer(count: keepsEveryLayer ? 0 : rows * c)
+        headLogits = FloatBuffer(count: min(rows, crossEntropyChunkRows) * shape.vocabulary)
     }
 
     /// Whether a step of B·T = `rows` tokens with these settings fits in this workspace.
