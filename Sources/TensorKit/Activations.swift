@@ -31,7 +31,7 @@ public enum Elementwise {
 
     /// Splits `count` into per-core blocks aligned to 16 floats; small arrays stay on one core.
     @inline(__always)
-    static func forBlocks(_ count: Int, _ body: (Int, Int) -> Void) {
+    public static func forBlocks(_ count: Int, _ body: (Int, Int) -> Void) {
         let blocks = (count + 15) / 16
         Parallel.forChunks(blocks, minimumPerChunk: 1024) { range in
             body(range.lowerBound * 16, min(count, range.upperBound * 16))

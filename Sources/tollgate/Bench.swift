@@ -18,8 +18,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the kernels (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Measure only the sgemm peak and the training line (skips load, prefill and decode).")
+    var trainingOnly = false
+
+    @Option(help: "Training steps measured after one warm-up step; the fastest counts (other processes on the cores slow single steps).")
+    var trainingSteps = 3
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if trainingSteps < 1 { throw ValidationError("--training-steps must be at least 1.") }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("Model file \(model) does not exist; pass --model PATH or run `make setup`.")
         }
@@ -28,8 +35,13 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingInvalidInput {
             if let threads { ThreadSettings.apply(threads) }
+            if trainingOnly {
+                try runTrainingOnly()
+                return
+            }
             let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model))
-            let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), sgemmGFLOPS: report.sgemmGFLOPS)
+            let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
+                                                     sgemmGFLOPS: report.sgemmGFLOPS)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -43,10 +55,32 @@ struct Bench: ParsableCommand {
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s, \(format(report.decodeBatch32GFLOPS)) GFLOP/s = \(format(100 * report.decodeBatch32FractionOfSgemmPeak))% of sgemm peak
-                training LoRA       \(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), \(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak
+                \(trainingLine(training))
                 peak RSS            \(format(report.peakRSSMegabytes)) MB after inference, \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB after training
                 """)
         }
+    }
+
+    private func runTrainingOnly() throws {
+        let sgemm = Benchmark.sgemmGFLOPS()
+        let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: sgemm)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            printOutput(String(decoding: try encoder.encode(training), as: UTF8.self))
+            return
+        }
+        printOutput("""
+            OpenBLAS core       \(BLAS.coreName), \(Parallel.threads) threads
+            sgemm peak          \(format(sgemm)) GFLOP/s
+            \(trainingLine(training))
+            peak RSS            \(format(training.peakRSSMegabytes)) MB after training
+            """)
+    }
+
+    private func trainingLine(_ training: TrainingBenchmarkReport) -> String {
+        "training LoRA       \(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), "
+            + "\(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak"
     }
 
     private func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }

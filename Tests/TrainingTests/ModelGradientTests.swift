@@ -38,6 +38,24 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
     #expect(g1.values.contains { $0 != 0 })
 }
 
+@Test func aReusedWorkspaceGivesTheGradientsOfAFreshModelAcrossShapes() throws {
+    // one model sees (2, 5), then a smaller (1, 4) that runs inside the larger buffers, then (2, 5) again
+    let reused = try LoRATrainingModel(weights: randomWeights())
+    let lora = randomAdapter(shape: reused.shape)
+    let calls: [(b: Int, t: Int)] = [(2, 5), (1, 4), (2, 5)]
+    for call in calls {
+        let n = call.b * call.t
+        let fresh = try LoRATrainingModel(weights: randomWeights())
+        var g1 = lora.zeros(), g2 = lora.zeros()
+        let l1 = try reused.accumulateGradients(tokens: Array(tokens[0..<n]), targets: Array(targets[0..<n]), batch: call.b,
+                                                time: call.t, lora: lora, gradients: &g1, gradScale: 0.5)
+        let l2 = try fresh.accumulateGradients(tokens: Array(tokens[0..<n]), targets: Array(targets[0..<n]), batch: call.b,
+                                               time: call.t, lora: lora, gradients: &g2, gradScale: 0.5)
+        #expect(l1 == l2)
+        #expect(g1.values == g2.values)
+    }
+}
+
 @Test func loraWithZeroBLeavesLogitsUnchanged() throws {
     let model = try LoRATrainingModel(weights: randomWeights(tied: false))
     var lora = randomAdapter(shape: model.shape)

@@ -30,13 +30,17 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, att: UnsafeMutabl
             let qbh = q + b * s.t * qStride + h * s.hd
             let kbh = k + b * s.t * kvStride + kvh * s.hd
             let vbh = v + b * s.t * kvStride + kvh * s.hd
+            let obh = out + b * s.t * qStride + h * s.hd
             let abh = att + (b * s.nh + h) * s.t * s.t
-            // scores (T, T) = scale · Q Kᵀ, then a causal softmax per row
-            gemm(transposeA: false, transposeB: true, m: s.t, n: s.t, k: s.hd, alpha: scale,
-                 a: qbh, lda: qStride, b: kbh, ldb: kvStride, beta: 0, c: abh, ldc: s.t)
-            for t in 0..<s.t { causalSoftmaxRow(abh + t * s.t, valid: t + 1, width: s.t) }
-            gemm(transposeA: false, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
-                 a: abh, lda: s.t, b: vbh, ldb: kvStride, beta: 0, c: out + b * s.t * qStride + h * s.hd, ldc: qStride)
+            // rows [r0, r1) see keys [0, r1): scores = scale · Q Kᵀ, causal softmax per row, then P V
+            for r0 in stride(from: 0, to: s.t, by: causalBlock) {
+                let r1 = min(s.t, r0 + causalBlock)
+                gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: s.hd, alpha: scale,
+                     a: qbh + r0 * qStride, lda: qStride, b: kbh, ldb: kvStride, beta: 0, c: abh + r0 * s.t, ldc: s.t)
+                for t in r0..<r1 { Softmax.row(abh + t * s.t, length: t + 1, width: s.t) }
+                gemm(transposeA: false, transposeB: false, m: r1 - r0, n: s.hd, k: r1, alpha: 1,
+                     a: abh + r0 * s.t, lda: s.t, b: vbh, ldb: kvStride, beta: 0, c: obh + r0 * qStride, ldc: qStride)
+            }
         }
     }
     }
@@ -62,28 +66,52 @@ public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutable
                 let dobh = dout + b * s.t * qStride + h * s.hd
                 let qbh = q + b * s.t * qStride + h * s.hd
                 let dqbh = dq + b * s.t * qStride + h * s.hd
-                // through out = P V: dP = dO Vᵀ, dV += Pᵀ dO
-                gemm(transposeA: false, transposeB: true, m: s.t, n: s.t, k: s.hd, alpha: 1,
-                     a: dobh, lda: qStride, b: vbh, ldb: kvStride, beta: 0, c: dscores, ldc: s.t)
-                gemm(transposeA: true, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
-                     a: abh, lda: s.t, b: dobh, ldb: qStride, beta: 1, c: dvbh, ldc: kvStride)
-                // through the softmax: dS = P ⊙ (dP − Σ P⊙dP) · scale
-                for t in 0..<s.t {
-                    let p = abh + t * s.t, d = dscores + t * s.t
-                    var weighted: Float = 0
-                    for j in 0...t { weighted += p[j] * d[j] }
-                    for j in 0...t { d[j] = p[j] * (d[j] - weighted) * scale }
-                    if t + 1 < s.t { (d + t + 1).update(repeating: 0, count: s.t - t - 1) }
+                // rows [r0, r1) of dP = dO Vᵀ (keys [0, r1)), then through the softmax:
+                // dS = P ⊙ (dP − Σ P⊙dP) · scale, zero above the diagonal
+                for r0 in stride(from: 0, to: s.t, by: causalBlock) {
+                    let r1 = min(s.t, r0 + causalBlock)
+                    gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: s.hd, alpha: 1,
+                         a: dobh + r0 * qStride, lda: qStride, b: vbh, ldb: kvStride, beta: 0,
+                         c: dscores + r0 * s.t, ldc: s.t)
+                    for t in r0..<r1 { softmaxBackwardRow(dscores + t * s.t, probabilities: abh + t * s.t, valid: t + 1, width: r1, scale: scale) }
+                    // dQ rows [r0, r1) += dS Kᵀ over keys [0, r1)
+                    gemm(transposeA: false, transposeB: false, m: r1 - r0, n: s.hd, k: r1, alpha: 1,
+                         a: dscores + r0 * s.t, lda: s.t, b: kbh, ldb: kvStride, beta: 1, c: dqbh + r0 * qStride, ldc: qStride)
                 }
-                // through S = Q Kᵀ
-                gemm(transposeA: false, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
-                     a: dscores, lda: s.t, b: kbh, ldb: kvStride, beta: 1, c: dqbh, ldc: qStride)
-                gemm(transposeA: true, transposeB: false, m: s.t, n: s.hd, k: s.t, alpha: 1,
-                     a: dscores, lda: s.t, b: qbh, ldb: qStride, beta: 1, c: dkbh, ldc: kvStride)
+                // key rows [c0, c1) are seen by queries [c0, T): dV += Pᵀ dO, dK += dSᵀ Q
+                for c0 in stride(from: 0, to: s.t, by: causalBlock) {
+                    let c1 = min(s.t, c0 + causalBlock)
+                    gemm(transposeA: true, transposeB: false, m: c1 - c0, n: s.hd, k: s.t - c0, alpha: 1,
+                         a: abh + c0 * s.t + c0, lda: s.t, b: dobh + c0 * qStride, ldb: qStride, beta: 1,
+                         c: dvbh + c0 * kvStride, ldc: kvStride)
+                    gemm(transposeA: true, transposeB: false, m: c1 - c0, n: s.hd, k: s.t - c0, alpha: 1,
+                         a: dscores + c0 * s.t + c0, lda: s.t, b: qbh + c0 * qStride, ldb: qStride, beta: 1,
+                         c: dkbh + c0 * kvStride, ldc: kvStride)
+                }
             }
         }
     }
     }
+}
+
+/// Rows are handled in blocks of this many queries, and each block multiplies only the keys it can
+/// see: about 5/8 of the full (T, T) products at T = 128.
+let causalBlock = 32
+
+/// One row of dP (`width` floats) in place → dS = P ⊙ (dP − Σ P⊙dP) · scale over the first `valid`
+/// entries, zero from there to `width`.
+@inline(__always)
+func softmaxBackwardRow(_ d: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>,
+                        valid: Int, width: Int, scale: Float) {
+    let weighted = SIMD16<Float>(repeating: dot(p, d, valid))
+    let scaleVector = SIMD16<Float>(repeating: scale)
+    var j = 0
+    while j + 16 <= valid {
+        store16(load16(p + j) * (load16(d + j) - weighted) * scaleVector, d + j)
+        j += 16
+    }
+    while j < valid { d[j] = p[j] * (d[j] - weighted[0]) * scale; j += 1 }
+    if valid < width { (d + valid).update(repeating: 0, count: width - valid) }
 }
 
 /// The per-head products are small: threads of our own, each calling a one-thread sgemm, beat
@@ -94,16 +122,4 @@ func withSingleThreadedBLAS(_ body: () -> Void) {
     if saved > 1 { BLAS.threads = 1 }
     body()
     if saved > 1 { BLAS.threads = saved }
-}
-
-/// Softmax over the first `valid` entries of a row; the rest of the `width` become 0.
-@inline(__always)
-func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int) {
-    var maxValue = row[0]
-    for j in 1..<valid where row[j] > maxValue { maxValue = row[j] }
-    var sum: Float = 0
-    for j in 0..<valid { let e = expf(row[j] - maxValue); row[j] = e; sum += e }
-    let inverse = 1 / sum
-    for j in 0..<valid { row[j] *= inverse }
-    if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
 }

@@ -23,15 +23,16 @@ public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutabl
          a: xa, lda: s.r, b: b, ldb: s.r, beta: 1, c: out, ldc: s.oc)
 }
 
-/// dinp (N, C) += through W and the adapter; da (R, C) and db (OC, R) += adapter gradients.
-/// W is frozen: it gets no gradient but still carries dout back to dinp.
-public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, da: UnsafeMutablePointer<Float>?,
+/// dinp (N, C) += through W and the adapter (= without `accumulate`); da (R, C) and db (OC, R) +=
+/// adapter gradients. W is frozen: it gets no gradient but still carries dout back to dinp.
+public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, accumulate: Bool = true, da: UnsafeMutablePointer<Float>?,
                                db: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?, xa: UnsafePointer<Float>?,
                                weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
                                scale: Float, shape s: LinearShape) {
     if let dinp {
-        matmulBackward(dinp: dinp, dweight: nil, dout: dout, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc)
+        matmulBackward(dinp: dinp, dweight: nil, dout: dout, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc,
+                       accumulate: accumulate)
     }
     guard let a, let b, let xa else { return }
     // dxa (N, R) = scale · dout·B

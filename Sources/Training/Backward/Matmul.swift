@@ -19,35 +19,6 @@ public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
-/// y += alpha · x over n elements.
-@inline(__always)
-func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    var i = 0
-    let a = SIMD16<Float>(repeating: alpha)
-    while i + 16 <= n {
-        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: yv + a * xv, as: SIMD16<Float>.self)
-        i += 16
-    }
-    while i < n { y[i] += alpha * x[i]; i += 1 }
-}
-
-/// Σ x·y over n elements.
-@inline(__always)
-func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
-    var i = 0
-    var acc = SIMD16<Float>(repeating: 0)
-    while i + 16 <= n {
-        acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
-        i += 16
-    }
-    var sum = acc.sum()
-    while i < n { sum += x[i] * y[i]; i += 1 }
-    return sum
-}
-
 /// out (N, OC) = inp (N, C) · weightᵀ, weight (OC, C) as stored by PyTorch and GGUF.
 public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                           weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int) {
@@ -55,13 +26,14 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
          a: inp, lda: c, b: weight, ldb: c, beta: 0, c: out, ldc: oc)
 }
 
-/// dinp (N, C) += dout (N, OC) · weight; dweight (OC, C) += doutᵀ · inp when given.
+/// dinp (N, C) += dout (N, OC) · weight (= without `accumulate`); dweight (OC, C) += doutᵀ · inp when given.
 public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                            dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                           weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int, scale: Float = 1) {
+                           weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int, scale: Float = 1,
+                           accumulate: Bool = true) {
     if let dinp {
         gemm(transposeA: false, transposeB: false, m: n, n: c, k: oc, alpha: scale,
-             a: dout, lda: oc, b: weight, ldb: c, beta: 1, c: dinp, ldc: c)
+             a: dout, lda: oc, b: weight, ldb: c, beta: accumulate ? 1 : 0, c: dinp, ldc: c)
     }
     if let dweight {
         gemm(transposeA: true, transposeB: false, m: oc, n: c, k: n, alpha: scale,

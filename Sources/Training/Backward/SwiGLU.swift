@@ -2,28 +2,37 @@ import Foundation
 import TensorKit
 
 // SwiGLU: out = silu(gate) · up, silu(x) = x · σ(x). Legend: N rows, F hidden width (N·F = count).
-// Plain loops over chunks on both cores: scalar expf measured faster here than Swift SIMD16 code.
+// 16 lanes at a time with TensorKit's `exp16` (relative error about 2e-7), in blocks of 16 floats
+// over both cores. The forward pass is inference's kernel.
 
 public func swigluForward(out: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>,
                           up: UnsafePointer<Float>, count: Int) {
-    Parallel.forChunks(count, minimumPerChunk: 16384) { range in
-        for i in range {
-            let g = gate[i]
-            out[i] = g / (1 + expf(-g)) * up[i]
-        }
-    }
+    Elementwise.swiglu(out: out, gate: gate, up: up, count: count)
 }
 
-/// dgate += dout · up · σ(g)(1 + g(1 − σ(g))); dup += dout · silu(g).
+/// dgate += dout · up · σ(g)(1 + g(1 − σ(g))); dup += dout · silu(g). Without `accumulate` the
+/// gradients are written (=) instead, and dgate and dup need no zero-fill first.
 public func swigluBackward(dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
                            dout: UnsafePointer<Float>, gate: UnsafePointer<Float>,
-                           up: UnsafePointer<Float>, count: Int) {
-    Parallel.forChunks(count, minimumPerChunk: 16384) { range in
-        for i in range {
+                           up: UnsafePointer<Float>, count: Int, accumulate: Bool = true) {
+    Elementwise.forBlocks(count) { start, end in
+        var i = start
+        let one = SIMD16<Float>(repeating: 1)
+        while i + 16 <= end {
+            let g = load16(gate + i), d = load16(dout + i)
+            let sigmoid = one / (one + exp16(-g))
+            let dg = d * load16(up + i) * sigmoid * (one + g * (one - sigmoid)), du = d * g * sigmoid
+            store16(accumulate ? load16(dgate + i) + dg : dg, dgate + i)
+            store16(accumulate ? load16(dup + i) + du : du, dup + i)
+            i += 16
+        }
+        while i < end {
             let g = gate[i]
             let sigmoid = 1 / (1 + expf(-g))
-            dgate[i] += dout[i] * up[i] * sigmoid * (1 + g * (1 - sigmoid))
-            dup[i] += dout[i] * g * sigmoid
+            let dg = dout[i] * up[i] * sigmoid * (1 + g * (1 - sigmoid)), du = dout[i] * g * sigmoid
+            dgate[i] = accumulate ? dgate[i] + dg : dg
+            dup[i] = accumulate ? dup[i] + du : du
+            i += 1
         }
     }
 }

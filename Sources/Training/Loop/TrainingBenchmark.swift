@@ -9,7 +9,7 @@ public struct TrainingBenchmarkReport: Codable, Sendable {
     public var batch: Int
     public var sequenceLength: Int
     public var tokensPerSecond: Double
-    /// Matmul and attention FLOPs of forward + backward per second.
+    /// FLOPs of forward + backward (see `trainingStepFLOPs`) per second.
     public var gflops: Double
     public var sgemmGFLOPS: Double
     public var fractionOfSgemmPeak: Double
@@ -41,20 +41,38 @@ public enum TrainingBenchmark {
             optimizer.update(&parameters.values, gradients: gradients.values, learningRate: 1e-4)
             best = min(best, Date().timeIntervalSince(start))
         }
-        // forward 2·P and input-gradient 2·P per token for every matrix (the base gets no weight
-        // gradient), the LM head included; attention QKᵀ and AV, forward once and backward twice.
-        var matmulParameters = shape.vocabulary * shape.width
-        for projection in LoRAProjection.allCases {
-            let (input, output) = shape.dimensions(of: projection)
-            matmulParameters += shape.layers * input * output
-        }
-        let attention = Double(shape.layers * shape.heads * batch) * 2 * 2 * Double(shape.headDim)
-            * Double(sequenceLength * (sequenceLength + 1) / 2) * 3
-        let flops = 4 * Double(matmulParameters) * Double(n) + attention
+        let flops = trainingStepFLOPs(shape: shape, settings: parameters.settings, batch: batch,
+                                      sequenceLength: sequenceLength, lossRows: targets.filter { $0 >= 0 }.count)
         let gflops = flops / best / 1e9
         return TrainingBenchmarkReport(batch: batch, sequenceLength: sequenceLength, tokensPerSecond: Double(n) / best,
                                        gflops: gflops, sgemmGFLOPS: peak, fractionOfSgemmPeak: gflops / peak,
                                        secondsPerStep: best, peakRSSMegabytes: peakResidentMegabytes())
+    }
+
+    /// The multiply-adds (×2) one training step needs, as PyTorch would also have to do them:
+    /// - every projection, forward 2·in·out per token and its input gradient another 2·in·out, except
+    ///   layer 0's q, k and v, whose input (the frozen embedding) needs no gradient;
+    /// - the LM head at the positions that carry a loss, forward and input gradient, 4·V·C each;
+    /// - each adapter, 2·R·(in + out) forward and twice that backward (∂A, ∂B and its input gradient);
+    /// - causal attention, QKᵀ and PV over the T(T+1)/2 visible pairs, 2·2·HD each forward and twice
+    ///   that backward.
+    /// Norms, RoPE, softmax, SwiGLU and the optimizer are not counted.
+    public static func trainingStepFLOPs(shape: ModelShape, settings: LoRASettings, batch: Int, sequenceLength: Int,
+                                         lossRows: Int) -> Double {
+        let n = Double(batch * sequenceLength)
+        var flops = 4 * Double(shape.vocabulary * shape.width) * Double(lossRows)
+        for projection in LoRAProjection.allCases {
+            let (input, output) = shape.dimensions(of: projection)
+            let size = Double(input * output)
+            let layersWithInputGradient = [.q, .k, .v].contains(projection) ? shape.layers - 1 : shape.layers
+            flops += 2 * size * n * Double(shape.layers) + 2 * size * n * Double(layersWithInputGradient)
+            if settings.targets.contains(projection) {
+                flops += 6 * Double(settings.rank * (input + output)) * n * Double(shape.layers)
+            }
+        }
+        let visiblePairs = Double(sequenceLength * (sequenceLength + 1) / 2)
+        flops += Double(shape.layers * shape.heads * batch) * 2 * 2 * Double(shape.headDim) * visiblePairs * 3
+        return flops
     }
 
     /// VmHWM from /proc/self/status.

@@ -14,6 +14,8 @@ public final class LoRATrainingModel: @unchecked Sendable {
     private var ropeTables: [Int: RoPETable] = [:]
     private let weightBuffers: [[LoRAProjection: FloatBuffer]]
     private let lock = NSLock()
+    /// Buffers of the last training step, reused by the next (see TrainingWorkspace).
+    private var workspace: TrainingWorkspace?
 
     public init(weights: FrozenWeights, checkpointActivations: Bool = false) throws {
         try weights.validate()
@@ -54,45 +56,58 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let table = ropeTable(length: t)
         let loraBuffer = FloatBuffer(lora.values)
         let gradientBuffer = FloatBuffer(gradients.values)
-        // residual stream at each layer's input, (L + 1, N, C)
-        let residuals = (0...shape.layers).map { _ in FloatBuffer(count: n * c) }
-        embed(tokens, into: residuals[0])
-        var saved: [LayerActivations?] = Array(repeating: nil, count: shape.layers)
+        let ws = checkOutWorkspace(rows: n, attentionRows: n * t, lora: lora.settings)
+        defer { checkIn(ws) }
+        embed(tokens, into: ws.residuals[0])
         for l in 0..<shape.layers {
-            let acts = LayerActivations(shape: shape, b: b, t: t, lora: lora)
-            layerForward(l, out: residuals[l + 1], inp: residuals[l], acts: acts, b: b, t: t, table: table,
+            layerForward(l, out: ws.residuals[l + 1], inp: ws.residuals[l], acts: ws.layer(l), b: b, t: t, table: table,
                          lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
-            if !checkpointActivations { saved[l] = acts }
         }
-        let final = FloatBuffer(count: n * c), rstd = FloatBuffer(count: n)
-        rmsnormForward(out: final.p, rstd: rstd.p, inp: residuals[shape.layers].p, weight: weights.outputNorm,
-                       n: n, c: c, eps: shape.normEps)
-        let dfinal = FloatBuffer(count: n * c)
+        rmsnormForward(out: ws.finalNorm.p, rstd: ws.finalRstd.p, inp: ws.residuals[shape.layers].p,
+                       weight: weights.outputNorm, n: n, c: c, eps: shape.normEps)
+        ws.dfinal.zero(n * c)
         let head = weights.head ?? weights.embedding
-        let lossSum = maskedCrossEntropy(dinp: dfinal.p, inp: final.p, weight: head, targets: targets,
-                                         n: n, c: c, v: shape.vocabulary, gradScale: gradScale)
-        var dres = FloatBuffer(count: n * c)
-        rmsnormBackward(dinp: dres.p, dweight: nil, dout: dfinal.p, inp: residuals[shape.layers].p,
-                        weight: weights.outputNorm, rstd: rstd.p, n: n, c: c)
-        let scratch = LayerGradients(shape: shape, n: n)
+        let lossSum = maskedCrossEntropy(dinp: ws.dfinal.p, inp: ws.finalNorm.p, weight: head, targets: targets,
+                                         n: n, c: c, v: shape.vocabulary, gradScale: gradScale,
+                                         logitsScratch: ws.headLogits.p)
+        var (dres, dinp) = ws.dresidual
+        dres.zero(n * c)
+        rmsnormBackward(dinp: dres.p, dweight: nil, dout: ws.dfinal.p, inp: ws.residuals[shape.layers].p,
+                        weight: weights.outputNorm, rstd: ws.finalRstd.p, n: n, c: c)
         for l in stride(from: shape.layers - 1, through: 0, by: -1) {
-            let acts: LayerActivations
-            if let kept = saved[l] {
-                acts = kept
-            } else {
-                acts = LayerActivations(shape: shape, b: b, t: t, lora: lora)
-                let discard = FloatBuffer(count: n * c)
-                layerForward(l, out: discard, inp: residuals[l], acts: acts, b: b, t: t, table: table,
-                             lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
+            if !ws.keepsEveryLayer {
+                layerForward(l, out: ws.recomputedOutput, inp: ws.residuals[l], acts: ws.layer(l), b: b, t: t,
+                             table: table, lora: lora, loraValues: loraBuffer, dropoutSeed: dropoutSeed)
             }
-            saved[l] = nil
-            let dinp = FloatBuffer(count: n * c)
-            layerBackward(l, dinp: dinp, dout: dres, inp: residuals[l], acts: acts, scratch: scratch, b: b, t: t,
-                          table: table, lora: lora, loraValues: loraBuffer, gradients: gradientBuffer)
-            dres = dinp
+            // the embedding is frozen: below layer 0 no gradient is needed
+            layerBackward(l, dinp: l > 0 ? dinp : nil, dout: dres, inp: ws.residuals[l], acts: ws.layer(l),
+                          scratch: ws.scratch, b: b, t: t, table: table, lora: lora, loraValues: loraBuffer,
+                          gradients: gradientBuffer)
+            swap(&dres, &dinp)
         }
         gradients.values = gradientBuffer.array
         return lossSum
+    }
+
+    /// The workspace of the previous call when this step fits in it, else a new one that can also
+    /// hold the previous call's shape.
+    private func checkOutWorkspace(rows: Int, attentionRows: Int, lora: LoRASettings) -> TrainingWorkspace {
+        lock.lock()
+        let cached = workspace
+        workspace = nil
+        lock.unlock()
+        if let cached, cached.fits(rows: rows, attentionRows: attentionRows, lora: lora, keepsEveryLayer: !checkpointActivations) {
+            return cached
+        }
+        let sameKind = cached.map { $0.lora == lora && $0.keepsEveryLayer == !checkpointActivations } ?? false
+        return TrainingWorkspace(shape: shape, rows: max(rows, sameKind ? cached!.rows : 0),
+                                 attentionRows: max(attentionRows, sameKind ? cached!.attentionRows : 0),
+                                 lora: lora, keepsEveryLayer: !checkpointActivations)
+    }
+
+    private func checkIn(_ ws: TrainingWorkspace) {
+        lock.lock(); defer { lock.unlock() }
+        workspace = ws
     }
 
     /// The loss sum without gradients (validation).
@@ -169,44 +184,47 @@ public final class LoRATrainingModel: @unchecked Sendable {
         attentionForward(out: acts.attOut.p, att: acts.att.p, q: acts.q.p, k: acts.k.p, v: acts.v.p,
                          shape: AttentionShape(b: b, t: t, nh: s.heads, nkv: s.kvHeads, hd: s.headDim))
         linear(l, .o, out: acts.x2, inp: acts.attOut, acts: acts, n: n, lora: lora, loraValues: loraValues, dropoutSeed: dropoutSeed)
-        for i in 0..<(n * s.width) { acts.x2.p[i] += inp.p[i] }
+        Elementwise.add(out: acts.x2.p, a: acts.x2.p, b: inp.p, count: n * s.width)
         rmsnormForward(out: acts.h2.p, rstd: acts.rstd2.p, inp: acts.x2.p, weight: w.ffnNorm, n: n, c: s.width, eps: s.normEps)
         linear(l, .gate, out: acts.gate, inp: acts.h2, acts: acts, n: n, lora: lora, loraValues: loraValues, dropoutSeed: dropoutSeed)
         linear(l, .up, out: acts.up, inp: acts.h2, acts: acts, n: n, lora: lora, loraValues: loraValues, dropoutSeed: dropoutSeed)
         swigluForward(out: acts.swiglu.p, gate: acts.gate.p, up: acts.up.p, count: n * s.ffnWidth)
         linear(l, .down, out: out, inp: acts.swiglu, acts: acts, n: n, lora: lora, loraValues: loraValues, dropoutSeed: dropoutSeed)
-        for i in 0..<(n * s.width) { out.p[i] += acts.x2.p[i] }
+        Elementwise.add(out: out.p, a: out.p, b: acts.x2.p, count: n * s.width)
     }
 
-    /// dinp (N, C) = the layer's gradient at its input, given dout (N, C) at its output.
-    private func layerBackward(_ l: Int, dinp: FloatBuffer, dout: FloatBuffer, inp: FloatBuffer, acts: LayerActivations,
+    /// dinp (N, C) = the layer's gradient at its input, given dout (N, C) at its output; nil when
+    /// only the adapter gradients are wanted (layer 0). Each scratch gradient is written by its first
+    /// product (accumulate: false), so nothing is zero-filled first.
+    private func layerBackward(_ l: Int, dinp: FloatBuffer?, dout: FloatBuffer, inp: FloatBuffer, acts: LayerActivations,
                                scratch g: LayerGradients, b: Int, t: Int, table: RoPETable,
                                lora: LoRAParameters, loraValues: FloatBuffer, gradients: FloatBuffer) {
         let s = shape, n = b * t, w = weights.layers[l]
-        // dx2 = dout (residual) + through the MLP
-        let dx2 = dinp   // reuse: dx2 is complete before dinp is needed
+        func back(_ projection: LoRAProjection, dinp: FloatBuffer?, accumulate: Bool, dout: FloatBuffer, inp: FloatBuffer) {
+            linearBackward(l, projection, dinp: dinp, accumulate: accumulate, dout: dout, inp: inp, acts: acts, n: n,
+                           lora: lora, loraValues: loraValues, gradients: gradients)
+        }
+        // dx2 = dout (residual) + through the MLP; built in dinp when there is one
+        let dx2 = dinp ?? g.dx2
         dx2.p.update(from: dout.p, count: n * s.width)
-        g.dswiglu.zero()
-        linearBackward(l, .down, dinp: g.dswiglu, dout: dout, inp: acts.swiglu, acts: acts, n: n, lora: lora,
-                       loraValues: loraValues, gradients: gradients)
-        g.dgate.zero(); g.dup.zero()
-        swigluBackward(dgate: g.dgate.p, dup: g.dup.p, dout: g.dswiglu.p, gate: acts.gate.p, up: acts.up.p, count: n * s.ffnWidth)
-        g.dh.zero()
-        linearBackward(l, .gate, dinp: g.dh, dout: g.dgate, inp: acts.h2, acts: acts, n: n, lora: lora, loraValues: loraValues, gradients: gradients)
-        linearBackward(l, .up, dinp: g.dh, dout: g.dup, inp: acts.h2, acts: acts, n: n, lora: lora, loraValues: loraValues, gradients: gradients)
+        back(.down, dinp: g.dswiglu, accumulate: false, dout: dout, inp: acts.swiglu)
+        swigluBackward(dgate: g.dgate.p, dup: g.dup.p, dout: g.dswiglu.p, gate: acts.gate.p, up: acts.up.p,
+                       count: n * s.ffnWidth, accumulate: false)
+        back(.gate, dinp: g.dh, accumulate: false, dout: g.dgate, inp: acts.h2)
+        back(.up, dinp: g.dh, accumulate: true, dout: g.dup, inp: acts.h2)
         rmsnormBackward(dinp: dx2.p, dweight: nil, dout: g.dh.p, inp: acts.x2.p, weight: w.ffnNorm, rstd: acts.rstd2.p, n: n, c: s.width)
         // through attention
-        g.dattOut.zero()
-        linearBackward(l, .o, dinp: g.dattOut, dout: dx2, inp: acts.attOut, acts: acts, n: n, lora: lora, loraValues: loraValues, gradients: gradients)
-        g.dq.zero(); g.dk.zero(); g.dv.zero()
+        back(.o, dinp: g.dattOut, accumulate: false, dout: dx2, inp: acts.attOut)
+        g.dq.zero(n * s.qWidth); g.dk.zero(n * s.kvWidth); g.dv.zero(n * s.kvWidth)
         attentionBackward(dq: g.dq.p, dk: g.dk.p, dv: g.dv.p, dout: g.dattOut.p, q: acts.q.p, k: acts.k.p, v: acts.v.p,
                           att: acts.att.p, shape: AttentionShape(b: b, t: t, nh: s.heads, nkv: s.kvHeads, hd: s.headDim))
         ropeBackward(g.dq.p, table: table, b: b, t: t, nh: s.heads)
         ropeBackward(g.dk.p, table: table, b: b, t: t, nh: s.kvHeads)
-        g.dh.zero()
-        linearBackward(l, .q, dinp: g.dh, dout: g.dq, inp: acts.h1, acts: acts, n: n, lora: lora, loraValues: loraValues, gradients: gradients)
-        linearBackward(l, .k, dinp: g.dh, dout: g.dk, inp: acts.h1, acts: acts, n: n, lora: lora, loraValues: loraValues, gradients: gradients)
-        linearBackward(l, .v, dinp: g.dh, dout: g.dv, inp: acts.h1, acts: acts, n: n, lora: lora, loraValues: loraValues, gradients: gradients)
+        let dh = dinp == nil ? nil : g.dh
+        back(.q, dinp: dh, accumulate: false, dout: g.dq, inp: acts.h1)
+        back(.k, dinp: dh, accumulate: true, dout: g.dk, inp: acts.h1)
+        back(.v, dinp: dh, accumulate: true, dout: g.dv, inp: acts.h1)
+        guard let dinp else { return }
         // dinp = dx2 (already in place) + through the attention norm
         rmsnormBackward(dinp: dinp.p, dweight: nil, dout: g.dh.p, inp: inp.p, weight: w.attentionNorm, rstd: acts.rstd1.p, n: n, c: s.width)
     }
@@ -232,17 +250,18 @@ public final class LoRATrainingModel: @unchecked Sendable {
                           scale: lora.settings.scale, shape: LinearShape(n: n, c: input, oc: output, r: lora.settings.rank))
     }
 
-    private func linearBackward(_ l: Int, _ projection: LoRAProjection, dinp: FloatBuffer, dout: FloatBuffer, inp: FloatBuffer,
-                                acts: LayerActivations, n: Int, lora: LoRAParameters, loraValues: FloatBuffer, gradients: FloatBuffer) {
+    private func linearBackward(_ l: Int, _ projection: LoRAProjection, dinp: FloatBuffer?, accumulate: Bool,
+                                dout: FloatBuffer, inp: FloatBuffer, acts: LayerActivations, n: Int,
+                                lora: LoRAParameters, loraValues: FloatBuffer, gradients: FloatBuffer) {
         let (input, output) = shape.dimensions(of: projection)
         let weight = weightBuffers[l][projection]!
         let linearShape = LinearShape(n: n, c: input, oc: output, r: lora.settings.rank)
         guard let slot = lora.slot(layer: l, projection: projection), let xa = acts.xa[projection] else {
-            loraLinearBackward(dinp: dinp.p, da: nil, db: nil, dout: dout.p, inp: inp.p, mask: nil, xa: nil,
-                               weight: weight.p, a: nil, b: nil, scale: 0, shape: linearShape)
+            loraLinearBackward(dinp: dinp?.p, accumulate: accumulate, da: nil, db: nil, dout: dout.p, inp: inp.p, mask: nil,
+                               xa: nil, weight: weight.p, a: nil, b: nil, scale: 0, shape: linearShape)
             return
         }
-        loraLinearBackward(dinp: dinp.p, da: gradients.p + slot.aOffset, db: gradients.p + slot.bOffset, dout: dout.p,
+        loraLinearBackward(dinp: dinp?.p, accumulate: accumulate, da: gradients.p + slot.aOffset, db: gradients.p + slot.bOffset, dout: dout.p,
                            inp: inp.p, mask: acts.masks[projection].map { UnsafePointer($0.p) }, xa: xa.p,
                            weight: weight.p, a: loraValues.p + slot.aOffset, b: loraValues.p + slot.bOffset,
                            scale: lora.settings.scale, shape: linearShape)
