@@ -5,14 +5,9 @@ public enum Softmax {
     /// is the causal mask for attention rows.
     @inline(__always)
     public static func row(_ row: UnsafeMutablePointer<Float>, length: Int, width: Int) {
-        var maxVector = SIMD16<Float>(repeating: -.infinity)
-        var i = 0
-        while i + 16 <= length { maxVector = fastMax(maxVector, load16(row + i)); i += 16 }
-        var maximum = laneMax(maxVector)
-        while i < length { maximum = Swift.max(maximum, row[i]); i += 1 }
-        let shift = SIMD16<Float>(repeating: maximum)
+        let shift = SIMD16<Float>(repeating: maximum(row, count: length))
         var acc = SIMD16<Float>()
-        i = 0
+        var i = 0
         while i + 16 <= length {
             let e = exp16(load16(row + i) - shift)
             store16(e, row + i)
@@ -29,6 +24,17 @@ public enum Softmax {
         while i + 16 <= length { store16(load16(row + i) * scale, row + i); i += 16 }
         while i < length { row[i] *= scale[0]; i += 1 }
         if width > length { (row + length).update(repeating: 0, count: width - length) }
+    }
+
+    /// The largest of `count` floats (−∞ for none): the shift that keeps exp from overflowing.
+    @inline(__always)
+    public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        var maxVector = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count { maxVector = fastMax(maxVector, load16(row + i)); i += 16 }
+        var result = laneMax(maxVector)
+        while i < count { result = Swift.max(result, row[i]); i += 1 }
+        return result
     }
 
     /// Each of `rows` rows of `width` floats (stride `stride`), in parallel.

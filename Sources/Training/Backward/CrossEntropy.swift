@@ -65,15 +65,11 @@ public let crossEntropyChunkRows = 512
 @inline(__always)
 func softmaxCrossEntropyRow(_ row: UnsafeMutablePointer<Float>, v: Int, target: Int, gradScale: Float) -> Double {
     let targetLogit = row[target]
-    var maxVector = SIMD16<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 16 <= v { maxVector = fastMax(maxVector, load16(row + i)); i += 16 }
-    var maxValue = laneMax(maxVector)
-    while i < v { maxValue = max(maxValue, row[i]); i += 1 }
+    let maxValue = Softmax.maximum(row, count: v)
     let shift = SIMD16<Float>(repeating: maxValue)
     var sum: Double = 0
     var partial = SIMD16<Float>()
-    i = 0
+    var i = 0
     while i + 16 <= v {
         let e = exp16(load16(row + i) - shift)
         store16(e, row + i)
