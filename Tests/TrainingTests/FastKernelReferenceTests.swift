@@ -47,8 +47,9 @@ private func referenceAttention(q: [Float], k: [Float], v: [Float], dout: [Float
     return (out, dq, dk, dv)
 }
 
-@Test func blockedAttentionMatchesAFloat64ReferenceAcrossCausalBlocks() {
-    let shape = AttentionShape(b: 2, t: 70, nh: 4, nkv: 2, hd: 8)
+/// (2, 70, ·, 8): ragged causal blocks; (1, 160, ·, 64): SmolLM2's head width over five blocks.
+@Test(arguments: [AttentionShape(b: 2, t: 70, nh: 4, nkv: 2, hd: 8), AttentionShape(b: 1, t: 160, nh: 4, nkv: 2, hd: 64)])
+func blockedAttentionMatchesAFloat64ReferenceAcrossCausalBlocks(shape: AttentionShape) {
     var random = TestRandom(11)
     let qCount = shape.b * shape.t * shape.nh * shape.hd, kvCount = shape.b * shape.t * shape.nkv * shape.hd
     let q = random.array(qCount, scale: 2), k = random.array(kvCount, scale: 2), v = random.array(kvCount)
