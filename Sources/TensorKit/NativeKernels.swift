@@ -40,6 +40,25 @@ enum NativeKernels {
                          keys, values, kvStride, scores, scoreStride, out, outStride) == 0
     }
 
+    /// See `ck_bf16_available` in CKernels.h.
+    static var bf16Available: Bool { ck_bf16_available() != 0 }
+
+    /// See `ck_bf16_packed_count` in CKernels.h.
+    static func bf16PackedCount(k: Int, n: Int) -> Int { Int(ck_bf16_packed_count(Int32(k), Int32(n))) }
+
+    /// See `ck_bf16_pack` in CKernels.h.
+    static func bf16Pack(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int,
+                         into packed: UnsafeMutablePointer<UInt16>) {
+        ck_bf16_pack(b, rowStride, columnStride, Int32(k), Int32(n), packed)
+    }
+
+    /// See `ck_bf16_gemm` in CKernels.h; false when the kernel rejected the arguments (or the CPU lacks BF16).
+    static func bf16Gemm(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                         packed: UnsafePointer<UInt16>, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         threads: Int) -> Bool {
+        ck_bf16_gemm(Int32(m), Int32(n), Int32(k), alpha, a, lda, packed, beta, c, ldc, Int32(threads)) == 0
+    }
+
     /// See `ck_pool_park` in CKernels.h: idle pool workers sleep now, leaving the cores to OpenBLAS.
     @inline(__always)
     static func parkWorkers() { ck_pool_park() }

@@ -6,6 +6,7 @@
 #define TOLLGATE_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +56,25 @@ int ck_quantized_linear(int isa, int format, const void *weights, size_t rowByte
 int ck_attention_row(int isa, int group, int headDim, int length, float scale,
                      const float *q, size_t qStride, const float *keys, const float *values, size_t kvStride,
                      float *scores, size_t scoreStride, float *out, size_t outStride);
+
+/// 1 when this CPU has AVX-512 BF16 (vdpbf16ps), which the bf16 products below need; else 0.
+int ck_bf16_available(void);
+
+/// Number of uint16_t a (k × n) operand takes once packed by `ck_bf16_pack` (panels of 64 columns,
+/// k padded to even, zeros past n).
+size_t ck_bf16_packed_count(int k, int n);
+
+/// Packs the (k × n) operand B, element (i, j) at b[i·rowStride + j·columnStride], into `packed`
+/// (ck_bf16_packed_count values), each rounded to bfloat16 to nearest even. A weight W (out, in)
+/// stored row-major packs as Wᵀ with (rowStride 1, columnStride in) and as W with (in, 1).
+void ck_bf16_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, uint16_t *packed);
+
+/// C (m × n, row stride ldc) = alpha · A·B + beta · C with A (m × k, row stride lda) rounded to
+/// bfloat16 and B packed by `ck_bf16_pack`; products are exact and summed in float32, pair by pair in
+/// k order, so a row's result depends neither on m nor on `threads`. C is not read when beta is 0.
+/// Returns 0, or -1 without AVX-512 BF16 or for a bad shape.
+int ck_bf16_gemm(int m, int n, int k, float alpha, const float *a, size_t lda, const uint16_t *packed,
+                 float beta, float *c, size_t ldc, int threads);
 
 /// Calls body(context, i) for every i in 0 ..< count on the calling thread and up to threads − 1
 /// pool workers, and returns when every call has returned. Idle workers poll for 0.3 ms (spinning,
