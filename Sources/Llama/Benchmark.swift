@@ -7,6 +7,8 @@ public struct BenchmarkReport: Codable, Sendable {
     public var threads: Int
     /// Large square sgemm, best of several runs.
     public var sgemmGFLOPS: Double
+    /// The same product through `BF16Matrix` (bf16 inputs, float32 sums); nil without AVX-512 BF16.
+    public var bf16GFLOPS: Double?
     public var modelLoadSeconds: Double
     public var prefillTokens: Int
     public var prefillTokensPerSecond: Double
@@ -63,6 +65,7 @@ public enum Benchmark {
             try decodeTokensPerSecond(model: model, batch: options.largeBatch, options: options)
         }.max()!
         return BenchmarkReport(openBLASCore: BLAS.coreName, threads: Parallel.threads, sgemmGFLOPS: sgemm,
+                               bf16GFLOPS: bf16GFLOPS(),
                                modelLoadSeconds: loadSeconds, prefillTokens: t,
                                prefillTokensPerSecond: Double(t) / prefillBest, prefillGFLOPS: prefillGFLOPS,
                                prefillFractionOfSgemmPeak: prefillGFLOPS / sgemm,
@@ -86,6 +89,23 @@ public enum Benchmark {
         for _ in 0..<repeats {
             let start = Date()
             BLAS.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+            best = min(best, Date().timeIntervalSince(start))
+        }
+        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+    }
+
+    /// Best of several (n × n) · (n × n) products through `BF16Matrix`; nil without AVX-512 BF16.
+    public static func bf16GFLOPS(size n: Int = 2048, repeats: Int = 5) -> Double? {
+        let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+        for i in 0..<(n * n) {
+            a[i] = Float(i % 7) * 0.1
+            b[i] = Float(i % 5) * 0.1
+        }
+        guard let packed = BF16Matrix(weight: b.pointer, outFeatures: n, inFeatures: n, product: .linear) else { return nil }
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = Date()
+            packed.multiply(rows: n, a: a.pointer, lda: n, into: c.pointer, ldc: n)
             best = min(best, Date().timeIntervalSince(start))
         }
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9

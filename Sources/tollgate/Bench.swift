@@ -51,6 +51,7 @@ struct Bench: ParsableCommand {
             printOutput("""
                 OpenBLAS core       \(report.openBLASCore), \(report.threads) threads
                 sgemm peak          \(format(report.sgemmGFLOPS)) GFLOP/s
+                bf16 peak           \(report.bf16GFLOPS.map { "\(format($0)) GFLOP/s" } ?? "n/a (no AVX-512 BF16)")
                 model load          \(format(report.modelLoadSeconds, 3)) s
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
