@@ -1,5 +1,6 @@
 import Foundation
 import Gate
+import TensorKit
 
 /// An experiment as written in `Experiments/*.yaml`: the model, optional training, the eval sets,
 /// what to compare against, how to pick the candidate checkpoint, and the gate. Paths are kept as
@@ -76,9 +77,12 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
     public var initAdapter: String?
     /// Continue from the last checkpoint in `out`.
     public var resume: Bool = false
+    /// Products with the frozen weights: f32 or bf16 (see `ComputePrecision`).
+    public var precision: String = "f32"
 
     public static let allowedTargets = ["q", "k", "v", "o", "gate", "up", "down"]
     public static let optimizers = ["adamw", "sgd"]
+    public static let precisions = ComputePrecision.allCases.map(\.rawValue)
 }
 
 /// One holdout set and how to score it.

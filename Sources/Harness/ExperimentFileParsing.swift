@@ -122,7 +122,7 @@ private struct ExperimentParser {
 
     private func trainingPlan(_ map: YAMLMapping) throws -> TrainingPlan {
         try map.allowOnly(["data", "valid", "out", "rank", "alpha", "targets", "steps", "epochs", "batch_size", "lr",
-                           "optimizer", "seed", "save_every", "template", "init_adapter", "resume"])
+                           "optimizer", "seed", "save_every", "template", "init_adapter", "resume", "precision"])
         var plan = TrainingPlan(data: try map.required(map.string("data"), "data", hint: "the JSONL training data path"))
         plan.valid = try map.string("valid")
         plan.out = try map.string("out")
@@ -149,6 +149,9 @@ private struct ExperimentParser {
         }
         plan.initAdapter = try map.string("init_adapter")
         plan.resume = try map.bool("resume") ?? plan.resume
+        if let node = map.node("precision") {
+            plan.precision = try YAMLValue(node: node, file: map.file, path: map.child("precision")).choice(TrainingPlan.precisions)
+        }
         return plan
     }
 

@@ -13,6 +13,7 @@ public enum TrainingError: LocalizedError, Equatable {
     case badCheckpoint(path: String, reason: String)
     case resumeMismatch(path: String, reason: String)
     case io(path: String, reason: String)
+    case precisionUnavailable(reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -38,6 +39,8 @@ public enum TrainingError: LocalizedError, Equatable {
             return "cannot resume from \(path): \(reason); pass the same settings as the interrupted run"
         case let .io(path, reason):
             return "\(path): \(reason)"
+        case let .precisionUnavailable(reason):
+            return "cannot use bf16 precision: \(reason)"
         }
     }
 }

@@ -40,8 +40,8 @@ struct Bench: ParsableCommand {
                 return
             }
             let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model))
-            let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
-                                                     sgemmGFLOPS: report.sgemmGFLOPS)
+            let training = try TrainingBenchmark.runBothPrecisions(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
+                                                                   sgemmGFLOPS: report.sgemmGFLOPS, bf16GFLOPS: report.bf16GFLOPS)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -63,8 +63,9 @@ struct Bench: ParsableCommand {
     }
 
     private func runTrainingOnly() throws {
-        let sgemm = Benchmark.sgemmGFLOPS()
-        let training = try TrainingBenchmark.run(modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: sgemm)
+        let sgemm = Benchmark.sgemmGFLOPS(), bf16 = Benchmark.bf16GFLOPS()
+        let training = try TrainingBenchmark.runBothPrecisions(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
+                                                               sgemmGFLOPS: sgemm, bf16GFLOPS: bf16)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -74,14 +75,19 @@ struct Bench: ParsableCommand {
         printOutput("""
             OpenBLAS core       \(BLAS.coreName), \(Parallel.threads) threads
             sgemm peak          \(format(sgemm)) GFLOP/s
+            bf16 peak           \(bf16.map { "\(format($0)) GFLOP/s" } ?? "n/a (no AVX-512 BF16)")
             \(trainingLine(training))
             peak RSS            \(format(training.peakRSSMegabytes)) MB after training
             """)
     }
 
-    private func trainingLine(_ training: TrainingBenchmarkReport) -> String {
-        "training LoRA       \(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), "
-            + "\(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak"
+    /// One line per precision: "training LoRA f32" and "training LoRA bf16" (when the CPU has it).
+    private func trainingLine(_ lines: TrainingBenchmarkLines) -> String {
+        [lines.f32, lines.bf16].compactMap { $0 }.map { training in
+            "training LoRA \(training.precision.rawValue)".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), "
+                + "\(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak"
+                + (training.fractionOfBF16Peak.map { ", \(format(100 * $0))% of bf16 peak" } ?? "")
+        }.joined(separator: "\n")
     }
 
     private func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
@@ -90,7 +96,7 @@ struct Bench: ParsableCommand {
 /// `--json`: the inference figures with the training line beside them.
 struct BenchOutput: Encodable {
     var inference: BenchmarkReport
-    var training: TrainingBenchmarkReport
+    var training: TrainingBenchmarkLines
 
     func encode(to encoder: Encoder) throws {
         try inference.encode(to: encoder)

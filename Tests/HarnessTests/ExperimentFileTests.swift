@@ -23,6 +23,7 @@ training:
   template: chatml
   init_adapter: adapters/warm
   resume: true
+  precision: bf16
 eval_sets:
   - dataset: Datasets/capitals/holdout.jsonl
     metrics: [em, bleu, chrf++]
@@ -60,6 +61,7 @@ drift: {recent_go_runs: 5, flaky_minimum_flips: 3}
     #expect(training.batchSize == 8 && training.learningRate == 2e-4)
     #expect(training.optimizer == "sgd" && training.seed == 7 && training.saveEvery == 100)
     #expect(training.template == "chatml" && training.initAdapter == "adapters/warm" && training.resume)
+    #expect(training.precision == "bf16")
     #expect(experiment.evalSets.map(\.name) == ["capitals/holdout", "extra"])
     let first = experiment.evalSets[0]
     #expect(first.metrics == ["em", "bleu", "chrf++"])
@@ -112,6 +114,7 @@ drift: {recent_go_runs: 5, flaky_minimum_flips: 3}
     let training = try #require(experiment.training)
     #expect(training.rank == 8 && training.alpha == 16 && training.targets == ["q", "v"])
     #expect(training.epochs == 2 && training.steps == nil && training.optimizer == "adamw" && training.template == "auto")
+    #expect(training.precision == "f32")
     #expect(experiment.baseline == .lastGo)
     #expect(experiment.checkpoints.evaluate == .all)
 }
@@ -152,6 +155,10 @@ let badFiles: [BadFile] = [
             message: "missing key 'eval_sets[0].dataset' at Experiments/x.yaml:4; add the JSONL holdout path, e.g. dataset: Datasets/capitals/holdout.jsonl"),
     BadFile(label: "optimizer typo", yaml: header + "training: {data: t.jsonl, optimizer: adamx}\n" + oneSet,
             message: "'training.optimizer' at Experiments/x.yaml:3 is 'adamx'; use one of adamw, sgd (did you mean 'adamw'?)"),
+    BadFile(label: "precision typo", yaml: header + "training:\n  data: t.jsonl\n  precision: bf61\n" + oneSet,
+            message: "'training.precision' at Experiments/x.yaml:5 is 'bf61'; use one of f32, bf16 (did you mean 'bf16'?)"),
+    BadFile(label: "unknown precision", yaml: header + "training: {data: t.jsonl, precision: fp8}\n" + oneSet,
+            message: "'training.precision' at Experiments/x.yaml:3 is 'fp8'; use one of f32, bf16 (did you mean 'f32'?)"),
     BadFile(label: "unknown metric", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    metrics: [em, bleuu]\n",
             message: "'eval_sets[0].metrics[1]' at Experiments/x.yaml:5 is 'bleuu'; use one of em, bleu, chrf, chrf++ (did you mean 'bleu'?)"),
     BadFile(label: "gate on a metric no eval set computes", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    metrics: [bleu]\ngates:\n  blue: {floor: 1}\n",

@@ -1,6 +1,7 @@
 import Foundation
 import ModelIO
 import TestSupport
+import TensorKit
 import Testing
 import Training
 
@@ -58,14 +59,19 @@ private func trainingDataFile(in directory: URL) throws -> URL {
     return url
 }
 
-@Test func killedRunResumesToABitIdenticalAdapter() throws {
+/// Every precision this CPU can run (bf16 needs AVX-512 BF16).
+private let runnablePrecisions = ComputePrecision.allCases.filter { $0.unavailableReason == nil }
+
+@Test(arguments: runnablePrecisions)
+func killedRunResumesToABitIdenticalAdapter(precision: ComputePrecision) throws {
     let directory = try temporaryDirectory("resume")
     defer { try? FileManager.default.removeItem(at: directory) }
     let data = try trainingDataFile(in: directory)
     func arguments(_ out: URL) -> [String] {
         ["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path, "--out", out.path,
          "--template", "chatml", "--rank", "4", "--targets", "q,k,v,o,gate,up,down", "--steps", "24", "--batch-size", "2",
-         "--lr", "1e-2", "--warmup", "3", "--schedule", "cosine", "--dropout", "0.1", "--clip", "1", "--save-every", "1", "--seed", "7"]
+         "--lr", "1e-2", "--warmup", "3", "--schedule", "cosine", "--dropout", "0.1", "--clip", "1", "--save-every", "1", "--seed", "7",
+         "--precision", precision.rawValue]
     }
     let reference = directory.appendingPathComponent("uninterrupted")
     let first = try TollgateBinary.run(arguments(reference))
@@ -96,4 +102,28 @@ private func trainingDataFile(in directory: URL) throws -> URL {
     #expect(expected == actual)
     let initial = try Data(contentsOf: reference.appendingPathComponent("checkpoints/step-000001/adapter_model.safetensors"))
     #expect(initial != expected)
+}
+
+@Test(.enabled(if: BF16Matrix.isAvailable, "this CPU has no AVX-512 BF16"))
+func resumingInAnotherPrecisionIsRefused() throws {
+    let directory = try temporaryDirectory("precision")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let data = try trainingDataFile(in: directory)
+    let out = directory.appendingPathComponent("adapter")
+    let arguments = ["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path, "--out", out.path,
+                     "--template", "chatml", "--rank", "2", "--steps", "2", "--batch-size", "2", "--save-every", "1"]
+    let first = try TollgateBinary.run(arguments + ["--precision", "bf16"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let state = try String(contentsOf: out.appendingPathComponent("checkpoints/step-000002/training_state.json"), encoding: .utf8)
+    #expect(state.contains("\"precision\":\"bf16\""))
+    let resumed = try TollgateBinary.run(arguments + ["--resume"])
+    #expect(resumed.status == 2)
+    #expect(resumed.stderr == "tollgate: cannot resume from \(out.path): the checkpoint was trained in bf16 precision and this run asks for f32; pass the same settings as the interrupted run\n")
+}
+
+@Test func anUnknownPrecisionIsAUsageError() throws {
+    let result = try TollgateBinary.run(["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", "x.jsonl",
+                                         "--out", "/tmp/unused", "--precision", "fp16"])
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("--precision must be f32 or bf16."))
 }

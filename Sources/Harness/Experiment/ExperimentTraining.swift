@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Reports
 import Store
+import TensorKit
 import Training
 
 /// The training step of `tollgate run`: trains the experiment's adapter (or recognises that the
@@ -86,7 +87,8 @@ extension ExperimentTraining {
             lora: LoRASettings(rank: plan.rank, alpha: Float(plan.alpha), targets: targets),
             optimizer: OptimizerSettings(kind: OptimizerKind(rawValue: plan.optimizer) ?? .adamw),
             learningRate: Float(plan.learningRate), steps: plan.steps, epochs: Int((plan.epochs ?? 1).rounded(.up)),
-            batchSize: plan.batchSize, seed: UInt64(max(0, plan.seed)), saveEvery: plan.saveEvery ?? 0)
+            batchSize: plan.batchSize, seed: UInt64(max(0, plan.seed)), saveEvery: plan.saveEvery ?? 0,
+            precision: ComputePrecision(rawValue: plan.precision) ?? .f32)
         settings.steps = plan.steps
         return settings
     }

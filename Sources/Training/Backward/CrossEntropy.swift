@@ -9,11 +9,12 @@ import TensorKit
 
 /// Sum over positions with targets[n] ≥ 0 of −log softmax(h[n] · Wᵀ)[targets[n]].
 /// When `dinp` is given, adds d(sum · gradScale)/d h into it (the head weight is frozen).
-/// h (N, C), weight (V, C), targets (N) with −1 where no loss is taken.
+/// h (N, C), weight (V, C), targets (N) with −1 where no loss is taken. The head's two products
+/// are taken in W's precision (`FrozenOperand`); softmax and the loss are float32 (sums float64).
 /// `logitsScratch`, when given, holds min(chunkRows, N) × V floats and is used instead of a fresh
 /// allocation (100 MB that the allocator would map and page-fault in again on every call).
 public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>,
-                               weight: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+                               weight: FrozenOperand, targets: UnsafePointer<Int32>,
                                n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int = crossEntropyChunkRows,
                                logitsScratch: UnsafeMutablePointer<Float>? = nil) -> Double {
     let rows = (0..<n).filter { targets[$0] >= 0 }
@@ -31,7 +32,7 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
     while start < rows.count {
         let count = min(chunk, rows.count - start)
         for j in 0..<count { (gathered + j * c).update(from: inp + rows[start + j] * c, count: c) }
-        matmulForward(out: logits, inp: gathered, weight: weight, n: count, c: c, oc: v)
+        frozenLinearForward(out: logits, inp: gathered, weight: weight, n: count, c: c, oc: v)
         let rowLosses = UnsafeMutablePointer<Double>.allocate(capacity: count)
         defer { rowLosses.deallocate() }
         Parallel.forChunks(count) { chunkRange in
@@ -42,9 +43,8 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
         }
         for j in 0..<count { total += rowLosses[j] }
         if let dinp {
-            dgathered.update(repeating: 0, count: count * c)
-            matmulBackward(dinp: dgathered, dweight: nil, dout: logits, inp: gathered, weight: weight,
-                           n: count, c: c, oc: v)
+            frozenLinearInputGradient(dinp: dgathered, dout: logits, weight: weight, n: count, c: c, oc: v,
+                                      accumulate: false)
             for j in 0..<count {
                 let dst = dinp + rows[start + j] * c
                 let src = dgathered + j * c
@@ -54,6 +54,15 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
         start += count
     }
     return total
+}
+
+/// `maskedCrossEntropy` with the head weight (V, C) in float32.
+public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>,
+                               weight: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int = crossEntropyChunkRows,
+                               logitsScratch: UnsafeMutablePointer<Float>? = nil) -> Double {
+    maskedCrossEntropy(dinp: dinp, inp: inp, weight: .f32(weight), targets: targets, n: n, c: c, v: v,
+                       gradScale: gradScale, chunkRows: chunkRows, logitsScratch: logitsScratch)
 }
 
 /// Rows of logits formed at a time by `maskedCrossEntropy`.

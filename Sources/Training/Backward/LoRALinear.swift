@@ -10,11 +10,12 @@ public struct LinearShape: Sendable {
 }
 
 /// out (N, OC); xa (N, R) = drop(x)·Aᵀ is saved for the backward pass. a and b nil: plain linear.
+/// x·Wᵀ is taken in W's precision (`FrozenOperand`); the adapter's products are always float32.
 public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutablePointer<Float>?,
                               inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
-                              weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
+                              weight: FrozenOperand, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
                               scale: Float, shape s: LinearShape) {
-    matmulForward(out: out, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc)
+    frozenLinearForward(out: out, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc)
     guard let a, let b, let xa else { return }
     withDropped(inp, mask: mask, count: s.n * s.c) { x in
         matmulForward(out: xa, inp: x, weight: a, n: s.n, c: s.c, oc: s.r)
@@ -24,15 +25,15 @@ public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutabl
 }
 
 /// dinp (N, C) += through W and the adapter (= without `accumulate`); da (R, C) and db (OC, R) +=
-/// adapter gradients. W is frozen: it gets no gradient but still carries dout back to dinp.
+/// adapter gradients. W is frozen: it gets no gradient but still carries dout back to dinp (in W's
+/// precision; the adapter's products are always float32).
 public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, accumulate: Bool = true, da: UnsafeMutablePointer<Float>?,
                                db: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                                inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?, xa: UnsafePointer<Float>?,
-                               weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
+                               weight: FrozenOperand, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
                                scale: Float, shape s: LinearShape) {
     if let dinp {
-        matmulBackward(dinp: dinp, dweight: nil, dout: dout, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc,
-                       accumulate: accumulate)
+        frozenLinearInputGradient(dinp: dinp, dout: dout, weight: weight, n: s.n, c: s.c, oc: s.oc, accumulate: accumulate)
     }
     guard let a, let b, let xa else { return }
     // dxa (N, R) = scale · dout·B
@@ -62,6 +63,24 @@ public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, accumulate: B
         gemm(transposeA: false, transposeB: false, m: s.n, n: s.c, k: s.r, alpha: 1,
              a: dxa, lda: s.r, b: a, ldb: s.c, beta: 1, c: dinp, ldc: s.c)
     }
+}
+
+/// `loraLinearForward` with W in float32.
+public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutablePointer<Float>?,
+                              inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+                              weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
+                              scale: Float, shape s: LinearShape) {
+    loraLinearForward(out: out, xa: xa, inp: inp, mask: mask, weight: .f32(weight), a: a, b: b, scale: scale, shape: s)
+}
+
+/// `loraLinearBackward` with W in float32.
+public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, accumulate: Bool = true, da: UnsafeMutablePointer<Float>?,
+                               db: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                               inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?, xa: UnsafePointer<Float>?,
+                               weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
+                               scale: Float, shape s: LinearShape) {
+    loraLinearBackward(dinp: dinp, accumulate: accumulate, da: da, db: db, dout: dout, inp: inp, mask: mask, xa: xa,
+                       weight: .f32(weight), a: a, b: b, scale: scale, shape: s)
 }
 
 /// Calls body with x ⊙ mask (a temporary) or with x itself when there is no mask.

@@ -32,8 +32,8 @@ public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
                            weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int, scale: Float = 1,
                            accumulate: Bool = true) {
     if let dinp {
-        gemm(transposeA: false, transposeB: false, m: n, n: c, k: oc, alpha: scale,
-             a: dout, lda: oc, b: weight, ldb: c, beta: accumulate ? 1 : 0, c: dinp, ldc: c)
+        frozenLinearInputGradient(dinp: dinp, dout: dout, weight: .f32(weight), n: n, c: c, oc: oc, scale: scale,
+                                  accumulate: accumulate)
     }
     if let dweight {
         gemm(transposeA: true, transposeB: false, m: oc, n: c, k: n, alpha: scale,

@@ -19,6 +19,7 @@ public final class Trainer {
         }
         self.model = model; self.settings = settings; self.trainingSet = trainingSet
         self.validationSet = validationSet; self.output = output; self.baseModelName = baseModelName
+        precondition(model.precision == settings.precision, "the model was built for \(model.precision) products, the settings ask for \(settings.precision)")
         model.checkpointActivations = settings.checkpointActivations
     }
 
@@ -38,6 +39,9 @@ public final class Trainer {
         var state: TrainingState
         if resume {
             (parameters, optimizer, state) = try TrainingCheckpoint.load(out: output, shape: model.shape)
+            guard state.settings.precision == settings.precision else {
+                throw TrainingError.resumeMismatch(path: output.path, reason: "the checkpoint was trained in \(state.settings.precision.rawValue) precision and this run asks for \(settings.precision.rawValue)")
+            }
             guard state.settings == settings else {
                 throw TrainingError.resumeMismatch(path: output.path, reason: "the checkpoint was made with other training settings")
             }

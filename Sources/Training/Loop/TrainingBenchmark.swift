@@ -6,22 +6,32 @@ import TensorKit
 /// Training throughput as `tollgate bench` reports it: rank 8 on q and v, batch 8 × 128 tokens,
 /// the loss on every position (the shape of the PyTorch + PEFT measurement in DESIGN.md).
 public struct TrainingBenchmarkReport: Codable, Sendable {
+    /// Arithmetic of the products with frozen weights.
+    public var precision: ComputePrecision
     public var batch: Int
     public var sequenceLength: Int
     public var tokensPerSecond: Double
-    /// FLOPs of forward + backward (see `trainingStepFLOPs`) per second.
+    /// FLOPs of forward + backward (see `trainingStepFLOPs`, the same count in both precisions) per second.
     public var gflops: Double
     public var sgemmGFLOPS: Double
     public var fractionOfSgemmPeak: Double
+    /// The bf16 product peak of the same run (`Benchmark.bf16GFLOPS`); nil without AVX-512 BF16.
+    public var bf16GFLOPS: Double?
+    public var fractionOfBF16Peak: Double?
     public var secondsPerStep: Double
+    /// The process's peak so far (VmHWM), this line's run included.
     public var peakRSSMegabytes: Double
 }
 
 public enum TrainingBenchmark {
+    /// The training line in `precision`, set against the sgemm peak (measured here when not given)
+    /// and the bf16 peak when one is given.
     public static func run(modelURL: URL, batch: Int = 8, sequenceLength: Int = 128, steps: Int = 3,
-                           sgemmGFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
+                           precision: ComputePrecision = .f32, sgemmGFLOPS: Double? = nil,
+                           bf16GFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
-        let model = try LoRATrainingModel(weights: try FrozenWeights(modelURL: modelURL))
+        if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
+        let model = try LoRATrainingModel(weights: try FrozenWeights(modelURL: modelURL), precision: precision)
         let shape = model.shape
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: 8, alpha: 16, targets: [.q, .v]))
         var rng = TrainingRNG(seed: 1)
@@ -44,9 +54,20 @@ public enum TrainingBenchmark {
         let flops = trainingStepFLOPs(shape: shape, settings: parameters.settings, batch: batch,
                                       sequenceLength: sequenceLength, lossRows: targets.filter { $0 >= 0 }.count)
         let gflops = flops / best / 1e9
-        return TrainingBenchmarkReport(batch: batch, sequenceLength: sequenceLength, tokensPerSecond: Double(n) / best,
-                                       gflops: gflops, sgemmGFLOPS: peak, fractionOfSgemmPeak: gflops / peak,
+        return TrainingBenchmarkReport(precision: precision, batch: batch, sequenceLength: sequenceLength,
+                                       tokensPerSecond: Double(n) / best, gflops: gflops, sgemmGFLOPS: peak,
+                                       fractionOfSgemmPeak: gflops / peak, bf16GFLOPS: bf16GFLOPS,
+                                       fractionOfBF16Peak: bf16GFLOPS.map { gflops / $0 },
                                        secondsPerStep: best, peakRSSMegabytes: peakResidentMegabytes())
+    }
+
+    /// The training line in f32 and, when the CPU has AVX-512 BF16, in bf16, against the same peaks.
+    public static func runBothPrecisions(modelURL: URL, steps: Int = 3, sgemmGFLOPS: Double,
+                                         bf16GFLOPS: Double?) throws -> TrainingBenchmarkLines {
+        let f32 = try run(modelURL: modelURL, steps: steps, precision: .f32, sgemmGFLOPS: sgemmGFLOPS, bf16GFLOPS: bf16GFLOPS)
+        let bf16 = ComputePrecision.bf16.unavailableReason != nil ? nil
+            : try run(modelURL: modelURL, steps: steps, precision: .bf16, sgemmGFLOPS: sgemmGFLOPS, bf16GFLOPS: bf16GFLOPS)
+        return TrainingBenchmarkLines(f32: f32, bf16: bf16)
     }
 
     /// The multiply-adds (×2) one training step needs, as PyTorch would also have to do them:
@@ -82,4 +103,23 @@ public enum TrainingBenchmark {
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes / 1024
     }
+}
+
+/// Both training lines of `tollgate bench`. In JSON the f32 line's fields stay where they were
+/// (so scripts reading `tokensPerSecond` keep working) and the bf16 line sits under `"bf16"`
+/// (absent without AVX-512 BF16).
+public struct TrainingBenchmarkLines: Encodable, Sendable {
+    public var f32: TrainingBenchmarkReport
+    public var bf16: TrainingBenchmarkReport?
+
+    /// The peak RSS over both lines.
+    public var peakRSSMegabytes: Double { max(f32.peakRSSMegabytes, bf16?.peakRSSMegabytes ?? 0) }
+
+    public func encode(to encoder: Encoder) throws {
+        try f32.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(bf16, forKey: .bf16)
+    }
+
+    private enum Key: String, CodingKey { case bf16 }
 }

@@ -32,6 +32,7 @@ public struct TrainingJob: Sendable {
 
     /// Loads everything (failing before any training on bad input), then trains.
     public func run(progress: (TrainingProgress) -> Void) throws -> TrainingResult {
+        if let reason = settings.precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
         let gguf = try GGUFFile(url: model)
         let trainingSet = try TrainingData.load(path: data, gguf: gguf, template: template, maxLength: maxSequenceLength)
         let validationSet = try validation.map {
@@ -57,7 +58,8 @@ public struct TrainingJob: Sendable {
             try parameters.initialize(.pissa, rng: &rng, weights: &weights, svd: Self.topSingularTriplets)
             if !resume { initial = parameters }
         }
-        let trainingModel = try LoRATrainingModel(weights: weights, checkpointActivations: settings.checkpointActivations)
+        let trainingModel = try LoRATrainingModel(weights: weights, checkpointActivations: settings.checkpointActivations,
+                                                  precision: settings.precision)
         weights = FrozenWeights(shape: weights.shape, embedding: [], layers: [], outputNorm: [], head: nil)   // held once, by the model
         let trainer = try Trainer(model: trainingModel, settings: settings, trainingSet: trainingSet,
                                   validationSet: validationSet, output: output, baseModelName: model.lastPathComponent)

@@ -5,36 +5,33 @@ import TensorKit
 /// a layer is a list of kernel calls, and backward is the same list reversed. The base weights are
 /// frozen; they carry gradients through but receive none.
 public final class LoRATrainingModel: @unchecked Sendable {
-    /// Embedding, norms and head. The projection matrices move into the model's own aligned
-    /// buffers at init, so they are held once (their arrays here are empty).
+    /// Embedding, norms and head. The projection matrices move into `frozen` at init (aligned
+    /// buffers, or bf16 packs), so they are held once (their arrays here are empty).
     public let weights: FrozenWeights
     /// Keep only each layer's input in the forward pass and recompute the rest during backward:
     /// about one more forward's work for a fraction of the activation memory.
     public var checkpointActivations: Bool
     private var ropeTables: [Int: RoPETable] = [:]
-    private let weightBuffers: [[LoRAProjection: FloatBuffer]]
+    /// The projections and LM head as their products read them, in the model's precision.
+    private let frozen: FrozenOperands
     private let lock = NSLock()
     /// Buffers of the last training step, reused by the next (see TrainingWorkspace).
     private var workspace: TrainingWorkspace?
 
-    public init(weights: FrozenWeights, checkpointActivations: Bool = false) throws {
+    /// `precision` is the arithmetic of every product with a frozen weight (see `ComputePrecision`);
+    /// throws `precisionUnavailable` when this CPU cannot run it.
+    public init(weights: FrozenWeights, checkpointActivations: Bool = false, precision: ComputePrecision = .f32) throws {
         try weights.validate()
         self.checkpointActivations = checkpointActivations
         var stripped = weights
-        var buffers: [[LoRAProjection: FloatBuffer]] = []
-        for l in 0..<weights.layers.count {
-            var layer: [LoRAProjection: FloatBuffer] = [:]
-            for projection in LoRAProjection.allCases {
-                layer[projection] = FloatBuffer(stripped.layers[l][projection])
-                stripped.layers[l][projection] = []
-            }
-            buffers.append(layer)
-        }
-        weightBuffers = buffers
+        frozen = try FrozenOperands(weights: &stripped, precision: precision)
         self.weights = stripped
     }
 
     public var shape: ModelShape { weights.shape }
+
+    /// The arithmetic of the products with frozen weights.
+    public var precision: ComputePrecision { frozen.precision }
 
     private func ropeTable(length: Int) -> RoPETable {
         lock.lock(); defer { lock.unlock() }
@@ -66,10 +63,10 @@ public final class LoRATrainingModel: @unchecked Sendable {
         rmsnormForward(out: ws.finalNorm.p, rstd: ws.finalRstd.p, inp: ws.residuals[shape.layers].p,
                        weight: weights.outputNorm, n: n, c: c, eps: shape.normEps)
         ws.dfinal.zero(n * c)
-        let head = weights.head ?? weights.embedding
-        let lossSum = maskedCrossEntropy(dinp: ws.dfinal.p, inp: ws.finalNorm.p, weight: head, targets: targets,
-                                         n: n, c: c, v: shape.vocabulary, gradScale: gradScale,
-                                         logitsScratch: ws.headLogits.p)
+        let lossSum = frozen.withHead(weights) { head in
+            maskedCrossEntropy(dinp: ws.dfinal.p, inp: ws.finalNorm.p, weight: head, targets: targets,
+                               n: n, c: c, v: shape.vocabulary, gradScale: gradScale, logitsScratch: ws.headLogits.p)
+        }
         var (dres, dinp) = ws.dresidual
         dres.zero(n * c)
         rmsnormBackward(dinp: dres.p, dweight: nil, dout: ws.dfinal.p, inp: ws.residuals[shape.layers].p,
@@ -114,10 +111,10 @@ public final class LoRATrainingModel: @unchecked Sendable {
     public func lossSum(tokens: [Int32], targets: [Int32], batch b: Int, time t: Int, lora: LoRAParameters?) throws -> Double {
         try checkTokens(tokens, targets: targets, count: b * t)
         let final = hidden(tokens: tokens, batch: b, time: t, lora: lora)
-        let head = weights.head ?? weights.embedding
-        let c = shape.width
-        return maskedCrossEntropy(dinp: nil, inp: final.p, weight: head, targets: targets, n: b * t, c: c,
-                                  v: shape.vocabulary, gradScale: 1)
+        return frozen.withHead(weights) { head in
+            maskedCrossEntropy(dinp: nil, inp: final.p, weight: head, targets: targets, n: b * t, c: shape.width,
+                               v: shape.vocabulary, gradScale: 1)
+        }
     }
 
     /// Logits (T, V) of one sequence, with the adapter when given.
@@ -126,8 +123,9 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let t = tokens.count
         let final = hidden(tokens: tokens, batch: 1, time: t, lora: lora)
         let out = FloatBuffer(count: t * shape.vocabulary)
-        matmulForward(out: out.p, inp: final.p, weight: weights.head ?? weights.embedding, n: t, c: shape.width,
-                      oc: shape.vocabulary)
+        frozen.withHead(weights) { head in
+            frozenLinearForward(out: out.p, inp: final.p, weight: head, n: t, c: shape.width, oc: shape.vocabulary)
+        }
         return out.array
     }
 
@@ -232,9 +230,9 @@ public final class LoRATrainingModel: @unchecked Sendable {
     private func linear(_ l: Int, _ projection: LoRAProjection, out: FloatBuffer, inp: FloatBuffer, acts: LayerActivations,
                         n: Int, lora: LoRAParameters?, loraValues: FloatBuffer, dropoutSeed: UInt64?) {
         let (input, output) = shape.dimensions(of: projection)
-        let weight = weightBuffers[l][projection]!
+        let weight = frozen.projection(l, projection)
         guard let lora, let slot = lora.slot(layer: l, projection: projection), let xa = acts.xa[projection] else {
-            loraLinearForward(out: out.p, xa: nil, inp: inp.p, mask: nil, weight: weight.p, a: nil, b: nil, scale: 0,
+            loraLinearForward(out: out.p, xa: nil, inp: inp.p, mask: nil, weight: weight, a: nil, b: nil, scale: 0,
                               shape: LinearShape(n: n, c: input, oc: output, r: 0))
             return
         }
@@ -246,7 +244,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
             mask = m
         }
         loraLinearForward(out: out.p, xa: xa.p, inp: inp.p, mask: mask.map { UnsafePointer($0.p) },
-                          weight: weight.p, a: loraValues.p + slot.aOffset, b: loraValues.p + slot.bOffset,
+                          weight: weight, a: loraValues.p + slot.aOffset, b: loraValues.p + slot.bOffset,
                           scale: lora.settings.scale, shape: LinearShape(n: n, c: input, oc: output, r: lora.settings.rank))
     }
 
@@ -254,16 +252,16 @@ public final class LoRATrainingModel: @unchecked Sendable {
                                 dout: FloatBuffer, inp: FloatBuffer, acts: LayerActivations, n: Int,
                                 lora: LoRAParameters, loraValues: FloatBuffer, gradients: FloatBuffer) {
         let (input, output) = shape.dimensions(of: projection)
-        let weight = weightBuffers[l][projection]!
+        let weight = frozen.projection(l, projection)
         let linearShape = LinearShape(n: n, c: input, oc: output, r: lora.settings.rank)
         guard let slot = lora.slot(layer: l, projection: projection), let xa = acts.xa[projection] else {
             loraLinearBackward(dinp: dinp?.p, accumulate: accumulate, da: nil, db: nil, dout: dout.p, inp: inp.p, mask: nil,
-                               xa: nil, weight: weight.p, a: nil, b: nil, scale: 0, shape: linearShape)
+                               xa: nil, weight: weight, a: nil, b: nil, scale: 0, shape: linearShape)
             return
         }
         loraLinearBackward(dinp: dinp?.p, accumulate: accumulate, da: gradients.p + slot.aOffset, db: gradients.p + slot.bOffset, dout: dout.p,
                            inp: inp.p, mask: acts.masks[projection].map { UnsafePointer($0.p) }, xa: xa.p,
-                           weight: weight.p, a: loraValues.p + slot.aOffset, b: loraValues.p + slot.bOffset,
+                           weight: weight, a: loraValues.p + slot.aOffset, b: loraValues.p + slot.bOffset,
                            scale: lora.settings.scale, shape: linearShape)
     }
 
