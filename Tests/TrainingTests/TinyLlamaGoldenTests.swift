@@ -20,6 +20,19 @@ struct GoldenExample {
     }
 
     var lossTokens: Int { targets.filter { $0 >= 0 }.count }
+
+    /// The largest |logit − golden| over every position and the golden's probe ids; logits (T, V).
+    func worstProbeLogitDifference(_ logits: [Float], reference: [String: Any], vocabulary: Int) -> Float {
+        let probes = (reference["probe_ids"] as! [NSNumber]).map(\.intValue)
+        let probeLogits = reference["probe_logits"] as! [[NSNumber]]
+        var worst: Float = 0
+        for t in 0..<ids.count {
+            for (j, id) in probes.enumerated() {
+                worst = max(worst, abs(logits[t * vocabulary + id] - probeLogits[t][j].floatValue))
+            }
+        }
+        return worst
+    }
 }
 
 private func tinyModel() throws -> LoRATrainingModel {
@@ -35,15 +48,8 @@ private func tinyModel() throws -> LoRATrainingModel {
         let loss = try model.lossSum(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
                                      lora: adapter) / Double(example.lossTokens)
         #expect(abs(loss - (reference["loss"] as! NSNumber).doubleValue) < 1e-4, "\(key) loss")
-        let logits = try model.logits(tokens: example.ids, lora: adapter)
-        let probes = (reference["probe_ids"] as! [NSNumber]).map(\.intValue)
-        let probeLogits = reference["probe_logits"] as! [[NSNumber]]
-        var worst: Float = 0
-        for t in 0..<example.ids.count {
-            for (j, id) in probes.enumerated() {
-                worst = max(worst, abs(logits[t * model.shape.vocabulary + id] - probeLogits[t][j].floatValue))
-            }
-        }
+        let worst = example.worstProbeLogitDifference(try model.logits(tokens: example.ids, lora: adapter),
+                                                      reference: reference, vocabulary: model.shape.vocabulary)
         #expect(worst < 1e-4, "\(key) probe logits differ by \(worst)")
     }
 }

@@ -127,3 +127,14 @@ func resumingInAnotherPrecisionIsRefused() throws {
     #expect(result.status == 64)
     #expect(result.stderr.contains("--precision must be f32 or bf16."))
 }
+
+@Test(.disabled(if: BF16Matrix.isAvailable, "runs only on a CPU without AVX-512 BF16"))
+func bf16OnACPUWithoutItIsInvalidInput() throws {
+    let directory = try temporaryDirectory("no-bf16")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let data = try trainingDataFile(in: directory)
+    let result = try TollgateBinary.run(["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path,
+                                         "--out", directory.appendingPathComponent("adapter").path, "--precision", "bf16"])
+    #expect(result.status == 2)
+    #expect(result.stderr == "tollgate: cannot use bf16 precision: this CPU has no AVX-512 BF16 instructions; use f32\n")
+}
