@@ -117,9 +117,9 @@ func softmaxBackwardRow(_ d: UnsafeMutablePointer<Float>, probabilities p: Unsaf
 /// The per-head products are small: threads of our own, each calling a one-thread sgemm, beat
 /// OpenBLAS splitting every small product over the cores (measured 3–4× on attention).
 @inline(__always)
-func withSingleThreadedBLAS(_ body: () -> Void) {
+func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
     let saved = BLAS.threads
     if saved > 1 { BLAS.threads = 1 }
-    body()
-    if saved > 1 { BLAS.threads = saved }
+    defer { if saved > 1 { BLAS.threads = saved } }
+    return body()
 }

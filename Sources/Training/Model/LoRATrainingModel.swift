@@ -49,6 +49,15 @@ public final class LoRATrainingModel: @unchecked Sendable {
                                     lora: LoRAParameters, gradients: inout LoRAParameters,
                                     gradScale: Float, dropoutSeed: UInt64 = 0) throws -> Double {
         try checkTokens(tokens, targets: targets, count: b * t)
+        return frozen.withProductThreads {
+            forwardBackward(tokens: tokens, targets: targets, batch: b, time: t, lora: lora, gradients: &gradients,
+                            gradScale: gradScale, dropoutSeed: dropoutSeed)
+        }
+    }
+
+    /// `accumulateGradients` on checked tokens.
+    private func forwardBackward(tokens: [Int32], targets: [Int32], batch b: Int, time t: Int, lora: LoRAParameters,
+                                 gradients: inout LoRAParameters, gradScale: Float, dropoutSeed: UInt64) -> Double {
         let n = b * t, c = shape.width
         let table = ropeTable(length: t)
         let loraBuffer = FloatBuffer(lora.values)
@@ -110,10 +119,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// The loss sum without gradients (validation).
     public func lossSum(tokens: [Int32], targets: [Int32], batch b: Int, time t: Int, lora: LoRAParameters?) throws -> Double {
         try checkTokens(tokens, targets: targets, count: b * t)
-        let final = hidden(tokens: tokens, batch: b, time: t, lora: lora)
-        return frozen.withHead(weights) { head in
-            maskedCrossEntropy(dinp: nil, inp: final.p, weight: head, targets: targets, n: b * t, c: shape.width,
-                               v: shape.vocabulary, gradScale: 1)
+        return frozen.withProductThreads {
+            let final = hidden(tokens: tokens, batch: b, time: t, lora: lora)
+            return frozen.withHead(weights) { head in
+                maskedCrossEntropy(dinp: nil, inp: final.p, weight: head, targets: targets, n: b * t, c: shape.width,
+                                   v: shape.vocabulary, gradScale: 1)
+            }
         }
     }
 
@@ -121,12 +132,14 @@ public final class LoRATrainingModel: @unchecked Sendable {
     public func logits(tokens: [Int32], lora: LoRAParameters?) throws -> [Float] {
         try checkTokens(tokens, targets: [], count: tokens.count)
         let t = tokens.count
-        let final = hidden(tokens: tokens, batch: 1, time: t, lora: lora)
-        let out = FloatBuffer(count: t * shape.vocabulary)
-        frozen.withHead(weights) { head in
-            frozenLinearForward(out: out.p, inp: final.p, weight: head, n: t, c: shape.width, oc: shape.vocabulary)
+        return frozen.withProductThreads {
+            let final = hidden(tokens: tokens, batch: 1, time: t, lora: lora)
+            let out = FloatBuffer(count: t * shape.vocabulary)
+            frozen.withHead(weights) { head in
+                frozenLinearForward(out: out.p, inp: final.p, weight: head, n: t, c: shape.width, oc: shape.vocabulary)
+            }
+            return out.array
         }
-        return out.array
     }
 
     /// Final-norm output (N, C).
