@@ -21,6 +21,10 @@ struct BF16Weights: @unchecked Sendable {
     /// (V, C): the LM head, or the token embedding when tied.
     let output: BF16Matrix
 
+    /// Floats a row of projections packed together writes (q, k and v's, or gate and up's): the
+    /// width of the `joined` buffer `linear` needs.
+    var joinedWidth: Int { widths.filter { $0.count > 1 }.map { $0.reduce(0, +) }.max() ?? 0 }
+
     /// Bytes of all packs.
     var bytes: Int { layers.map { $0.products.map(\.bytes).reduce(0, +) }.reduce(0, +) + output.bytes }
 
@@ -81,24 +85,23 @@ struct BF16Weights: @unchecked Sendable {
     }
 
     /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for the projections `targets` of `layer`, which share
-    /// the input. Several targets are multiplied as one pack into a buffer of at least N · Σ out_i floats
-    /// from `wide`, (N, Σ out_i), then split.
+    /// the input. Several targets are multiplied as one pack into `joined` (N, Σ out_i; at least
+    /// N · `joinedWidth` floats), then split.
     func linear(layer: Int, targets: [LoRATarget], outs: [UnsafeMutablePointer<Float>], inp: UnsafePointer<Float>,
-                rows: Int, wide: (Int) -> FloatBuffer) {
+                rows: Int, joined: UnsafeMutablePointer<Float>) {
         let group = Self.group(targets)
         let pack = layers[layer].products[group]
         guard outs.count > 1 else {
             pack.multiply(rows: rows, a: inp, lda: pack.inner, into: outs[0], ldc: pack.outputs)
             return
         }
-        let width = pack.outputs, buffer = wide(rows * width), joined = buffer.pointer
+        let width = pack.outputs
         pack.multiply(rows: rows, a: inp, lda: pack.inner, into: joined, ldc: width)
         var column = 0
         for (count, out) in zip(widths[group], outs) {
             for r in 0..<rows { (out + r * count).update(from: joined + r * width + column, count: count) }
             column += count
         }
-        withExtendedLifetime(buffer) {}
     }
 }
 

@@ -13,8 +13,6 @@ final class ForwardScratch: @unchecked Sendable {
     let ropeSines: FloatBuffer    // (N, HD/2)
     /// One layer's intermediates, reused by every layer; its residual buffers are `stream`.
     let layer: LayerActivations
-    /// (N, Σ out) outputs of projections packed together in `.bf16` (q, k, v; gate, up), made on first use.
-    private var wide: FloatBuffer?
 
     init(config: LlamaConfig, capacity: Int) {
         self.capacity = capacity
@@ -26,14 +24,6 @@ final class ForwardScratch: @unchecked Sendable {
         ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
         layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, lora: nil, layer: 0,
                                  residual: stream, ffnResidual: stream)
-    }
-
-    /// A buffer of at least `count` floats, the same one on every call that fits.
-    func wideOutputs(count: Int) -> FloatBuffer {
-        if let wide, wide.count >= count { return wide }
-        let buffer = FloatBuffer(uninitializedCount: count)
-        wide = buffer
-        return buffer
     }
 }
 

@@ -111,6 +111,9 @@ public final class LlamaModel: @unchecked Sendable {
         let probabilityCount = keepActivations
             ? ForwardActivations.probabilityOffsets(segments: segments, heads: config.heads).total : 0
         let routes = RowRoutes(segments: segments)
+        // (N, Σ out) outputs of projections packed together in bf16, for this call only: kept in
+        // the scratches it would stay allocated at every prefill size they were made for.
+        let joined = bf16Weights.map { FloatBuffer(uninitializedCount: n * $0.joinedWidth) }
         // Without kept activations every buffer comes from a reused scratch.
         let scratch = keepActivations ? nil : scratchPool.take(config: config, tokens: n)
         defer { if let scratch { scratchPool.give(scratch) } }
@@ -141,7 +144,7 @@ public final class LlamaModel: @unchecked Sendable {
             let lora = adapter.flatMap { layer < $0.layers.count ? $0.layers[layer] : nil } ?? [:]
             func project(_ targets: [LoRATarget], _ outs: [FloatBuffer], _ inp: FloatBuffer) {
                 self.project(targets, outs: outs, inp: inp, layer: layer, tokens: n, routes: routes,
-                             lora: lora, acts: acts, scratch: scratch)
+                             lora: lora, acts: acts, joined: joined)
             }
 
             // attention block
@@ -228,11 +231,10 @@ public final class LlamaModel: @unchecked Sendable {
     /// scale · (inp · Aᵀ) · Bᵀ for each adapted target.
     private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, layer: Int, tokens: Int,
                          routes: RowRoutes, lora: [LoRATarget: LoRAWeights], acts: LayerActivations,
-                         scratch: ForwardScratch?) {
-        if let bf16Weights {
-            bf16Weights.linear(layer: layer, targets: targets, outs: outs.map(\.pointer), inp: inp.pointer, rows: tokens) {
-                scratch?.wideOutputs(count: $0) ?? FloatBuffer(uninitializedCount: $0)
-            }
+                         joined: FloatBuffer?) {
+        if let bf16Weights, let joined {
+            bf16Weights.linear(layer: layer, targets: targets, outs: outs.map(\.pointer), inp: inp.pointer, rows: tokens,
+                               joined: joined.pointer)
         } else {
             let decode = decodeWeights!.layers[layer], weights = weights.layers[layer]
             routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
