@@ -109,6 +109,8 @@ public struct DecodingPlan: Codable, Sendable, Equatable {
     public var seed: Int?
     /// Chat template: auto, chatml, llama3 or raw.
     public var template: String = "auto"
+    /// Arithmetic of the projections: f32 or bf16 (see `ComputePrecision`).
+    public var precision: String = "f32"
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 import Gate
 import Yams
 
@@ -196,7 +197,7 @@ private struct ExperimentParser {
         plan.limit = try positive(map.int("limit"), "limit", in: map)
         plan.batchSize = try positive(map.int("batch_size"), "batch_size", in: map)
         if let decoding = try map.mapping("decoding") {
-            try decoding.allowOnly(["max_tokens", "temperature", "top_p", "seed", "template"])
+            try decoding.allowOnly(["max_tokens", "temperature", "top_p", "seed", "template", "precision"])
             plan.decoding.maxTokens = try positive(decoding.int("max_tokens"), "max_tokens", in: decoding) ?? plan.decoding.maxTokens
             if let temperature = try decoding.double("temperature") {
                 if temperature < 0 { throw decoding.error("temperature", .invalidValue("is \(temperature); use 0 (greedy) or more")) }
@@ -209,6 +210,10 @@ private struct ExperimentParser {
             plan.decoding.seed = try decoding.int("seed")
             if let node = decoding.node("template") {
                 plan.decoding.template = try YAMLValue(node: node, file: map.file, path: decoding.child("template")).choice(DecodingPlan.templates)
+            }
+            if let node = decoding.node("precision") {
+                plan.decoding.precision = try YAMLValue(node: node, file: map.file, path: decoding.child("precision"))
+                    .choice(ComputePrecision.allCases.map(\.rawValue))
             }
         }
         return plan

@@ -3,6 +3,7 @@ import Foundation
 import Llama
 import ModelIO
 import Store
+import TensorKit
 import Tokenizer
 import Training
 
@@ -49,10 +50,12 @@ public final class LoadedModel: @unchecked Sendable {
                            modelRecord: modelRecord, adapterRecord: adapterRecord)
     }
 
-    /// The generator over the dequantized weights, loaded on the first call.
-    public func generator() throws -> Generator {
-        if let loadedGenerator { return loadedGenerator }
-        let generator = Generator(model: try LlamaModel.load(file: file, adapter: adapter), tokenizer: tokenizer)
+    /// The generator computing in `precision`, loaded on the first call (and again when the precision changes).
+    public func generator(precision: ComputePrecision = .f32) throws -> Generator {
+        if let loadedGenerator, loadedGenerator.model.precision == precision { return loadedGenerator }
+        loadedGenerator = nil
+        let generator = Generator(model: try LlamaModel.load(file: file, adapter: adapter, precision: precision),
+                                  tokenizer: tokenizer)
         loadedGenerator = generator
         return generator
     }

@@ -25,6 +25,28 @@ public struct BenchmarkReport: Codable, Sendable {
     public var decodeBatch32GFLOPS: Double
     public var decodeBatch32FractionOfSgemmPeak: Double
     public var peakRSSMegabytes: Double
+    /// The same load, prefill and decode with `.bf16` products; nil without AVX-512 BF16.
+    public var bf16Inference: BF16InferenceFigures?
+}
+
+/// Load, prefill and decode of the model loaded in `.bf16` (`tollgate bench`'s bf16 lines), with
+/// fractions of both peaks measured in the same run.
+public struct BF16InferenceFigures: Codable, Sendable {
+    public var modelLoadSeconds: Double
+    /// Bytes of the bf16 packs of the projections and the LM head.
+    public var packedWeightBytes: Int
+    public var prefillTokensPerSecond: Double
+    public var prefillGFLOPS: Double
+    public var prefillFractionOfSgemmPeak: Double
+    public var prefillFractionOfBF16Peak: Double
+    public var decodeBatch1TokensPerSecond: Double
+    public var decodeBatch32TokensPerSecond: Double
+    public var decodeBatch32GFLOPS: Double
+    public var decodeBatch32FractionOfSgemmPeak: Double
+    public var decodeBatch32FractionOfBF16Peak: Double
+    /// Peak resident set size from the bf16 model's load on (the high-water mark is reset after the
+    /// float32 model is freed); nil where the kernel cannot reset it.
+    public var peakRSSMegabytes: Double?
 }
 
 /// Measures sgemm, load, prefill and decode throughput of one model.
@@ -39,8 +61,55 @@ public enum Benchmark {
 
     public static func run(modelURL: URL, options: Options = Options()) throws -> BenchmarkReport {
         let sgemm = sgemmGFLOPS()
+        let bf16Peak = bf16GFLOPS()
+        var measured = try measure(modelURL: modelURL, precision: .f32, options: options)
+        let f32 = measured.figures
+        let config = measured.config
+        let matmulFLOPs = 2 * Double(config.matmulParameters)
+        var result = BenchmarkReport(
+            openBLASCore: BLAS.coreName, threads: Parallel.threads, sgemmGFLOPS: sgemm, bf16GFLOPS: bf16Peak,
+            modelLoadSeconds: f32.loadSeconds, prefillTokens: f32.prefillTokens,
+            prefillTokensPerSecond: Double(f32.prefillTokens) / f32.prefillSeconds, prefillGFLOPS: f32.prefillGFLOPS,
+            prefillFractionOfSgemmPeak: f32.prefillGFLOPS / sgemm,
+            decodeBatch1TokensPerSecond: f32.batch1,
+            decodeWeightBytesPerToken: measured.decodeBytesPerToken,
+            decodeBatch1WeightGBPerSecond: Double(measured.decodeBytesPerToken) * f32.batch1 / 1e9,
+            decodeBatch32TokensPerSecond: f32.batchLarge,
+            decodeBatch32GFLOPS: matmulFLOPs * f32.batchLarge / 1e9,
+            decodeBatch32FractionOfSgemmPeak: matmulFLOPs * f32.batchLarge / 1e9 / sgemm,
+            peakRSSMegabytes: peakRSSMegabytes())
+        guard let bf16Peak else { return result }
+        // The float32 model is freed above; the bf16 part's peak RSS is its own from here.
+        let reset = resetPeakRSS()
+        measured = try measure(modelURL: modelURL, precision: .bf16, options: options)
+        let bf16 = measured.figures
+        result.bf16Inference = BF16InferenceFigures(
+            modelLoadSeconds: bf16.loadSeconds, packedWeightBytes: measured.packedBytes,
+            prefillTokensPerSecond: Double(bf16.prefillTokens) / bf16.prefillSeconds, prefillGFLOPS: bf16.prefillGFLOPS,
+            prefillFractionOfSgemmPeak: bf16.prefillGFLOPS / sgemm, prefillFractionOfBF16Peak: bf16.prefillGFLOPS / bf16Peak,
+            decodeBatch1TokensPerSecond: bf16.batch1, decodeBatch32TokensPerSecond: bf16.batchLarge,
+            decodeBatch32GFLOPS: matmulFLOPs * bf16.batchLarge / 1e9,
+            decodeBatch32FractionOfSgemmPeak: matmulFLOPs * bf16.batchLarge / 1e9 / sgemm,
+            decodeBatch32FractionOfBF16Peak: matmulFLOPs * bf16.batchLarge / 1e9 / bf16Peak,
+            peakRSSMegabytes: reset ? peakRSSMegabytes() : nil)
+        return result
+    }
+
+    /// Timings of one model: load, best-of-two prefill and decode runs.
+    struct InferenceFigures {
+        var loadSeconds: Double
+        var prefillTokens: Int
+        var prefillSeconds: Double
+        var prefillGFLOPS: Double
+        var batch1: Double
+        var batchLarge: Double
+    }
+
+    /// Loads the model in `precision`, measures it, and lets it go before returning.
+    private static func measure(modelURL: URL, precision: ComputePrecision, options: Options) throws
+        -> (figures: InferenceFigures, config: LlamaConfig, decodeBytesPerToken: Int, packedBytes: Int) {
         let loadStart = Date()
-        let model = try LlamaModel.load(url: modelURL)
+        let model = try LlamaModel.load(url: modelURL, precision: precision)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let config = model.config
 
@@ -57,25 +126,15 @@ public enum Benchmark {
         }
         let attentionFLOPs = Double(config.layers * config.heads) * 2 * 2 * Double(config.headDim) * Double(t * (t + 1) / 2)
         let prefillFLOPs = 2 * Double(config.matmulParameters) * Double(t) + attentionFLOPs
-        let prefillGFLOPS = prefillFLOPs / prefillBest / 1e9
 
         // Best of two runs: other processes on these two cores make single runs noisy.
         let batch1 = try (0..<2).map { _ in try decodeTokensPerSecond(model: model, batch: 1, options: options) }.max()!
         let batchLarge = try (0..<2).map { _ in
             try decodeTokensPerSecond(model: model, batch: options.largeBatch, options: options)
         }.max()!
-        return BenchmarkReport(openBLASCore: BLAS.coreName, threads: Parallel.threads, sgemmGFLOPS: sgemm,
-                               bf16GFLOPS: bf16GFLOPS(),
-                               modelLoadSeconds: loadSeconds, prefillTokens: t,
-                               prefillTokensPerSecond: Double(t) / prefillBest, prefillGFLOPS: prefillGFLOPS,
-                               prefillFractionOfSgemmPeak: prefillGFLOPS / sgemm,
-                               decodeBatch1TokensPerSecond: batch1,
-                               decodeWeightBytesPerToken: model.decodeWeights.bytesPerToken,
-                               decodeBatch1WeightGBPerSecond: Double(model.decodeWeights.bytesPerToken) * batch1 / 1e9,
-                               decodeBatch32TokensPerSecond: batchLarge,
-                               decodeBatch32GFLOPS: 2 * Double(config.matmulParameters) * batchLarge / 1e9,
-                               decodeBatch32FractionOfSgemmPeak: 2 * Double(config.matmulParameters) * batchLarge / 1e9 / sgemm,
-                               peakRSSMegabytes: peakRSSMegabytes())
+        let figures = InferenceFigures(loadSeconds: loadSeconds, prefillTokens: t, prefillSeconds: prefillBest,
+                                       prefillGFLOPS: prefillFLOPs / prefillBest / 1e9, batch1: batch1, batchLarge: batchLarge)
+        return (figures, config, model.decodeWeights?.bytesPerToken ?? 0, model.bf16PackedBytes)
     }
 
     /// Best of several (n × n) · (n × n) sgemm runs.
@@ -140,6 +199,13 @@ public enum Benchmark {
     static func syntheticTokens(count: Int, vocab: Int, salt: UInt64) -> [Int] {
         var rng = SeededRandom(seed: salt)
         return (0..<count).map { _ in Int(rng.next() % UInt64(vocab)) }
+    }
+
+    /// Resets the peak resident set size to the current one (Linux's /proc/self/clear_refs); false where that fails.
+    static func resetPeakRSS() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data("5".utf8))) != nil
     }
 
     /// Peak resident set size of this process (VmHWM), in MB.

@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 /// Errors from loading and running Llama models; each description is one line that names the
 /// file, tensor or argument and says what to do.
@@ -11,6 +12,7 @@ public enum LlamaError: LocalizedError, Equatable {
     case contextOverflow(needed: Int, limit: Int)
     case adapter(path: String, reason: String)
     case unsupportedArchitecture(source: String, architecture: String)
+    case unavailablePrecision(ComputePrecision, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -30,6 +32,8 @@ public enum LlamaError: LocalizedError, Equatable {
             return "\(path): \(reason)"
         case let .unsupportedArchitecture(source, architecture):
             return "\(source): architecture \(architecture) is not supported; Tollgate runs llama-architecture GGUF models"
+        case let .unavailablePrecision(precision, reason):
+            return "precision \(precision.rawValue) cannot run here: \(reason)"
         }
     }
 }

@@ -36,25 +36,39 @@ extension LlamaConfig {
 }
 
 extension LlamaModel {
-    /// Loads a llama GGUF into Float32: every tensor dequantized in parallel, q/k rows un-permuted
-    /// to Hugging Face order, the tied embedding kept once for both lookup and LM head. The file
-    /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`).
-    public static func load(url: URL, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
-        try load(file: try GGUFFile(url: url), adapter: adapter)
+    /// Loads a llama GGUF: every tensor dequantized in parallel, q/k rows un-permuted to Hugging
+    /// Face order, the tied embedding kept once for both lookup and LM head. In `.f32` the file
+    /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`). In
+    /// `.bf16` each projection is dequantized into a scratch and packed (`BF16Weights`); no Float32
+    /// copy of the projections is kept. Throws when this CPU cannot run `precision`.
+    public static func load(url: URL, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32) throws -> LlamaModel {
+        try load(file: try GGUFFile(url: url), adapter: adapter, precision: precision)
     }
 
-    public static func load(file: GGUFFile, adapter: LoRAAdapter? = nil) throws -> LlamaModel {
+    public static func load(file: GGUFFile, adapter: LoRAAdapter? = nil,
+                            precision: ComputePrecision = .f32) throws -> LlamaModel {
+        if let reason = precision.unavailableReason { throw LlamaError.unavailablePrecision(precision, reason: reason) }
         let url = file.url
         let config = try LlamaConfig(gguf: file)
-        let weights = try LlamaWeightLoader(file: file, config: config).load()
+        let loader = LlamaWeightLoader(file: file, config: config)
         if let adapter { try adapter.validate(for: config, source: url.path) }
-        return LlamaModel(config: config, weights: weights,
-                          decodeWeights: DecodeWeights(file: file, weights: weights, config: config), adapter: adapter)
+        switch precision {
+        case .f32:
+            let weights = try loader.load()
+            return LlamaModel(config: config, weights: weights,
+                              decodeWeights: DecodeWeights(file: file, weights: weights, config: config), adapter: adapter)
+        case .bf16:
+            let weights = try loader.load(projections: false)
+            guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, fill: loader.projection) else {
+                throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "no AVX-512 BF16")
+            }
+            return LlamaModel(config: config, weights: weights, bf16Weights: packs, adapter: adapter)
+        }
     }
 }
 
 /// Dequantizes every tensor of a llama GGUF into its own buffer, several tensors at a time.
-struct LlamaWeightLoader {
+struct LlamaWeightLoader: Sendable {
     let file: GGUFFile
     let config: LlamaConfig
 
@@ -65,7 +79,9 @@ struct LlamaWeightLoader {
         let ropeHeads: Int?     // q/k: un-permute GGUF's RoPE row order over this many heads
     }
 
-    func load() throws -> LlamaWeights {
+    /// Every tensor; without `projections`, the projections are left as empty buffers (count 0)
+    /// for `projection(layer:target:into:)` to read one at a time.
+    func load(projections: Bool = true) throws -> LlamaWeights {
         let c = config.dim, f = config.hiddenDim, kv = config.kvDim
         var jobs: [Job] = []
         func job(_ name: String, _ shape: [Int], ropeHeads: Int? = nil) -> FloatBuffer {
@@ -73,20 +89,23 @@ struct LlamaWeightLoader {
             jobs.append(Job(name: name, shape: shape, buffer: buffer, ropeHeads: ropeHeads))
             return buffer
         }
+        func projection(_ name: String, _ shape: [Int], ropeHeads: Int? = nil) -> FloatBuffer {
+            projections ? job(name, shape, ropeHeads: ropeHeads) : FloatBuffer(uninitializedCount: 0)
+        }
         let embedding = job("token_embd.weight", [config.vocabSize, c])
         var layers: [LayerWeights] = []
         for l in 0..<config.layers {
             let p = "blk.\(l)."
             layers.append(LayerWeights(
                 attnNorm: job(p + "attn_norm.weight", [c]),
-                wq: job(p + "attn_q.weight", [c, c], ropeHeads: config.heads),
-                wk: job(p + "attn_k.weight", [kv, c], ropeHeads: config.kvHeads),
-                wv: job(p + "attn_v.weight", [kv, c]),
-                wo: job(p + "attn_output.weight", [c, c]),
+                wq: projection(p + "attn_q.weight", [c, c], ropeHeads: config.heads),
+                wk: projection(p + "attn_k.weight", [kv, c], ropeHeads: config.kvHeads),
+                wv: projection(p + "attn_v.weight", [kv, c]),
+                wo: projection(p + "attn_output.weight", [c, c]),
                 ffnNorm: job(p + "ffn_norm.weight", [c]),
-                wGate: job(p + "ffn_gate.weight", [f, c]),
-                wUp: job(p + "ffn_up.weight", [f, c]),
-                wDown: job(p + "ffn_down.weight", [c, f])))
+                wGate: projection(p + "ffn_gate.weight", [f, c]),
+                wUp: projection(p + "ffn_up.weight", [f, c]),
+                wDown: projection(p + "ffn_down.weight", [c, f])))
         }
         let finalNorm = job("output_norm.weight", [c])
         let lmHead = config.tiedEmbeddings ? nil : job("output.weight", [config.vocabSize, c])
@@ -101,24 +120,35 @@ struct LlamaWeightLoader {
         return LlamaWeights(tokenEmbedding: embedding, layers: layers, finalNorm: finalNorm, lmHead: lmHead)
     }
 
+    /// Writes projection `target` of block `layer`, (out, in) row-major in Hugging Face row order, into `out`.
+    func projection(layer: Int, target: LoRATarget, into out: UnsafeMutablePointer<Float>) throws {
+        let (inFeatures, outFeatures) = target.features(config)
+        let heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
+        try dequantize("blk.\(layer).\(target.ggufName).weight", shape: [outFeatures, inFeatures], ropeHeads: heads, into: out)
+    }
+
     private func run(_ job: Job) throws {
+        try dequantize(job.name, shape: job.shape, ropeHeads: job.ropeHeads, into: job.buffer.pointer)
+    }
+
+    private func dequantize(_ name: String, shape: [Int], ropeHeads: Int?, into out: UnsafeMutablePointer<Float>) throws {
         let source = file.url.lastPathComponent
-        guard let tensor = file.tensor(named: job.name) else {
-            throw LlamaError.missingTensor(source: source, name: job.name)
+        guard let tensor = file.tensor(named: name) else {
+            throw LlamaError.missingTensor(source: source, name: name)
         }
         let found = tensor.dimensions.count == 1 ? [tensor.dimensions[0]] : tensor.rowMajorShape
-        guard found == job.shape else {
-            throw LlamaError.tensorShape(source: source, name: job.name, expected: job.shape, found: found)
+        guard found == shape else {
+            throw LlamaError.tensorShape(source: source, name: name, expected: shape, found: found)
         }
-        guard let heads = job.ropeHeads else {
-            try file.dequantize(tensor, into: job.buffer.pointer)
+        guard let heads = ropeHeads else {
+            try file.dequantize(tensor, into: out)
             return
         }
         // Each GGUF row decoded straight into its Hugging Face row.
-        let rows = job.shape[0], cols = job.shape[1]
+        let rows = shape[0], cols = shape[1]
         for hfRow in 0..<rows {
             let ggufRow = RoPEPermutation.ggufRow(forHFRow: hfRow, rows: rows, heads: heads)
-            try file.dequantizeRows(tensor, ggufRow..<(ggufRow + 1), into: job.buffer.pointer + hfRow * cols)
+            try file.dequantizeRows(tensor, ggufRow..<(ggufRow + 1), into: out + hfRow * cols)
         }
     }
 }

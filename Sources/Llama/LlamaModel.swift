@@ -19,17 +19,32 @@ public struct ForwardResult: @unchecked Sendable {
     public let activations: ForwardActivations?
 }
 
-/// A Llama model in Float32 with an optional LoRA adapter. Decode steps and short prompts multiply
-/// by `decodeWeights` (the model file's quantized blocks), long prompts by the Float32 `weights`
-/// through sgemm; see `RowRoutes`.
+/// A Llama model in Float32 with an optional LoRA adapter. In `.f32`, decode steps and short prompts
+/// multiply by `decodeWeights` (the model file's quantized blocks), long prompts by the Float32
+/// `weights` through sgemm; see `RowRoutes`. In `.bf16`, every row of every call multiplies the
+/// projections and the LM head packed in bfloat16 (`BF16Weights`), so a sequence's logits are the
+/// same whatever shares its batch; the adapter's products stay Float32, routed as in `.f32`.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
-    /// Replacing the weights points the decode kernels at the new Float32 weights too.
+    /// The arithmetic of the projections and the LM head.
+    public let precision: ComputePrecision
+    /// In `.bf16` the projections' buffers may be empty (count 0) when the packs were made straight
+    /// from the model file; the embedding, norms and LM head are always complete. Replacing the
+    /// weights re-points the decode kernels at them (`.f32`) or repacks them (`.bf16`; the new
+    /// projections must be complete).
     public var weights: LlamaWeights {
-        didSet { decodeWeights = DecodeWeights(float32: weights, config: config) }
+        didSet {
+            switch precision {
+            case .f32: decodeWeights = DecodeWeights(float32: weights, config: config)
+            case .bf16: bf16Weights = try! BF16Weights.pack(float32: weights, config: config)!
+            }
+        }
     }
-    /// The projections as decode reads them: the file's blocks when loaded from a GGUF.
-    public private(set) var decodeWeights: DecodeWeights
+    /// The projections as decode reads them in `.f32`: the file's blocks when loaded from a GGUF.
+    /// Nil in `.bf16`, where every product goes through `bf16Weights`.
+    public private(set) var decodeWeights: DecodeWeights?
+    /// The packs every product multiplies in `.bf16`; nil in `.f32`.
+    private(set) var bf16Weights: BF16Weights?
     /// Applied in every adapted projection as y += scale · (x·Aᵀ)·Bᵀ.
     public var adapter: LoRAAdapter?
     public let inverseFrequencies: [Float]
@@ -41,13 +56,41 @@ public final class LlamaModel: @unchecked Sendable {
                   adapter: adapter)
     }
 
+    /// A model computing in `precision`; in `.bf16` the complete Float32 `weights` are packed (and
+    /// kept). Throws when this CPU cannot run `precision`.
+    public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil,
+                            precision: ComputePrecision) throws {
+        switch precision {
+        case .f32:
+            self.init(config: config, weights: weights, adapter: adapter)
+        case .bf16:
+            guard let packs = try BF16Weights.pack(float32: weights, config: config) else {
+                throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "")
+            }
+            self.init(config: config, weights: weights, bf16Weights: packs, adapter: adapter)
+        }
+    }
+
     init(config: LlamaConfig, weights: LlamaWeights, decodeWeights: DecodeWeights, adapter: LoRAAdapter?) {
         self.config = config
+        precision = .f32
         self.weights = weights
         self.decodeWeights = decodeWeights
         self.adapter = adapter
         inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
     }
+
+    init(config: LlamaConfig, weights: LlamaWeights, bf16Weights: BF16Weights, adapter: LoRAAdapter?) {
+        self.config = config
+        precision = .bf16
+        self.weights = weights
+        self.bf16Weights = bf16Weights
+        self.adapter = adapter
+        inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
+    }
+
+    /// Bytes of the bf16 packs (0 in `.f32`).
+    public var bf16PackedBytes: Int { bf16Weights?.bytes ?? 0 }
 
     /// Logits (T, V) for one sequence at every position.
     public func logits(tokens: [Int]) throws -> Matrix {
@@ -68,6 +111,9 @@ public final class LlamaModel: @unchecked Sendable {
         let probabilityCount = keepActivations
             ? ForwardActivations.probabilityOffsets(segments: segments, heads: config.heads).total : 0
         let routes = RowRoutes(segments: segments)
+        // (N, Σ out) outputs of projections packed together in bf16, for this call only: kept in
+        // the scratches it would stay allocated at every prefill size they were made for.
+        let joined = bf16Weights.map { FloatBuffer(uninitializedCount: n * $0.joinedWidth) }
         // Without kept activations every buffer comes from a reused scratch.
         let scratch = keepActivations ? nil : scratchPool.take(config: config, tokens: n)
         defer { if let scratch { scratchPool.give(scratch) } }
@@ -94,11 +140,11 @@ public final class LlamaModel: @unchecked Sendable {
                                         lora: adapter, layer: layer, residual: input)
                 kept.append(acts)
             }
-            let w = weights.layers[layer], d = decodeWeights.layers[layer]
+            let w = weights.layers[layer]
             let lora = adapter.flatMap { layer < $0.layers.count ? $0.layers[layer] : nil } ?? [:]
             func project(_ targets: [LoRATarget], _ outs: [FloatBuffer], _ inp: FloatBuffer) {
-                self.project(targets, outs: outs, inp: inp, weights: w, decode: d, routes: routes,
-                             lora: lora, acts: acts)
+                self.project(targets, outs: outs, inp: inp, layer: layer, tokens: n, routes: routes,
+                             lora: lora, acts: acts, joined: joined)
             }
 
             // attention block
@@ -146,8 +192,9 @@ public final class LlamaModel: @unchecked Sendable {
         return ForwardResult(logits: logits, logitTokens: rows, activations: activations)
     }
 
-    /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. Given the call's `segments`,
-    /// rows of short segments use the decode kernels (see `RowRoutes`); without, all use sgemm.
+    /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. In `.bf16` every row uses the
+    /// packed head. In `.f32`, given the call's `segments`, rows of short segments use the decode
+    /// kernels (see `RowRoutes`); without, all use sgemm.
     public func lmHead(hidden: FloatBuffer, rows: [Int], segments: [SequenceSegment]? = nil) -> Matrix {
         let c = config.dim, v = config.vocabSize
         // Every logit is written below: no need to zero (rows.count × 196 KB for SmolLM2) first.
@@ -161,8 +208,12 @@ public final class LlamaModel: @unchecked Sendable {
             source = FloatBuffer(count: rows.count * c)
             for (r, row) in rows.enumerated() { (source.pointer + r * c).update(from: hidden.pointer + row * c, count: c) }
         }
+        if let bf16Weights {
+            bf16Weights.output.multiply(rows: rows.count, a: source.pointer, lda: c, into: logits.pointer, ldc: v)
+            return logits
+        }
         let routes = segments.map { RowRoutes(tokens: rows, segments: $0) } ?? RowRoutes(float32Rows: rows.count)
-        routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights.output],
+        routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights!.output],
                       float32: [weights.outputWeight])
         return logits
     }
@@ -178,11 +229,17 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for projections sharing one input, plus
     /// scale · (inp · Aᵀ) · Bᵀ for each adapted target.
-    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, weights: LayerWeights,
-                         decode: DecodeWeights.Layer, routes: RowRoutes, lora: [LoRATarget: LoRAWeights],
-                         acts: LayerActivations) {
-        routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
-                      float32: targets.map { weights.projection($0) })
+    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, layer: Int, tokens: Int,
+                         routes: RowRoutes, lora: [LoRATarget: LoRAWeights], acts: LayerActivations,
+                         joined: FloatBuffer?) {
+        if let bf16Weights, let joined {
+            bf16Weights.linear(layer: layer, targets: targets, outs: outs.map(\.pointer), inp: inp.pointer, rows: tokens,
+                               joined: joined.pointer)
+        } else {
+            let decode = decodeWeights!.layers[layer], weights = weights.layers[layer]
+            routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
+                          float32: targets.map { weights.projection($0) })
+        }
         guard let adapter else { return }
         for (target, out) in zip(targets, outs) {
             guard let pair = lora[target], let hidden = acts.loraHidden[target] else { continue }

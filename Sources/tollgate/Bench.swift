@@ -56,6 +56,7 @@ struct Bench: ParsableCommand {
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s, \(format(report.decodeBatch32GFLOPS)) GFLOP/s = \(format(100 * report.decodeBatch32FractionOfSgemmPeak))% of sgemm peak
+                \(bf16InferenceLines(report))
                 \(trainingLine(training))
                 peak RSS            \(format(report.peakRSSMegabytes)) MB after inference, \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB after training
                 """)
@@ -79,6 +80,20 @@ struct Bench: ParsableCommand {
             \(trainingLine(training))
             peak RSS            \(format(training.peakRSSMegabytes)) MB after training
             """)
+    }
+
+    /// The bf16 model's load, prefill and decode, as fractions of both peaks.
+    private func bf16InferenceLines(_ report: BenchmarkReport) -> String {
+        guard let bf16 = report.bf16Inference else { return "bf16 inference      n/a (no AVX-512 BF16)" }
+        func peaks(_ sgemmFraction: Double, _ bf16Fraction: Double) -> String {
+            "\(format(100 * sgemmFraction))% of sgemm peak, \(format(100 * bf16Fraction))% of bf16 peak"
+        }
+        return """
+            bf16 model load     \(format(bf16.modelLoadSeconds, 3)) s, \(format(Double(bf16.packedWeightBytes) / 1e6)) MB of packed weights, peak RSS \(bf16.peakRSSMegabytes.map { "\(format($0)) MB" } ?? "n/a")
+            bf16 prefill        \(format(bf16.prefillTokensPerSecond)) tok/s, \(format(bf16.prefillGFLOPS)) GFLOP/s = \(peaks(bf16.prefillFractionOfSgemmPeak, bf16.prefillFractionOfBF16Peak))
+            bf16 decode batch 1 \(format(bf16.decodeBatch1TokensPerSecond)) tok/s
+            bf16 decode batch 32 \(format(bf16.decodeBatch32TokensPerSecond)) tok/s, \(format(bf16.decodeBatch32GFLOPS)) GFLOP/s = \(peaks(bf16.decodeBatch32FractionOfSgemmPeak, bf16.decodeBatch32FractionOfBF16Peak))
+            """
     }
 
     /// One line per precision: "training LoRA f32" and "training LoRA bf16" (when the CPU has it).

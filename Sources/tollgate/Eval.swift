@@ -27,6 +27,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Option(help: "Chat template: auto (the model's own), chatml, llama3 or raw.") var template: String = "auto"
     @Option(help: "Evaluate only the first N examples.") var limit: Int?
+    @Option(help: PrecisionOption.help) var precision: String = "f32"
     @Option(help: "Price of one CPU-hour in dollars, for the cost per 1,000 requests.")
     var cpuHourPrice: Double = EvaluationRequest.defaultCPUHourPrice
     @Flag(help: "Generate even when the cache holds an answer.") var noCache = false
@@ -45,6 +46,7 @@ struct Eval: ParsableCommand {
         guard ["auto", "chatml", "llama3", "raw"].contains(template) else {
             throw ValidationError("--template must be auto, chatml, llama3 or raw.")
         }
+        _ = try PrecisionOption.parse(precision)
     }
 
     func parsedMetrics() throws -> [MetricKind] {
@@ -63,7 +65,8 @@ struct Eval: ParsableCommand {
         request.normalize = AnswerNormalization(rawValue: normalize)!
         request.storePath = store
         request.batchSize = batchSize
-        request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed, template: template)
+        request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed, template: template,
+                                            precision: try PrecisionOption.parse(precision))
         request.limit = limit
         request.useCache = !noCache
         request.cpuHourPrice = cpuHourPrice

@@ -4,6 +4,7 @@ import Llama
 import Training
 import Tokenizer
 import ModelIO
+import TensorKit
 
 /// `tollgate generate`: continue one prompt with a model (and optionally a LoRA adapter).
 struct Generate: ParsableCommand {
@@ -45,6 +46,9 @@ struct Generate: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the kernels (default: all cores).")
     var threads: Int?
 
+    @Option(help: PrecisionOption.help)
+    var precision: String = "f32"
+
     @Flag(help: "Print a JSON object instead of the text.")
     var json = false
 
@@ -60,12 +64,14 @@ struct Generate: ParsableCommand {
             throw ValidationError("--template must be auto, chatml, llama3 or raw.")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        _ = try PrecisionOption.parse(precision)
     }
 
     func run() throws {
         try reportingInvalidInput {
             if let threads { ThreadSettings.apply(threads) }
-            let generator = try Generate.textGenerator(model: model, adapter: adapter)
+            let generator = try Generate.textGenerator(model: model, adapter: adapter,
+                                                       precision: try PrecisionOption.parse(precision))
             let settings = GenerationSettings(maxTokens: maxTokens, temperature: temperature, topP: topP, seed: seed,
                                               stopStrings: stop, batchSize: 1, topLogits: topLogits)
             let format = TextGenerator.PromptFormat(chat: chat, system: system, template: template)
@@ -91,10 +97,11 @@ struct Generate: ParsableCommand {
 
 extension Generate {
     /// The model with its tokenizer and, if given, an adapter in either format.
-    static func textGenerator(model: String, adapter: String?) throws -> TextGenerator {
+    static func textGenerator(model: String, adapter: String?, precision: ComputePrecision = .f32) throws -> TextGenerator {
         let url = URL(fileURLWithPath: model)
         let file = try GGUFFile(url: url)
         let loaded = try adapter.map { try AdapterLoader.load(path: $0, model: url) }
-        return TextGenerator(model: try LlamaModel.load(file: file, adapter: loaded), tokenizer: try BPETokenizer(gguf: file))
+        return TextGenerator(model: try LlamaModel.load(file: file, adapter: loaded, precision: precision),
+                             tokenizer: try BPETokenizer(gguf: file))
     }
 }

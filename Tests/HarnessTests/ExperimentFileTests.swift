@@ -187,6 +187,8 @@ let badFiles: [BadFile] = [
             message: "'(file)' at Experiments/x.yaml:1 must be a mapping of keys to values, not a list"),
     BadFile(label: "empty file", yaml: "",
             message: "missing key 'name' at Experiments/x.yaml; add name, model and eval_sets (the file is empty)"),
+    BadFile(label: "unknown precision", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    decoding: {precision: fp16}\n",
+            message: "'eval_sets[0].decoding.precision' at Experiments/x.yaml:5 is 'fp16'; use one of f32, bf16 (did you mean 'bf16'?)"),
     BadFile(label: "empty training block", yaml: header + "training:\n" + oneSet,
             message: "'training' at Experiments/x.yaml:3 must be a mapping of keys to values, not an empty value"),
 ]
@@ -201,6 +203,12 @@ func badExperimentFileFailsWithFileLineAndKey(_ bad: BadFile) {
     } catch {
         Issue.record("unexpected error type: \(error)")
     }
+}
+
+@Test func evalSetPrecisionIsReadFromDecoding() throws {
+    let experiment = try ExperimentFile.parse(yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    decoding: {precision: bf16}\n  - dataset: d/i.jsonl\n",
+                                              file: file)
+    #expect(experiment.evalSets.map(\.decoding.precision) == ["bf16", "f32"])
 }
 
 @Test func yamlSyntaxErrorNamesTheLine() throws {

@@ -28,16 +28,16 @@ struct DecodeWeightsTests {
     @Test(.enabled(if: Fixtures.smolLM2 != nil))
     func quantizedDecodeWeightsEqualTheDequantizedFloat32Weights() throws {
         let model = try #require(SmolLM2GoldenTests.model)
-        #expect(model.decodeWeights.layers[0].projection(.q).format == .q4_1)
-        #expect(model.decodeWeights.output.format == .q8_0)
+        #expect(model.decodeWeights!.layers[0].projection(.q).format == .q4_1)
+        #expect(model.decodeWeights!.output.format == .q8_0)
         for layer in [0, model.config.layers - 1] {
             for target in LoRATarget.allCases {
-                Self.expectEqual(model.decodeWeights.layers[layer].projection(target),
+                Self.expectEqual(model.decodeWeights!.layers[layer].projection(target),
                                  model.weights.layers[layer].projection(target).pointer, "layer \(layer) \(target)")
             }
         }
         let rows = 40_000..<40_256
-        Self.expectEqual(model.decodeWeights.output.rows(rows),
+        Self.expectEqual(model.decodeWeights!.output.rows(rows),
                          model.weights.outputWeight.pointer + rows.lowerBound * model.config.dim, "LM head")
     }
 }

@@ -115,7 +115,7 @@ struct TinyLlamaDecodeTests {
     @Test func baseLogitsMatchTransformersWhenDecodingTokenByToken() throws {
         let golden = try TinyLlamaGoldenTests.golden("base")
         let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"))
-        #expect(model.decodeWeights.layers[0].projection(.k).format == .q4_1 && model.decodeWeights.layers[0].projection(.o).format == .f16)
+        #expect(model.decodeWeights!.layers[0].projection(.k).format == .q4_1 && model.decodeWeights!.layers[0].projection(.o).format == .f16)
         let loss = TinyLlamaGoldenTests.check(try Self.decodeOneTokenAtATime(model, golden.ids), against: golden)
         #expect(abs(loss - golden.loss) < 1e-4, "loss \(loss) vs \(golden.loss)")
     }

@@ -3,6 +3,7 @@ import GRDB
 import Store
 import TestSupport
 import Testing
+import TensorKit
 
 /// `tollgate eval` end to end on the tiny fixture model: rows, resume after SIGKILL, concurrent
 /// writers, the cache, and bad input that must leave nothing behind.
@@ -66,6 +67,38 @@ import Testing
         #expect(try stored(store, evaluation: 1).outputs == stored(store, evaluation: 2).outputs)
         let forced = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--no-cache"]))
         #expect(forced.stdout.contains("8 examples: 8 generated"))
+    }
+
+    /// bf16 answers are cached and stored apart from f32 ones, with the precision in the evaluation's
+    /// decoding settings; where the CPU has no AVX-512 BF16 the command is exit 2 naming why, and
+    /// no store is created.
+    @Test func bf16EvaluationIsItsOwnIdentityOrExitTwoWithoutBF16() throws {
+        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try makeHoldout(6, in: folder), store = folder.appendingPathComponent("t.db").path
+        let bf16 = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--precision", "bf16"]))
+        guard ComputePrecision.bf16.unavailableReason == nil else {
+            #expect(bf16.status == 2 && bf16.stderr.contains("AVX-512 BF16"))
+            #expect(bf16.stderr.split(separator: "\n").count == 1)
+            #expect(!FileManager.default.fileExists(atPath: store))
+            return
+        }
+        #expect(bf16.status == 0, "\(bf16.stderr)")
+        #expect(bf16.stdout.contains("6 examples: 6 generated"))
+        let f32 = try TollgateBinary.run(evalArguments(data: data, store: store))
+        #expect(f32.stdout.contains("6 examples: 6 generated, 0 from cache"), "f32 does not reuse bf16 answers")
+        let again = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--precision", "bf16"]))
+        #expect(again.stdout.contains("6 examples: 0 generated, 6 from cache"))
+        let records = try TollgateStore(path: store)
+        #expect(try records.evaluation(id: 1)?.decodingJSON.contains(#""precision":"bf16""#) == true)
+        #expect(try records.evaluation(id: 2)?.decodingJSON.contains("precision") == false)
+    }
+
+    @Test func unknownPrecisionIsAUsageError() throws {
+        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try makeHoldout(2, in: folder), store = folder.appendingPathComponent("t.db").path
+        let result = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--precision", "fp16"]))
+        #expect(result.status == 64 && result.stderr.contains("--precision must be f32 or bf16"))
+        #expect(!FileManager.default.fileExists(atPath: store))
     }
 
     @Test func killedEvaluationResumesWithEveryExampleExactlyOnce() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Store
+import TensorKit
 
 /// Decoding settings that, with the model, adapter and prompt, determine an output. They are part
 /// of the evaluation's identity and of every generation-cache key, so they encode canonically.
@@ -13,18 +14,43 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// `auto` (the model's own template), `chatml`, `llama3` or `raw`.
     public var template: String = "auto"
+    /// Arithmetic of the projections and the LM head. bf16 answers may differ from f32 ones, so it
+    /// is part of the identity; it is encoded only when not f32, so float32 evaluations keep the
+    /// cache keys and identities they had before the setting existed.
+    public var precision: ComputePrecision = .f32
 
     public init(maxTokens: Int = 64, temperature: Double = 0, topP: Double = 1, seed: UInt64 = 0,
-                template: String = "auto") {
+                template: String = "auto", precision: ComputePrecision = .f32) {
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.topP = topP
         self.seed = seed
         self.template = template
+        self.precision = precision
     }
 
     enum CodingKeys: String, CodingKey {
-        case maxTokens = "max_tokens", temperature, topP = "top_p", seed, template
+        case maxTokens = "max_tokens", temperature, topP = "top_p", seed, template, precision
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxTokens = try container.decode(Int.self, forKey: .maxTokens)
+        temperature = try container.decode(Double.self, forKey: .temperature)
+        topP = try container.decode(Double.self, forKey: .topP)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        template = try container.decode(String.self, forKey: .template)
+        precision = try container.decodeIfPresent(ComputePrecision.self, forKey: .precision) ?? .f32
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(maxTokens, forKey: .maxTokens)
+        try container.encode(temperature, forKey: .temperature)
+        try container.encode(topP, forKey: .topP)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(template, forKey: .template)
+        if precision != .f32 { try container.encode(precision, forKey: .precision) }
     }
 
     /// Sorted-key JSON: equal settings always give equal strings.

@@ -29,6 +29,9 @@ public enum Evaluator {
                            progress: (EvaluationProgress) -> Void = { _ in }) throws -> EvaluationSummary {
         let started = Date()
         // 1. Input that can be checked without the model.
+        if let reason = request.decoding.precision.unavailableReason {
+            throw LlamaError.unavailablePrecision(request.decoding.precision, reason: reason)
+        }
         let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
         var examples = dataset.examples
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
@@ -47,7 +50,7 @@ public enum Evaluator {
         // Weights that will be needed are loaded before any row is written, so a model that cannot
         // load leaves the store untouched; an evaluation the cache answers in full never loads them.
         let cached = request.useCache ? try store.cachedGenerations(keys: keys) : [:]
-        if keys.contains(where: { cached[$0] == nil }) { _ = try loaded.generator() }
+        if keys.contains(where: { cached[$0] == nil }) { _ = try loaded.generator(precision: request.decoding.precision) }
 
         // 3. Provenance rows, the run, and the evaluation (new, or one a dead process left unfinished).
         let modelID = try store.upsertModel(loaded.modelRecord)
@@ -131,7 +134,7 @@ public enum Evaluator {
         for chunkStart in stride(from: 0, to: order.count, by: settings.batchSize) {
             let chunk = Array(order[chunkStart..<min(order.count, chunkStart + settings.batchSize)])
             let cpuBefore = ProcessClock.cpuSeconds(), wallBefore = Date()
-            let results = try loaded.generator().generate(prompts: chunk.map { ids[$0] }, settings: settings)
+            let results = try loaded.generator(precision: request.decoding.precision).generate(prompts: chunk.map { ids[$0] }, settings: settings)
             let cpu = ProcessClock.cpuSeconds() - cpuBefore
             tally.generationSeconds += Date().timeIntervalSince(wallBefore)
             tally.cpuSeconds += cpu

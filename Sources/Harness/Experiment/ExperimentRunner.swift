@@ -1,5 +1,6 @@
 import Corpus
 import Foundation
+import TensorKit
 import Gate
 import Metrics
 import Reports
@@ -60,7 +61,8 @@ public enum ExperimentRunner {
             request.storePath = store.path
             request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
                                                 topP: plan.decoding.topP ?? 1, seed: UInt64(max(0, plan.decoding.seed ?? 0)),
-                                                template: plan.decoding.template)
+                                                template: plan.decoding.template,
+                                                precision: ComputePrecision(rawValue: plan.decoding.precision) ?? .f32)
             request.batchSize = plan.batchSize ?? 32
             request.limit = plan.limit
             request.cpuHourPrice = price

@@ -1,0 +1,130 @@
+import Foundation
+import TensorKit
+
+/// The projections and the LM head packed in bfloat16 for `.bf16` inference (see `ComputePrecision`).
+/// Projections that share an input are packed as one matrix, their outputs side by side — q, k, v
+/// as (C + 2·KVH·HD, C), gate and up as (2F, C) — so a block takes four products instead of seven
+/// and k and v (three 64-column panels each) do not leave a core idle. Every output still sums its
+/// own products in k order (`BF16Matrix`), so packing together changes no value.
+struct BF16Weights: @unchecked Sendable {
+    /// The projections of one block, one pack per entry of `groups`.
+    struct Layer: @unchecked Sendable {
+        let products: [BF16Matrix]
+    }
+
+    /// Projections packed together, in the order the forward pass multiplies them.
+    static let groups: [[LoRATarget]] = [[.q, .k, .v], [.o], [.gate, .up], [.down]]
+
+    let layers: [Layer]
+    /// Output widths of each group's targets, e.g. (C, KVH·HD, KVH·HD) for q, k, v.
+    let widths: [[Int]]
+    /// (V, C): the LM head, or the token embedding when tied.
+    let output: BF16Matrix
+
+    /// Floats a row of projections packed together writes (q, k and v's, or gate and up's): the
+    /// width of the `joined` buffer `linear` needs.
+    var joinedWidth: Int { widths.filter { $0.count > 1 }.map { $0.reduce(0, +) }.max() ?? 0 }
+
+    /// Bytes of all packs.
+    var bytes: Int { layers.map { $0.products.map(\.bytes).reduce(0, +) }.reduce(0, +) + output.bytes }
+
+    /// The index in `groups` of exactly these targets.
+    static func group(_ targets: [LoRATarget]) -> Int {
+        guard let index = groups.firstIndex(of: targets) else { preconditionFailure("no bf16 pack for \(targets)") }
+        return index
+    }
+
+    /// Packs every projection and `output` (V, C) on the cores, largest first. `fill(layer, target, into)`
+    /// writes projection `target` of block `layer`, (out, in) row-major in Float32, into a scratch
+    /// that is dropped once packed, so only one group's Float32 copy per core exists at a time.
+    /// Nil when the CPU has no AVX-512 BF16.
+    static func pack(config: LlamaConfig, output: FloatBuffer,
+                     fill: @escaping @Sendable (Int, LoRATarget, UnsafeMutablePointer<Float>) throws -> Void) throws -> BF16Weights? {
+        guard BF16Matrix.isAvailable else { return nil }
+        let perLayer = groups.count
+        let packs = PackSlots(count: config.layers * perLayer + 1)
+        let failures = FailureBox()
+        // Job 0 is the LM head (the largest); then (layer, group) in order.
+        Parallel.forEach(packs.count) { job in
+            if job == 0 {
+                packs[0] = BF16Matrix(weight: output.pointer, outFeatures: config.vocabSize, inFeatures: config.dim,
+                                      product: .linear)
+                return
+            }
+            let layer = (job - 1) / perLayer, targets = groups[(job - 1) % perLayer]
+            let inFeatures = targets[0].features(config).inFeatures
+            let outFeatures = targets.map { $0.features(config).outFeatures }
+            let scratch = FloatBuffer(uninitializedCount: outFeatures.reduce(0, +) * inFeatures)
+            var row = 0
+            do {
+                for (target, rows) in zip(targets, outFeatures) {
+                    try fill(layer, target, scratch.pointer + row * inFeatures)
+                    row += rows
+                }
+            } catch {
+                failures.record(error)
+                return
+            }
+            packs[job] = BF16Matrix(weight: scratch.pointer, outFeatures: row, inFeatures: inFeatures, product: .linear)
+        }
+        if let error = failures.first { throw error }
+        let all = packs.values.map { $0! }
+        let layers = (0..<config.layers).map { Layer(products: Array(all[(1 + $0 * perLayer)..<(1 + ($0 + 1) * perLayer)])) }
+        let widths = groups.map { $0.map { $0.features(config).outFeatures } }
+        return BF16Weights(layers: layers, widths: widths, output: all[0])
+    }
+
+    /// Packs of Float32 `weights` whose projections are complete.
+    static func pack(float32 weights: LlamaWeights, config: LlamaConfig) throws -> BF16Weights? {
+        try pack(config: config, output: weights.outputWeight) { layer, target, out in
+            let source = weights.layers[layer].projection(target)
+            let (inFeatures, outFeatures) = target.features(config)
+            precondition(source.count == inFeatures * outFeatures, "layer \(layer) \(target) has no Float32 weight to pack")
+            out.update(from: source.pointer, count: source.count)
+        }
+    }
+
+    /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for the projections `targets` of `layer`, which share
+    /// the input. Several targets are multiplied as one pack into `joined` (N, Σ out_i; at least
+    /// N · `joinedWidth` floats), then split.
+    func linear(layer: Int, targets: [LoRATarget], outs: [UnsafeMutablePointer<Float>], inp: UnsafePointer<Float>,
+                rows: Int, joined: UnsafeMutablePointer<Float>) {
+        let group = Self.group(targets)
+        let pack = layers[layer].products[group]
+        guard outs.count > 1 else {
+            pack.multiply(rows: rows, a: inp, lda: pack.inner, into: outs[0], ldc: pack.outputs)
+            return
+        }
+        let width = pack.outputs
+        pack.multiply(rows: rows, a: inp, lda: pack.inner, into: joined, ldc: width)
+        var column = 0
+        for (count, out) in zip(widths[group], outs) {
+            for r in 0..<rows { (out + r * count).update(from: joined + r * width + column, count: count) }
+            column += count
+        }
+    }
+}
+
+/// Results of parallel packing jobs, each slot written by one job.
+private final class PackSlots: @unchecked Sendable {
+    let count: Int
+    private let slots: UnsafeMutablePointer<BF16Matrix?>
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    subscript(index: Int) -> BF16Matrix? {
+        get { slots[index] }
+        set { slots[index] = newValue }
+    }
+
+    var values: [BF16Matrix?] { (0..<count).map { slots[$0] } }
+}
