@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PANEL = 64, TILE_ROWS = 6, ROWS_PER_JOB = 96 };
+enum { PANEL = 64, TILE_ROWS = 6, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
 
 /// Float32 → bfloat16 bits, rounded to nearest even (NaN stays NaN) — vcvtneps2bf16's rounding.
 static inline uint16_t bf16_bits(float value) {
@@ -149,21 +149,21 @@ typedef struct {
     float *c;
     size_t ldc;
     uint16_t *rounded;                       // (m, 2·pairs) bf16 copy of A
-    int rowJobs;
+    int rowJobs, rowsPerJob;
 } Product;
 
 static void round_rows(void *context, int job) {
 #if defined(__x86_64__)
     Product *g = context;
     size_t width = 2 * panel_pairs(g->k);
-    int begin = job * ROWS_PER_JOB, end = begin + ROWS_PER_JOB < g->m ? begin + ROWS_PER_JOB : g->m;
+    int begin = job * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
     for (int i = begin; i < end; i++) round_row(g->a + (size_t)i * g->lda, g->k, g->rounded + (size_t)i * width);
 #else
     (void)context; (void)job;
 #endif
 }
 
-/// Job = one panel × ROWS_PER_JOB rows; the panel (k × 64 bf16) stays in L2 across the job's tiles.
+/// Job = one panel × rowsPerJob rows; the panel (k × 64 bf16) stays in L2 across the job's tiles.
 static void multiply_job(void *context, int job) {
 #if defined(__x86_64__)
     Product *g = context;
@@ -171,11 +171,15 @@ static void multiply_job(void *context, int job) {
     size_t pairs = panel_pairs(g->k);
     const uint16_t *b = g->packed + (size_t)panel * pairs * PANEL * 2;
     int column = panel * PANEL, columns = g->n - column < PANEL ? g->n - column : PANEL;
-    int begin = rowJob * ROWS_PER_JOB, end = begin + ROWS_PER_JOB < g->m ? begin + ROWS_PER_JOB : g->m;
-    for (int i = begin; i < end; i += TILE_ROWS) {
-        int rows = end - i < TILE_ROWS ? end - i : TILE_ROWS;
+    int begin = rowJob * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
+    // The job's rows in as few tiles as fit, of near-equal height (32 rows: 6,6,5,5,5,5 rather than
+    // five of 6 and one of 2, whose few accumulators cannot hide the panel loads).
+    int tiles = (end - begin + TILE_ROWS - 1) / TILE_ROWS;
+    for (int t = 0, i = begin; t < tiles; t++) {
+        int rows = (end - i) / (tiles - t) + ((end - i) % (tiles - t) != 0);
         tile(rows, pairs, (const uint32_t *)(g->rounded + (size_t)i * 2 * pairs), pairs, b,
              g->c + (size_t)i * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+        i += rows;
     }
 #else
     (void)context; (void)job;
@@ -203,9 +207,19 @@ int ck_bf16_gemm(int m, int n, int k, float alpha, const float *a, size_t lda, c
         scratch = grown;
         scratchCount = need;
     }
-    Product g = { m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, (m + ROWS_PER_JOB - 1) / ROWS_PER_JOB };
-    ck_parallel_for(g.rowJobs, threads, round_rows, &g);
+    // Row jobs of at most ROWS_PER_JOB rows; a product with few panels (decode: 32 rows × 9 panels)
+    // splits its rows further so every thread gets about as much work (9 jobs on 2 threads idle
+    // one of them a ninth of the time).
     int panels = (n + PANEL - 1) / PANEL;
+    int rowJobs = (m + ROWS_PER_JOB - 1) / ROWS_PER_JOB, wanted = JOBS_PER_THREAD * (threads > 1 ? threads : 1);
+    if (threads > 1 && panels * rowJobs < wanted) {
+        int split = (wanted + panels - 1) / panels, most = (m + TILE_ROWS - 1) / TILE_ROWS;
+        rowJobs = split < most ? split : most;
+    }
+    int rowsPerJob = (m + rowJobs - 1) / rowJobs;
+    rowJobs = (m + rowsPerJob - 1) / rowsPerJob;
+    Product g = { m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, rowJobs, rowsPerJob };
+    ck_parallel_for(g.rowJobs, threads, round_rows, &g);
     ck_parallel_for(panels * g.rowJobs, threads, multiply_job, &g);
     pthread_mutex_unlock(&scratchLock);
     return 0;
