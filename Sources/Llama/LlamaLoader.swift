@@ -56,13 +56,13 @@ extension LlamaModel {
         case .f32:
             let weights = try loader.load()
             return LlamaModel(config: config, weights: weights,
-                              decodeWeights: DecodeWeights(file: file, weights: weights, config: config), adapter: adapter)
+                              projections: .f32(DecodeWeights(file: file, weights: weights, config: config)), adapter: adapter)
         case .bf16:
             let weights = try loader.load(projections: false)
             guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, fill: loader.projection) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "no AVX-512 BF16")
             }
-            return LlamaModel(config: config, weights: weights, bf16Weights: packs, adapter: adapter)
+            return LlamaModel(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)
         }
     }
 }

@@ -52,8 +52,8 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// A model whose decode kernels read the Float32 `weights`.
     public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil) {
-        self.init(config: config, weights: weights, decodeWeights: DecodeWeights(float32: weights, config: config),
-                  adapter: adapter)
+        self.init(config: config, weights: weights,
+                  projections: .f32(DecodeWeights(float32: weights, config: config)), adapter: adapter)
     }
 
     /// A model computing in `precision`; in `.bf16` the complete Float32 `weights` are packed (and
@@ -67,24 +67,27 @@ public final class LlamaModel: @unchecked Sendable {
             guard let packs = try BF16Weights.pack(float32: weights, config: config) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "")
             }
-            self.init(config: config, weights: weights, bf16Weights: packs, adapter: adapter)
+            self.init(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)
         }
     }
 
-    init(config: LlamaConfig, weights: LlamaWeights, decodeWeights: DecodeWeights, adapter: LoRAAdapter?) {
-        self.config = config
-        precision = .f32
-        self.weights = weights
-        self.decodeWeights = decodeWeights
-        self.adapter = adapter
-        inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
+    /// What the projections multiply with: the decode kernels' view of the weights, or the bf16 packs.
+    enum Projections {
+        case f32(DecodeWeights)
+        case bf16(BF16Weights)
     }
 
-    init(config: LlamaConfig, weights: LlamaWeights, bf16Weights: BF16Weights, adapter: LoRAAdapter?) {
+    init(config: LlamaConfig, weights: LlamaWeights, projections: Projections, adapter: LoRAAdapter?) {
         self.config = config
-        precision = .bf16
+        switch projections {
+        case let .f32(decode):
+            precision = .f32
+            decodeWeights = decode
+        case let .bf16(packs):
+            precision = .bf16
+            bf16Weights = packs
+        }
         self.weights = weights
-        self.bf16Weights = bf16Weights
         self.adapter = adapter
         inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
     }
