@@ -26,25 +26,38 @@ public struct ForwardResult: @unchecked Sendable {
 /// same whatever shares its batch; the adapter's products stay Float32, routed as in `.f32`.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
-    /// The arithmetic of the projections and the LM head.
-    public let precision: ComputePrecision
     /// In `.bf16` the projections' buffers may be empty (count 0) when the packs were made straight
     /// from the model file; the embedding, norms and LM head are always complete. Replacing the
     /// weights re-points the decode kernels at them (`.f32`) or repacks them (`.bf16`; the new
     /// projections must be complete).
     public var weights: LlamaWeights {
         didSet {
-            switch precision {
-            case .f32: decodeWeights = DecodeWeights(float32: weights, config: config)
-            case .bf16: bf16Weights = try! BF16Weights.pack(float32: weights, config: config)!
+            switch projections {
+            case .f32: projections = .f32(DecodeWeights(float32: weights, config: config))
+            case .bf16: projections = .bf16(try! BF16Weights.pack(float32: weights, config: config)!)
             }
+        }
+    }
+    /// What the projections and the LM head multiply with.
+    private var projections: Projections
+    /// The arithmetic of the projections and the LM head.
+    public var precision: ComputePrecision {
+        switch projections {
+        case .f32: return .f32
+        case .bf16: return .bf16
         }
     }
     /// The projections as decode reads them in `.f32`: the file's blocks when loaded from a GGUF.
     /// Nil in `.bf16`, where every product goes through `bf16Weights`.
-    public private(set) var decodeWeights: DecodeWeights?
+    public var decodeWeights: DecodeWeights? {
+        if case let .f32(decode) = projections { return decode }
+        return nil
+    }
     /// The packs every product multiplies in `.bf16`; nil in `.f32`.
-    private(set) var bf16Weights: BF16Weights?
+    var bf16Weights: BF16Weights? {
+        if case let .bf16(packs) = projections { return packs }
+        return nil
+    }
     /// Applied in every adapted projection as y += scale · (x·Aᵀ)·Bᵀ.
     public var adapter: LoRAAdapter?
     public let inverseFrequencies: [Float]
@@ -71,7 +84,8 @@ public final class LlamaModel: @unchecked Sendable {
         }
     }
 
-    /// What the projections multiply with: the decode kernels' view of the weights, or the bf16 packs.
+    /// What the projections multiply with: the decode kernels' view of the weights (`.f32`), or the
+    /// bf16 packs (`.bf16`).
     enum Projections {
         case f32(DecodeWeights)
         case bf16(BF16Weights)
@@ -79,14 +93,7 @@ public final class LlamaModel: @unchecked Sendable {
 
     init(config: LlamaConfig, weights: LlamaWeights, projections: Projections, adapter: LoRAAdapter?) {
         self.config = config
-        switch projections {
-        case let .f32(decode):
-            precision = .f32
-            decodeWeights = decode
-        case let .bf16(packs):
-            precision = .bf16
-            bf16Weights = packs
-        }
+        self.projections = projections
         self.weights = weights
         self.adapter = adapter
         inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
