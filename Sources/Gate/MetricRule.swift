@@ -60,11 +60,30 @@ public struct ServingFigures: Codable, Sendable, Equatable {
     public var p50LatencySeconds: Double?
     public var p95LatencySeconds: Double?
     public var costPerThousandRequests: Double?
+    /// Streaming endpoints: seconds to the first content token.
+    public var p50TimeToFirstTokenSeconds: Double?
+    public var p95TimeToFirstTokenSeconds: Double?
+    /// Endpoints: share of requests unanswered after their retries.
+    public var errorRate: Double?
 
-    public init(p50LatencySeconds: Double? = nil, p95LatencySeconds: Double? = nil, costPerThousandRequests: Double? = nil) {
+    public init(p50LatencySeconds: Double? = nil, p95LatencySeconds: Double? = nil, costPerThousandRequests: Double? = nil,
+                p50TimeToFirstTokenSeconds: Double? = nil, p95TimeToFirstTokenSeconds: Double? = nil, errorRate: Double? = nil) {
         self.p50LatencySeconds = p50LatencySeconds
         self.p95LatencySeconds = p95LatencySeconds
         self.costPerThousandRequests = costPerThousandRequests
+        self.p50TimeToFirstTokenSeconds = p50TimeToFirstTokenSeconds
+        self.p95TimeToFirstTokenSeconds = p95TimeToFirstTokenSeconds
+        self.errorRate = errorRate
+    }
+
+    /// The slowest, dearest and least reliable of several eval sets' figures: what a budget must hold for.
+    public static func worst(_ figures: [ServingFigures]) -> ServingFigures {
+        ServingFigures(p50LatencySeconds: figures.compactMap(\.p50LatencySeconds).max(),
+                       p95LatencySeconds: figures.compactMap(\.p95LatencySeconds).max(),
+                       costPerThousandRequests: figures.compactMap(\.costPerThousandRequests).max(),
+                       p50TimeToFirstTokenSeconds: figures.compactMap(\.p50TimeToFirstTokenSeconds).max(),
+                       p95TimeToFirstTokenSeconds: figures.compactMap(\.p95TimeToFirstTokenSeconds).max(),
+                       errorRate: figures.compactMap(\.errorRate).max())
     }
 }
 

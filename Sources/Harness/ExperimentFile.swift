@@ -1,3 +1,4 @@
+import Endpoints
 import Foundation
 import Gate
 import TensorKit
@@ -25,8 +26,11 @@ import TensorKit
 /// ```
 public struct ExperimentFile: Codable, Sendable, Equatable {
     public var name: String
-    /// GGUF model path: the base model and, without training, the candidate too.
+    /// GGUF model path: the base model and, without training, the candidate too; or
+    /// `endpoint:NAME`, one of `endpoints` (a nightly check of a served model).
     public var model: String
+    /// OpenAI-compatible endpoints, by name, that `model` and variants may name.
+    public var endpoints: [EndpointConfig] = []
     /// The candidate's adapter when the experiment does not train (a nightly check of the
     /// adapter in production): a PEFT folder or a llama.cpp LoRA GGUF.
     public var adapter: String? = nil
@@ -156,6 +160,11 @@ public struct BudgetPlan: Codable, Sendable, Equatable {
     public var costPer1000Requests: Double?
     /// Price of one CPU hour, used to turn measured CPU time into cost per 1,000 requests.
     public var cpuHourPrice: Double?
+    /// Dollars the run may spend on endpoints; a request that could pass it is not sent (exit 3).
+    public var maxCost: Double?
+    /// Share of an endpoint evaluation's examples that may stay unanswered after retries (default
+    /// 0); above it the run ends with exit 3, no decision.
+    public var maxErrorRate: Double = 0
 
     public init() {}
 }

@@ -82,11 +82,24 @@ private struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants"])
+                            "variants", "endpoints"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
         try nonEmpty(model, "model", in: root)
+        let endpoints = try EndpointListParser(root: root).endpoints()
+        if model.hasPrefix(ExperimentFile.endpointPrefix) {
+            let named = String(model.dropFirst(ExperimentFile.endpointPrefix.count))
+            guard endpoints.contains(where: { $0.name == named }) else {
+                throw root.error("model", .invalidValue(endpoints.isEmpty
+                    ? "names endpoint '\(named)', and the experiment defines no endpoints; add it under endpoints:"
+                    : "names endpoint '\(named)', which is not under endpoints (they are \(endpoints.map(\.name).joined(separator: ", ")))"))
+            }
+            for key in ["training", "adapter"] where root.has(key) {
+                throw root.error(key, .invalidValue("is set, and the model is an endpoint, which serves its own weights; "
+                    + "remove \(key), or name a GGUF as the model"))
+            }
+        }
         let training = try root.mapping("training").map(trainingPlan)
         let adapter = try root.string("adapter")
         if adapter != nil && training != nil {
@@ -100,7 +113,14 @@ private struct ExperimentParser {
                                         baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
                                         gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
         experiment.adapter = adapter
-        experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil)
+        experiment.endpoints = endpoints
+        experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil,
+                                                                      endpoints: endpoints.map(\.name))
+        if experiment.modelIsEndpoint, let fused = experiment.variants.first(where: {
+            if case .fused = $0.source { return true } else { return false }
+        }) {
+            throw root.error("variants", .invalidValue("variant \(fused.name) fuses an adapter into the model, which is an endpoint; fuse needs a GGUF model"))
+        }
         return experiment
     }
 
@@ -300,8 +320,16 @@ private struct ExperimentParser {
     private func budgetPlan() throws -> BudgetPlan {
         var plan = BudgetPlan()
         guard let map = try root.mapping("budgets") else { return plan }
-        try map.allowOnly(["p95_latency_seconds", "cost_per_1000_requests", "cpu_hour_price"])
+        try map.allowOnly(["p95_latency_seconds", "cost_per_1000_requests", "cpu_hour_price", "max_cost", "max_error_rate"])
         plan.p95LatencySeconds = try positive(map.double("p95_latency_seconds"), "p95_latency_seconds", in: map)
+        if let maxCost = try map.double("max_cost") {
+            if maxCost < 0 { throw map.error("max_cost", .invalidValue("is \(maxCost); give the dollars the run may spend on endpoints")) }
+            plan.maxCost = maxCost
+        }
+        if let rate = try map.double("max_error_rate") {
+            if !(0...1).contains(rate) { throw map.error("max_error_rate", .invalidValue("is \(rate); give a share between 0 and 1, such as 0.01")) }
+            plan.maxErrorRate = rate
+        }
         plan.costPer1000Requests = try positive(map.double("cost_per_1000_requests"), "cost_per_1000_requests", in: map)
         plan.cpuHourPrice = try positive(map.double("cpu_hour_price"), "cpu_hour_price", in: map)
         if plan.costPer1000Requests != nil && plan.cpuHourPrice == nil {

@@ -4,8 +4,10 @@ import Yams
 struct VariantListParser {
     let root: YAMLMapping
 
-    /// - Parameter hasAdapter: whether the experiment names or trains an adapter (`fuse:` needs one).
-    func plans(hasAdapter: Bool) throws -> [VariantPlan] {
+    /// - Parameters:
+    ///   - hasAdapter: whether the experiment names or trains an adapter (`fuse:` needs one).
+    ///   - endpoints: the names under `endpoints:` a variant may serve.
+    func plans(hasAdapter: Bool, endpoints: [String]) throws -> [VariantPlan] {
         guard let node = root.node("variants") else { return [] }
         if root.has("baseline") {
             throw root.error("baseline", .invalidValue(
@@ -19,7 +21,7 @@ struct VariantListParser {
         var plans: [VariantPlan] = []
         for item in items {
             let map = try YAMLMapping(item.node, file: root.file, path: item.path)
-            let plan = try variant(map, hasAdapter: hasAdapter)
+            let plan = try variant(map, hasAdapter: hasAdapter, endpoints: endpoints)
             if plans.contains(where: { $0.name == plan.name }) {
                 throw map.error("name", .invalidValue("gives a second variant named '\(plan.name)'; give each variant its own name"))
             }
@@ -28,10 +30,21 @@ struct VariantListParser {
         return plans
     }
 
-    private func variant(_ map: YAMLMapping, hasAdapter: Bool) throws -> VariantPlan {
-        try map.allowOnly(["name", "fuse", "model", "adapter"])
+    private func variant(_ map: YAMLMapping, hasAdapter: Bool, endpoints: [String]) throws -> VariantPlan {
+        try map.allowOnly(["name", "fuse", "model", "adapter", "endpoint"])
         let name = try map.required(map.string("name"), "name", hint: "a name for the variant, e.g. name: fused-q8_0")
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw map.error("name", .invalidValue("is empty")) }
+        if let node = map.node("endpoint") {
+            for other in ["fuse", "model", "adapter"] where map.has(other) {
+                throw map.error(other, .invalidValue(
+                    "is set together with endpoint; an endpoint serves its own weights, so remove \(other) or endpoint"))
+            }
+            let value = YAMLValue(node: node, file: map.file, path: map.child("endpoint"))
+            if endpoints.isEmpty {
+                throw value.invalid("names an endpoint, and the experiment defines none; add an endpoints: block at the top level")
+            }
+            return VariantPlan(name: name, source: .endpoint(name: try value.choice(endpoints)))
+        }
         if let node = map.node("fuse") {
             for other in ["model", "adapter"] where map.has(other) {
                 throw map.error(other, .invalidValue(

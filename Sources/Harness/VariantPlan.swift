@@ -7,6 +7,7 @@
 ///   - {name: fused-q4_0, fuse: q4_0}                   # model + adapter folded into one q4_0 GGUF
 ///   - {name: other, model: models/other.gguf}          # another GGUF as it is
 ///   - {name: base, adapter: none}                      # the model without its adapter
+///   - {name: hosted, endpoint: hosted}                 # a model behind one of the experiment's endpoints
 /// ```
 public struct VariantPlan: Codable, Sendable, Equatable {
     /// Where a variant's weights come from.
@@ -17,6 +18,8 @@ public struct VariantPlan: Codable, Sendable, Equatable {
         /// A GGUF served as it is, with an adapter applied at runtime or none.
         /// - model: nil is the experiment's model.
         case served(model: String?, adapter: VariantAdapter)
+        /// A model behind one of the experiment's `endpoints`, by name.
+        case endpoint(name: String)
     }
 
     /// The adapter a served variant applies at runtime.

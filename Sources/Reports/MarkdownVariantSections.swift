@@ -18,9 +18,12 @@ extension MarkdownSections {
         let oneSet = Set(keys.map(\.evalSet)).count <= 1
         let metricHeaders = keys.map { esc(oneSet ? $0.metric : "\($0.evalSet) \($0.metric)") + " (95% CI)" }
         let baseline = comparison.variants.first
+        // Endpoints add time to first token and error rate beside latency.
+        let served = comparison.variants.contains { $0.serving.errorRate != nil || $0.serving.p50TimeToFirstTokenSeconds != nil }
+        let servedHeaders = served ? " | p50 / p95 first token (s) | error rate" : ""
         var rows = ["| variant | source | " + metricHeaders.joined(separator: " | ")
-                        + " | p50 latency (s) | p95 latency (s) | cost per 1,000 requests | size | verdict |",
-                    "| --- | --- |" + String(repeating: " ---: |", count: keys.count + 4) + " --- |"]
+                        + " | p50 latency (s) | p95 latency (s)\(servedHeaders) | cost per 1,000 requests | size | verdict |",
+                    "| --- | --- |" + String(repeating: " ---: |", count: keys.count + 4 + (served ? 2 : 0)) + " --- |"]
         for variant in comparison.variants {
             let cells = keys.map { key -> String in
                 guard let score = variant.scores.first(where: { $0.evalSet == key.evalSet && $0.metric == key.metric })?.score,
@@ -35,9 +38,11 @@ extension MarkdownSections {
                 return cell
             }
             let serving = variant.serving
+            let servedCells = !served ? "" : " | " + (serving.p50TimeToFirstTokenSeconds.map { formatValue($0) + " / " + value(serving.p95TimeToFirstTokenSeconds) } ?? "—")
+                + " | " + (serving.errorRate.map { formatValue($0 * 100) + "%" } ?? "—")
             rows.append("| \(esc(variant.name, limit: 80)) | \(esc(variant.source, limit: 120)) | " + cells.joined(separator: " | ")
-                        + " | \(value(serving.p50LatencySeconds)) | \(value(serving.p95LatencySeconds))"
-                        + " | \(value(serving.costPerThousandRequests)) | \(formatBytes(variant.bytes)) | \(verdict(variant, comparison)) |")
+                        + " | \(value(serving.p50LatencySeconds)) | \(value(serving.p95LatencySeconds))\(servedCells)"
+                        + " | \(value(serving.costPerThousandRequests)) | \(variant.bytes > 0 ? formatBytes(variant.bytes) : "endpoint") | \(verdict(variant, comparison)) |")
         }
         var files = ["| variant | model | model SHA-256 | adapter | adapter SHA-256 |", "| --- | --- | --- | --- | --- |"]
         for variant in comparison.variants {

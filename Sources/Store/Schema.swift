@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -166,6 +166,35 @@ enum Schema {
             run_id INTEGER NOT NULL UNIQUE REFERENCES run(id) ON DELETE CASCADE,
             body_json TEXT NOT NULL,
             created_at DATETIME NOT NULL
+        );
+        """
+
+    /// v3: answers from endpoints. A prediction keeps the time to its first token, the retries it
+    /// took, the finish reason, whether the server reported usage (token counts are 0 and not
+    /// invented when it did not) and its price. A request that failed past its retries is a
+    /// `request_failure`, never a prediction, so it is neither scored nor cached; a later run of the
+    /// same evaluation retries it and removes the row when it is answered.
+    private static let v3 = """
+        ALTER TABLE prediction ADD COLUMN time_to_first_token_seconds REAL;
+        ALTER TABLE prediction ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE prediction ADD COLUMN finish_reason TEXT;
+        ALTER TABLE prediction ADD COLUMN usage_reported BOOLEAN NOT NULL DEFAULT 1;
+        ALTER TABLE prediction ADD COLUMN cost_usd REAL;
+
+        ALTER TABLE generation_cache ADD COLUMN finish_reason TEXT;
+        ALTER TABLE generation_cache ADD COLUMN usage_reported BOOLEAN NOT NULL DEFAULT 1;
+
+        CREATE TABLE request_failure (
+            id INTEGER PRIMARY KEY,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,
+            example_index INTEGER NOT NULL,
+            example_id TEXT,
+            kind TEXT NOT NULL,
+            http_status INTEGER,
+            message TEXT NOT NULL,
+            retries INTEGER NOT NULL,
+            created_at DATETIME NOT NULL,
+            UNIQUE (evaluation_id, example_index)
         );
         """
 }

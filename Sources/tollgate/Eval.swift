@@ -1,4 +1,5 @@
 import ArgumentParser
+import Endpoints
 import Foundation
 import Harness
 import Metrics
@@ -15,8 +16,9 @@ struct Eval: ParsableCommand {
             about one on-demand cloud vCPU-hour).
             """)
 
-    @Option(help: "GGUF model file.") var model: String
+    @Option(help: "GGUF model file (or --endpoint).") var model: String?
     @Option(help: "LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF.") var adapter: String?
+    @OptionGroup(title: "Endpoint (instead of --model)") var endpoint: EndpointOptions
     @Option(help: "Holdout JSONL (prompt/completion or messages; optional id and references).") var data: String
     @Option(help: "Metrics, comma-separated: em, f1, bleu, chrf, chrf++.") var metrics: String = "em,bleu,chrf"
     @Option(help: "Exact-match normalisation: exact, strip or squad.") var normalize: String = "strip"
@@ -34,6 +36,15 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write the summary as JSON to this file.") var json: String?
 
     func validate() throws {
+        switch (model, endpoint.endpoint) {
+        case (nil, nil): throw ValidationError("Pass --model with a GGUF file, or --endpoint with an OpenAI-compatible /v1 URL.")
+        case (.some, .some): throw ValidationError("Pass either --model or --endpoint, not both.")
+        default: break
+        }
+        if endpoint.endpoint != nil && adapter != nil {
+            throw ValidationError("--adapter applies to a local --model; an endpoint serves its own weights.")
+        }
+        try endpoint.validate()
         _ = try parsedMetrics()
         guard AnswerNormalization(rawValue: normalize) != nil else {
             throw ValidationError("--normalize must be exact, strip or squad.")
@@ -60,7 +71,10 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        var request = EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: data)
+        var request = endpoint.config().map { EvaluationRequest(endpoint: $0, dataPath: data) }
+            ?? EvaluationRequest(modelPath: model ?? "", adapterPath: adapter, dataPath: data)
+        request.maxErrorRate = endpoint.maxErrorRate
+        request.budget = endpoint.maxCost.map(SpendingBudget.init(limit:))
         request.metrics = try parsedMetrics()
         request.normalize = AnswerNormalization(rawValue: normalize)!
         request.storePath = store

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import Harness
 
 /// Runs a command body; any library error (bad model, data, config or store) becomes one line on
-/// stderr and exit code 2, as the command-line contract promises. Exit codes thrown on purpose
-/// (0 GO, 1 NO-GO) pass through unchanged.
+/// stderr and exit code 2, as the command-line contract promises, and an infrastructure failure
+/// (an endpoint unreachable or failing past its retries, a quota or budget reached) exit code 3:
+/// no decision. Exit codes thrown on purpose (0 GO, 1 NO-GO) pass through unchanged.
 func reportingInvalidInput<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
@@ -11,6 +13,9 @@ func reportingInvalidInput<T>(_ body: () throws -> T) throws -> T {
         throw exit
     } catch let error as CleanExit {
         throw error
+    } catch let failure as InfrastructureFailure {
+        printError(failure.message)
+        throw ExitCode(3)
     } catch {
         printError(describe(error))
         throw ExitCode(2)

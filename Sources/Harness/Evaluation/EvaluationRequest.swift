@@ -1,3 +1,4 @@
+import Endpoints
 import Foundation
 import Metrics
 import Store
@@ -59,8 +60,17 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
 
 /// Everything `tollgate eval` needs to evaluate one model (and adapter) on one holdout set.
 public struct EvaluationRequest: Sendable {
-    /// The GGUF model.
+    /// The GGUF model; for an endpoint, how the command line named it (`endpoint:hosted`).
     public var modelPath: String
+    /// A model behind an OpenAI-compatible endpoint instead of the GGUF (then `adapterPath` is nil).
+    public var endpoint: EndpointConfig?
+    /// Share of examples an endpoint may leave unanswered after its retries; above it the
+    /// evaluation ends with an infrastructure failure (exit 3). 0: every example must be answered.
+    public var maxErrorRate: Double = 0
+    /// Dollars the run may spend on endpoints, shared by its evaluations; nil is unlimited.
+    public var budget: SpendingBudget?
+    /// Where API keys are read from (the process environment; tests pass their own).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// A PEFT adapter folder or a llama.cpp LoRA GGUF.
     public var adapterPath: String?
     /// The holdout JSONL.
@@ -98,5 +108,11 @@ public struct EvaluationRequest: Sendable {
         self.modelPath = modelPath
         self.adapterPath = adapterPath
         self.dataPath = dataPath
+    }
+
+    /// An evaluation of a model behind an endpoint.
+    public init(endpoint: EndpointConfig, dataPath: String) {
+        self.init(modelPath: "endpoint:\(endpoint.name)", dataPath: dataPath)
+        self.endpoint = endpoint
     }
 }

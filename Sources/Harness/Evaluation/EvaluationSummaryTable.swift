@@ -20,9 +20,23 @@ public enum EvaluationSummaryTable {
         } else {
             lines.append("throughput  nothing generated (every answer came from the store)")
         }
-        lines.append(String(format: "latency     p50 %.3f s, p95 %.3f s per request", summary.latencyP50, summary.latencyP95))
-        lines.append(String(format: "cost        %.3f CPU-s per request; $%.4f per 1,000 requests at $%.3f per CPU-hour",
-                            summary.cpuSecondsPerRequest, summary.costPer1000Requests, summary.cpuHourPrice))
+        if let p50 = summary.latencyP50, let p95 = summary.latencyP95 {
+            lines.append(String(format: "latency     p50 %.3f s, p95 %.3f s per request", p50, p95))
+        } else {
+            lines.append("latency     not measured (every answer came from the cache)")
+        }
+        if let p50 = summary.timeToFirstTokenP50, let p95 = summary.timeToFirstTokenP95 {
+            lines.append(String(format: "first token p50 %.3f s, p95 %.3f s", p50, p95))
+        }
+        if summary.isEndpoint {
+            lines.append(summary.costPer1000Requests.map { String(format: "cost        $%.4f per 1,000 requests by the endpoint's prices", $0) }
+                ?? "cost        unknown (no prices given, usage missing, or every answer cached)")
+            lines.append(String(format: "errors      %d unanswered (error rate %.3f); %d cut at max tokens; %d without usage",
+                                summary.failed, summary.errorRate, summary.truncated, summary.usageMissing))
+        } else {
+            lines.append(String(format: "cost        %.3f CPU-s per request; $%.4f per 1,000 requests at $%.3f per CPU-hour",
+                                summary.cpuSecondsPerRequest, summary.costPer1000Requests ?? 0, summary.cpuHourPrice))
+        }
         lines.append(String(format: "wall time   %.1f s", summary.wallSeconds))
         for metric in summary.metrics { lines.append("signature   \(metric.metric): \(metric.signature)") }
         return lines.joined(separator: "\n")

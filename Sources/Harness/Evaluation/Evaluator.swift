@@ -1,10 +1,7 @@
 import Corpus
 import Foundation
-import Llama
 import Metrics
-import ModelIO
 import Store
-import Tokenizer
 
 /// How far an evaluation has got, for a progress bar.
 public struct EvaluationProgress: Sendable {
@@ -16,45 +13,39 @@ public struct EvaluationProgress: Sendable {
     public var elapsedSeconds: Double
 }
 
-/// `tollgate eval`: generate answers for a holdout set, store every prediction as it is made,
-/// score it, and summarise quality, speed and cost.
+/// `tollgate eval`: answer a holdout set with a model (a GGUF here or an endpoint), store every
+/// prediction as it is made, score it, and summarise quality, speed and cost.
 ///
-/// Order of work: the dataset and the store are validated before the model is touched, so bad
-/// input costs nothing. Predictions are committed a batch at a time, so a killed process loses at
+/// Order of work: the dataset, the store and the model's definition are validated before anything
+/// is generated, so bad input costs nothing; weights are loaded and an endpoint is checked before
+/// the first row is written. Results are committed a batch at a time, so a killed process loses at
 /// most the batch in flight and a re-run takes over where it stopped. Answers are cached under
-/// (model hash, adapter hash, decoding settings, prompt), so an identical evaluation is answered
-/// without generating.
+/// (model or endpoint identity, adapter, decoding settings, prompt or request body), so an
+/// identical evaluation is answered without generating. Requests an endpoint failed are stored as
+/// failures, not answers, and a later run retries only those.
 public enum Evaluator {
     public static func run(_ request: EvaluationRequest,
                            progress: (EvaluationProgress) -> Void = { _ in }) throws -> EvaluationSummary {
         let started = Date()
-        // 1. Input that can be checked without the model.
-        if let reason = request.decoding.precision.unavailableReason {
-            throw LlamaError.unavailablePrecision(request.decoding.precision, reason: reason)
-        }
+        // 1. Input that can be checked without generating.
         let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
         var examples = dataset.examples
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
+        let source = try makeSource(request)
         let store = try TollgateStore(path: request.storePath)
 
-        // 2. The model, its tokenizer and the adapter.
-        let loaded = try LoadedModel.load(modelPath: request.modelPath, adapterPath: request.adapterPath)
-        let template = try ChatTemplate.resolve(request.decoding.template, model: loaded.tokenizer.chatTemplateSource)
-        let renderer = ExampleRenderer(tokenizer: loaded.tokenizer, template: template,
-                                       defaultSystem: loaded.tokenizer.defaultSystemMessage)
-        let prompts = try examples.map { try renderer.promptText(for: $0) }
-        let keys = prompts.map {
-            SHA256.generationKey(modelSHA256: loaded.modelRecord.sha256, adapterSHA256: loaded.adapterRecord?.sha256,
+        // 2. Requests and cache keys; what must be generated is made ready before any row is written.
+        let requestTexts = try examples.map { try source.requestText(for: $0) }
+        let keys = requestTexts.map {
+            SHA256.generationKey(modelSHA256: source.modelRecord.sha256, adapterSHA256: source.adapterRecord?.sha256,
                                  decodingJSON: request.decoding.canonicalJSON, prompt: $0)
         }
-        // Weights that will be needed are loaded before any row is written, so a model that cannot
-        // load leaves the store untouched; an evaluation the cache answers in full never loads them.
         let cached = request.useCache ? try store.cachedGenerations(keys: keys) : [:]
-        if keys.contains(where: { cached[$0] == nil }) { _ = try loaded.generator(precision: request.decoding.precision) }
+        if keys.contains(where: { cached[$0] == nil }) { try source.prepare() }
 
         // 3. Provenance rows, the run, and the evaluation (new, or one a dead process left unfinished).
-        let modelID = try store.upsertModel(loaded.modelRecord)
-        let adapterID = try loaded.adapterRecord.map { try store.upsertAdapter($0) }
+        let modelID = try store.upsertModel(source.modelRecord)
+        let adapterID = try source.adapterRecord.map { try store.upsertAdapter($0) }
         let datasetID = try store.upsertDataset(DatasetRecord(
             name: dataset.name, split: dataset.split, path: dataset.path, sha256: dataset.sha256,
             exampleCount: examples.count))
@@ -66,12 +57,25 @@ public enum Evaluator {
         do {
             let start = try store.findOrCreateEvaluation(runID: runID, modelID: modelID, adapterID: adapterID,
                                                          datasetID: datasetID, decodingJSON: request.decoding.canonicalJSON)
-            let generation = try generateMissing(
-                request: request, store: store, loaded: loaded, renderer: renderer, template: template,
-                examples: examples, prompts: prompts, keys: keys, cached: cached, evaluationID: start.evaluationID,
-                alreadyStored: start.existingPredictionIndices, started: started, progress: progress)
-            let summary = try summarise(request: request, store: store, evaluationID: start.evaluationID, runID: runID,
-                                        loaded: loaded, dataset: dataset, generation: generation, started: started)
+            let context = GenerationContext(request: request, store: store, source: source, examples: examples,
+                                            requestTexts: requestTexts, keys: keys, evaluationID: start.evaluationID,
+                                            started: started)
+            let generation = try generateMissing(context, cached: cached, alreadyStored: start.existingPredictionIndices,
+                                                 progress: progress)
+            let failures = try store.requestFailures(evaluationID: start.evaluationID)
+            if let stop = (source as? EndpointSource)?.stopReason {
+                try store.finishEvaluation(id: start.evaluationID, status: .failed)
+                throw InfrastructureFailure(message: stop)
+            }
+            let errorRate = examples.isEmpty ? 0 : Double(failures.count) / Double(examples.count)
+            if errorRate > request.maxErrorRate + 1e-12, let last = failures.last {
+                try store.finishEvaluation(id: start.evaluationID, status: .failed)
+                throw InfrastructureFailure(message: "\(source.displayName): \(failures.count) of \(examples.count) requests "
+                    + "failed after their retries (error rate \(String(format: "%.3f", errorRate)), over max_error_rate "
+                    + "\(request.maxErrorRate)); last error: \(last.message); no decision — run the same command again "
+                    + "to retry only the failed examples")
+            }
+            let summary = try summarise(context, failures: failures, dataset: dataset, runID: runID, generation: generation)
             try store.finishEvaluation(id: start.evaluationID, status: .completed)
             if ownsRun { try store.finishRun(id: runID, status: .succeeded) }
             return summary
@@ -81,96 +85,113 @@ public enum Evaluator {
         }
     }
 
+    /// The GGUF (and adapter) or the endpoint the request names.
+    static func makeSource(_ request: EvaluationRequest) throws -> AnswerSource {
+        if let endpoint = request.endpoint {
+            return try EndpointSource(config: endpoint, decoding: request.decoding, budget: request.budget,
+                                      environment: request.environment)
+        }
+        return try LocalModelSource(modelPath: request.modelPath, adapterPath: request.adapterPath,
+                                    decoding: request.decoding, batchSize: request.batchSize)
+    }
+
+    /// What one evaluation generates with, passed along instead of a dozen arguments.
+    struct GenerationContext {
+        var request: EvaluationRequest
+        var store: TollgateStore
+        var source: AnswerSource
+        var examples: [Example]
+        var requestTexts: [String]
+        var keys: [String]
+        var evaluationID: Int64
+        var started: Date
+    }
+
     /// What the generation phase did, for the summary's speed and cost figures.
     struct GenerationTally {
         var generated = 0
         var reused = 0
+        var failed = 0
         var generatedTokens = 0
         var generationSeconds = 0.0
-        var cpuSeconds = 0.0
     }
 
-    private static func generateMissing(
-        request: EvaluationRequest, store: TollgateStore, loaded: LoadedModel, renderer: ExampleRenderer,
-        template: ChatTemplate, examples: [Example], prompts: [String], keys: [String],
-        cached: [String: GenerationCacheRecord], evaluationID: Int64,
-        alreadyStored: Set<Int>, started: Date, progress: (EvaluationProgress) -> Void
-    ) throws -> GenerationTally {
+    private static func generateMissing(_ context: GenerationContext, cached: [String: GenerationCacheRecord],
+                                        alreadyStored: Set<Int>,
+                                        progress: (EvaluationProgress) -> Void) throws -> GenerationTally {
+        let examples = context.examples, store = context.store
         var tally = GenerationTally()
         tally.reused = alreadyStored.count
-        var pending = examples.indices.filter { !alreadyStored.contains($0) }
+        var pending = Set(examples.indices.filter { !alreadyStored.contains($0) })
         func report() {
             progress(EvaluationProgress(completed: examples.count - pending.count, total: examples.count,
                                         reused: tally.reused, generatedTokens: tally.generatedTokens,
-                                        elapsedSeconds: Date().timeIntervalSince(started)))
+                                        elapsedSeconds: Date().timeIntervalSince(context.started)))
         }
 
         // Answers already in the cache are stored at once, in one transaction.
-        if !pending.isEmpty {
-            let hits = pending.filter { cached[keys[$0]] != nil }
+        let hits = pending.sorted().filter { cached[context.keys[$0]] != nil }
+        if !hits.isEmpty {
             let rows = hits.map { index -> PredictionRecord in
-                let hit = cached[keys[index]]!
-                return prediction(evaluationID: evaluationID, index: index, example: examples[index], prompt: prompts[index],
-                                  output: hit.output, kinds: request.metrics, normalize: request.normalize, seconds: hit.seconds,
-                                  cpuSeconds: hit.cpuSeconds, promptTokens: hit.promptTokens,
-                                  completionTokens: hit.completionTokens, fromCache: true)
+                let hit = cached[context.keys[index]]!
+                var row = prediction(context, index: index, answer: SourceAnswer(
+                    text: hit.output, ids: hit.outputIDs, promptTokens: hit.usageReported ? hit.promptTokens : nil,
+                    completionTokens: hit.usageReported ? hit.completionTokens : nil, latencySeconds: hit.seconds,
+                    finishReason: hit.finishReason, cpuSeconds: hit.cpuSeconds))
+                row.fromCache = true
+                return row
             }
-            try store.insertPredictions(rows)
+            try store.recordOutcomes(predictions: rows, failures: [])
             tally.reused += hits.count
-            let hitSet = Set(hits)
-            pending.removeAll { hitSet.contains($0) }
+            pending.subtract(hits)
         }
         report()
 
-        // The rest in batches of similar prompt length; each batch is committed before the next starts.
-        var settings = GenerationSettings(maxTokens: request.decoding.maxTokens, temperature: Float(request.decoding.temperature),
-                                          topP: Float(request.decoding.topP), seed: request.decoding.seed)
-        settings.stopStrings = template.stopStrings
-        if let eos = loaded.tokenizer.eosID { settings.stopTokens = [eos] }
-        settings.batchSize = max(1, request.batchSize)
-        let queue = pending  // example indices still to generate
-        let ids = try queue.map { try renderer.promptIDs(for: examples[$0]) }
-        let order = queue.indices.sorted { ids[$0].count < ids[$1].count }
-        for chunkStart in stride(from: 0, to: order.count, by: settings.batchSize) {
-            let chunk = Array(order[chunkStart..<min(order.count, chunkStart + settings.batchSize)])
-            let cpuBefore = ProcessClock.cpuSeconds(), wallBefore = Date()
-            let results = try loaded.generator(precision: request.decoding.precision).generate(prompts: chunk.map { ids[$0] }, settings: settings)
-            let cpu = ProcessClock.cpuSeconds() - cpuBefore
-            tally.generationSeconds += Date().timeIntervalSince(wallBefore)
-            tally.cpuSeconds += cpu
-            var rows: [PredictionRecord] = []
-            var cacheRows: [GenerationCacheRecord] = []
-            for (position, result) in zip(chunk, results) {
-                let index = queue[position]
-                rows.append(prediction(evaluationID: evaluationID, index: index, example: examples[index],
-                                       prompt: prompts[index], output: result.text, kinds: request.metrics,
-                                       normalize: request.normalize, seconds: result.seconds,
-                                       cpuSeconds: cpu / Double(chunk.count), promptTokens: result.promptTokens,
-                                       completionTokens: result.completionTokens, fromCache: false))
-                cacheRows.append(GenerationCacheRecord(key: keys[index], output: result.text, outputIDs: result.ids,
-                                                       promptTokens: result.promptTokens,
-                                                       completionTokens: result.completionTokens, seconds: result.seconds,
-                                                       cpuSeconds: cpu / Double(chunk.count)))
-                tally.generatedTokens += result.completionTokens
+        // The rest from the source, each batch committed as it arrives.
+        let wallBefore = Date()
+        try context.source.answer(indices: pending.sorted(), examples: examples, requestTexts: context.requestTexts) { batch in
+            var rows: [PredictionRecord] = [], failures: [RequestFailureRecord] = [], cacheRows: [GenerationCacheRecord] = []
+            for (index, outcome) in batch {
+                switch outcome {
+                case .answered(let answer):
+                    rows.append(prediction(context, index: index, answer: answer))
+                    cacheRows.append(GenerationCacheRecord(
+                        key: context.keys[index], output: answer.text, outputIDs: answer.ids,
+                        promptTokens: answer.promptTokens ?? 0, completionTokens: answer.completionTokens ?? 0,
+                        seconds: answer.latencySeconds, cpuSeconds: answer.cpuSeconds, finishReason: answer.finishReason,
+                        usageReported: answer.promptTokens != nil && answer.completionTokens != nil))
+                    tally.generatedTokens += answer.completionTokens ?? 0
+                    tally.generated += 1
+                case let .failed(kind, httpStatus, message, retries):
+                    failures.append(RequestFailureRecord(
+                        evaluationID: context.evaluationID, exampleIndex: index, exampleID: examples[index].id, kind: kind,
+                        httpStatus: httpStatus, message: message, retries: retries))
+                    tally.failed += 1
+                }
+                pending.remove(index)
             }
-            try store.insertPredictions(rows)
+            try store.recordOutcomes(predictions: rows, failures: failures)
             try store.storeGenerations(cacheRows)
-            tally.generated += chunk.count
-            let done = Set(chunk.map { queue[$0] })
-            pending.removeAll { done.contains($0) }
             report()
         }
+        tally.generationSeconds = tally.generated > 0 ? Date().timeIntervalSince(wallBefore) : 0
         return tally
     }
 
-    private static func prediction(evaluationID: Int64, index: Int, example: Example, prompt: String, output: String,
-                                   kinds: [MetricKind], normalize: AnswerNormalization, seconds: Double,
-                                   cpuSeconds: Double, promptTokens: Int, completionTokens: Int,
-                                   fromCache: Bool) -> PredictionRecord {
-        PredictionRecord(evaluationID: evaluationID, exampleIndex: index, exampleID: example.id, prompt: prompt,
-                         output: output, references: example.references,
-                         scores: PredictionScoring.exampleScores(kinds: kinds, normalize: normalize, output: output, references: example.references),
-                         latencySeconds: seconds, promptTokens: promptTokens, completionTokens: completionTokens,
-                         fromCache: fromCache, cpuSeconds: cpuSeconds)
+    private static func prediction(_ context: GenerationContext, index: Int, answer: SourceAnswer) -> PredictionRecord {
+        let example = context.examples[index], request = context.request
+        var row = PredictionRecord(
+            evaluationID: context.evaluationID, exampleIndex: index, exampleID: example.id,
+            prompt: context.requestTexts[index], output: answer.text, references: example.references,
+            scores: PredictionScoring.exampleScores(kinds: request.metrics, normalize: request.normalize,
+                                                    output: answer.text, references: example.references),
+            latencySeconds: answer.latencySeconds, promptTokens: answer.promptTokens ?? 0,
+            completionTokens: answer.completionTokens ?? 0, fromCache: false, cpuSeconds: answer.cpuSeconds)
+        row.timeToFirstTokenSeconds = answer.timeToFirstTokenSeconds
+        row.retries = answer.retries
+        row.finishReason = answer.finishReason
+        row.usageReported = answer.promptTokens != nil && answer.completionTokens != nil
+        row.costUSD = answer.costUSD
+        return row
     }
 }

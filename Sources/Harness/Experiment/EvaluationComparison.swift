@@ -76,7 +76,10 @@ public struct EvaluationComparison: Sendable {
         let rows = Dictionary(try store.metrics(evaluationID: evaluationID).map { ($0.metric, $0.value) }) { $1 }
         return ServingFigures(p50LatencySeconds: rows[EvaluationSummary.latencyP50Metric],
                               p95LatencySeconds: rows[EvaluationSummary.latencyP95Metric],
-                              costPerThousandRequests: rows[EvaluationSummary.costMetric])
+                              costPerThousandRequests: rows[EvaluationSummary.costMetric],
+                              p50TimeToFirstTokenSeconds: rows[EvaluationSummary.ttftP50Metric],
+                              p95TimeToFirstTokenSeconds: rows[EvaluationSummary.ttftP95Metric],
+                              errorRate: rows[EvaluationSummary.errorRateMetric])
     }
 
     /// Examples whose per-example score fell (regressed) or rose (improved), largest change first.

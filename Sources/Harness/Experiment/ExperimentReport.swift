@@ -39,7 +39,7 @@ public enum ExperimentReport {
             regressedExamples: Array(compared.flatMap(\.regressed).prefix(50)),
             improvedExamples: Array(compared.flatMap(\.improved).prefix(50)),
             provenance: Reports.Provenance(
-                modelSha256: try SHA256.hexOfFile(atPath: experiment.model), adapterSha256: adapterHash, dataSha256: datasets,
+                modelSha256: try experiment.modelSHA256(experiment.model), adapterSha256: adapterHash, dataSha256: datasets,
                 metricSignatures: compared.flatMap(\.signatures), toolVersion: TollgateVersion.string,
                 gitCommit: GitRevision.current(), command: commandLine))
     }

@@ -55,8 +55,12 @@ public enum ExperimentRunner {
                                 reportsDirectory: String, commandLine: String,
                                 log: (String) -> Void) throws -> ExperimentOutcome {
         let price = experiment.budgets.cpuHourPrice ?? EvaluationRequest.defaultCPUHourPrice
+        let budget = experiment.budgets.maxCost.map(SpendingBudget.init(limit:))
         func evaluate(_ plan: EvalSetPlan, model: String, adapter: String?, role: String) throws -> EvaluationSummary {
-            var request = EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: plan.dataset)
+            var request = experiment.endpoint(for: model).map { EvaluationRequest(endpoint: $0, dataPath: plan.dataset) }
+                ?? EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: plan.dataset)
+            request.budget = budget
+            request.maxErrorRate = experiment.budgets.maxErrorRate
             request.metrics = plan.metrics.compactMap(MetricKind.init(rawValue:))
             request.storePath = store.path
             request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
@@ -197,11 +201,7 @@ public enum ExperimentRunner {
     }
 
     /// The slowest and dearest of several eval sets' figures: what a budget must hold for.
-    static func worstServing(_ figures: [ServingFigures]) -> ServingFigures {
-        ServingFigures(p50LatencySeconds: figures.compactMap(\.p50LatencySeconds).max(),
-                       p95LatencySeconds: figures.compactMap(\.p95LatencySeconds).max(),
-                       costPerThousandRequests: figures.compactMap(\.costPerThousandRequests).max())
-    }
+    static func worstServing(_ figures: [ServingFigures]) -> ServingFigures { ServingFigures.worst(figures) }
 }
 
 public enum ExperimentRunError: LocalizedError, Equatable {

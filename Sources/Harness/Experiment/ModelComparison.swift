@@ -46,7 +46,8 @@ public enum ModelComparison {
     }
 
     static func systemName(_ overview: EvaluationOverview) -> String {
-        let model = URL(fileURLWithPath: overview.model.path).lastPathComponent
+        let model = overview.model.architecture == EndpointIdentity.architecture
+            ? overview.model.path : URL(fileURLWithPath: overview.model.path).lastPathComponent
         let adapter = overview.adapter.map { " + " + URL(fileURLWithPath: $0.path).lastPathComponent } ?? ""
         return "\(model)\(adapter) (evaluation \(overview.evaluation.id ?? 0))"
     }

@@ -16,7 +16,7 @@ enum VariantExperiment {
         var adapter: String?
         /// What the weights are, for the report.
         var source: String
-        /// Bytes to deploy: the model file plus the adapter's files.
+        /// Bytes to deploy: the model file plus the adapter's files (0 for an endpoint).
         var bytes: Int64
     }
 
@@ -83,6 +83,10 @@ enum VariantExperiment {
                       log: (String) -> Void) throws -> Served {
         let modelName = URL(fileURLWithPath: experiment.model).lastPathComponent
         switch plan.source {
+        case .endpoint(let name):
+            let reference = ExperimentFile.endpointPrefix + name
+            let source = experiment.endpoint(for: reference).map(EndpointIdentity.displayName) ?? reference
+            return Served(name: plan.name, model: reference, adapter: nil, source: source, bytes: 0)
         case .fused(let type):
             guard let adapter else { throw VariantRunError.nothingToFuse(variant: plan.name) }
             let fused = try FusedModels.fused(model: experiment.model, adapter: adapter, type: type, folder: folder)
@@ -92,6 +96,10 @@ enum VariantExperiment {
                           bytes: deployedBytes(model: fused.path, adapter: nil))
         case let .served(model, choice):
             let path = model ?? experiment.model
+            if path.hasPrefix(ExperimentFile.endpointPrefix) {
+                return try serve(VariantPlan(name: plan.name, source: .endpoint(name: String(path.dropFirst(ExperimentFile.endpointPrefix.count)))),
+                                 experiment: experiment, adapter: nil, folder: folder, log: log)
+            }
             let runtimeAdapter: String?
             switch choice {
             case .experiment: runtimeAdapter = adapter
@@ -109,6 +117,7 @@ enum VariantExperiment {
     /// The model file's bytes plus the adapter's (a GGUF file, or a PEFT folder's config and weights),
     /// through symbolic links (models/ usually links to a shared copy).
     static func deployedBytes(model: String, adapter: String?) -> Int64 {
+        if model.hasPrefix(ExperimentFile.endpointPrefix) { return 0 }
         var paths = [model]
         if let adapter {
             paths += AdapterFiles.isDirectory(adapter)
@@ -125,6 +134,7 @@ enum VariantExperiment {
     static func checkFiles(_ experiment: ExperimentFile) throws {
         for plan in experiment.variants {
             guard case let .served(model, choice) = plan.source else { continue }
+            if (model ?? experiment.model).hasPrefix(ExperimentFile.endpointPrefix) { continue }
             if let model, !FileManager.default.fileExists(atPath: model) {
                 throw VariantRunError.missingModel(variant: plan.name, path: model)
             }

@@ -21,7 +21,7 @@ extension ExperimentReport {
                              score: SystemScore(value: $0.baseline, confidenceInterval: comparison.baselineIntervals[$0.metric]))
             }
         }
-        var reports = [try variantReport(baseline, scores: baselineScores,
+        var reports = [try variantReport(baseline, experiment: experiment, scores: baselineScores,
                                          serving: ExperimentRunner.worstServing(reference.map(\.baselineServing)))]
         for candidate in candidates {
             let scores = candidate.compared.flatMap { comparison in
@@ -31,7 +31,7 @@ extension ExperimentReport {
                                                     pValue: $0.pValue))
                 }
             }
-            var report = try variantReport(candidate.variant, scores: scores, serving: candidate.serving)
+            var report = try variantReport(candidate.variant, experiment: experiment, scores: scores, serving: candidate.serving)
             report.decision = candidate.decision
             report.evalSets = zip(experiment.evalSets, candidate.compared).map { plan, comparison in
                 EvalSetReport(name: plan.name, dataset: plan.dataset, exampleCount: comparison.exampleCount,
@@ -47,17 +47,18 @@ extension ExperimentReport {
             experiment: experiment.name, runId: "\(runID)", createdAt: ISO8601DateFormatter().string(from: Date()),
             decision: selection.decision, evalSets: [], training: training,
             provenance: Reports.Provenance(
-                modelSha256: try SHA256.hexOfFile(atPath: experiment.model), adapterSha256: try adapter.map { try AdapterFiles.sha256(path: $0) },
+                modelSha256: try experiment.modelSHA256(experiment.model), adapterSha256: try adapter.map { try AdapterFiles.sha256(path: $0) },
                 dataSha256: datasets, metricSignatures: reference.flatMap(\.signatures), toolVersion: TollgateVersion.string,
                 gitCommit: GitRevision.current(), command: commandLine),
             variants: VariantComparison(baseline: baseline.name, recommended: selection.recommended,
                                         rule: VariantSelection.rule, variants: reports))
     }
 
-    private static func variantReport(_ variant: VariantExperiment.Served, scores: [VariantScore],
+    private static func variantReport(_ variant: VariantExperiment.Served, experiment: ExperimentFile, scores: [VariantScore],
                                       serving: ServingFigures) throws -> VariantReport {
-        VariantReport(name: variant.name, source: variant.source, modelPath: variant.model,
-                      modelSha256: try SHA256.hexOfFile(atPath: variant.model), adapterPath: variant.adapter,
+        VariantReport(name: variant.name, source: variant.source,
+                      modelPath: experiment.endpoint(for: variant.model).map(EndpointIdentity.displayName) ?? variant.model,
+                      modelSha256: try experiment.modelSHA256(variant.model), adapterPath: variant.adapter,
                       adapterSha256: try variant.adapter.map { try AdapterFiles.sha256(path: $0) }, bytes: variant.bytes,
                       scores: scores, serving: serving)
     }

@@ -57,6 +57,16 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var completionTokens: Int
     /// True when the output came from the generation cache (latency is then the original one).
     public var fromCache: Bool
+    /// Endpoints that stream: seconds to the first non-empty content delta.
+    public var timeToFirstTokenSeconds: Double?
+    /// Attempts before the answered one (endpoints).
+    public var retries: Int = 0
+    /// "stop", "length", …; nil for local models and servers that send none.
+    public var finishReason: String?
+    /// False when an endpoint sent no `usage`: the token counts are then 0, not estimates.
+    public var usageReported: Bool = true
+    /// Dollars an endpoint charged for this answer by its prices; nil for local models or unknown.
+    public var costUSD: Double?
 
     public init(id: Int64? = nil, evaluationID: Int64, exampleIndex: Int, exampleID: String? = nil, prompt: String,
                 output: String, references: [String], scores: [String: Double], latencySeconds: Double,
@@ -68,11 +78,12 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, prompt, output
+        case id, prompt, output, retries
         case evaluationID = "evaluation_id", exampleIndex = "example_index", exampleID = "example_id"
         case references = "references_json", scores = "scores_json", latencySeconds = "latency_seconds"
         case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", fromCache = "from_cache"
-        case cpuSeconds = "cpu_seconds"
+        case cpuSeconds = "cpu_seconds", timeToFirstTokenSeconds = "time_to_first_token_seconds"
+        case finishReason = "finish_reason", usageReported = "usage_reported", costUSD = "cost_usd"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -123,18 +134,24 @@ public struct GenerationCacheRecord: Codable, Sendable, Equatable, FetchableReco
     /// Process CPU time spent generating this answer (its share of its batch).
     public var cpuSeconds: Double = 0
     public var createdAt: Date
+    /// As on the prediction that first produced it.
+    public var finishReason: String?
+    public var usageReported: Bool = true
 
     public init(id: Int64? = nil, key: String, output: String, outputIDs: [Int], promptTokens: Int,
-                completionTokens: Int, seconds: Double, cpuSeconds: Double = 0, createdAt: Date = Date()) {
+                completionTokens: Int, seconds: Double, cpuSeconds: Double = 0, createdAt: Date = Date(),
+                finishReason: String? = nil, usageReported: Bool = true) {
         self.id = id; self.key = key; self.output = output; self.outputIDs = outputIDs
         self.promptTokens = promptTokens; self.completionTokens = completionTokens; self.seconds = seconds
         self.cpuSeconds = cpuSeconds; self.createdAt = createdAt
+        self.finishReason = finishReason; self.usageReported = usageReported
     }
 
     enum CodingKeys: String, CodingKey {
         case id, key, output, seconds
         case outputIDs = "output_ids_json", promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens", createdAt = "created_at", cpuSeconds = "cpu_seconds"
+        case finishReason = "finish_reason", usageReported = "usage_reported"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -1,0 +1,164 @@
+import Corpus
+import Endpoints
+import Foundation
+import Store
+
+/// A model behind an OpenAI-compatible endpoint. Each example becomes one chat request (a
+/// prompt/completion pair is one user turn; the server applies its own template); the request body
+/// is what is stored and hashed, so an answer is never served for another endpoint, model or setting.
+final class EndpointSource: AnswerSource {
+    let config: EndpointConfig
+    let decoding: DecodingSettings
+    let client: EndpointClient
+    /// Shared by every evaluation of a run; nil is unlimited.
+    let budget: SpendingBudget?
+    /// Set when the run must stop with exit 3 (quota, budget): the evaluator reports it after storing what it has.
+    private(set) var stopReason: String?
+
+    /// Checks the definition and that its key's variable is set (exit 2 otherwise); sends nothing.
+    init(config: EndpointConfig, decoding: DecodingSettings, budget: SpendingBudget?,
+         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.config = config
+        self.decoding = decoding
+        self.budget = budget
+        client = try EndpointClient(config: config, environment: environment)
+    }
+
+    deinit {
+        let client = client
+        let done = DispatchSemaphore(value: 0)
+        Task.detached { await client.shutdown(); done.signal() }
+        done.wait()
+    }
+
+    var displayName: String { EndpointIdentity.displayName(config) }
+
+    var modelRecord: ModelRecord {
+        ModelRecord(path: displayName, sha256: EndpointIdentity.sha256(config), architecture: EndpointIdentity.architecture,
+                    quantization: "endpoint", parameterCount: 0)
+    }
+
+    var adapterRecord: AdapterRecord? { nil }
+
+    func chatRequest(for example: Example) -> ChatRequest {
+        let messages = (example.promptMessages ?? []).map { Endpoints.ChatMessage(role: $0.role, content: $0.content) }
+        return ChatRequest(messages: messages, maxTokens: decoding.maxTokens, temperature: decoding.temperature,
+                           topP: decoding.topP == 1 ? nil : decoding.topP,
+                           seed: decoding.temperature > 0 ? decoding.seed : nil)
+    }
+
+    func requestText(for example: Example) throws -> String {
+        String(decoding: chatRequest(for: example).body(model: config.model, stream: config.stream), as: UTF8.self)
+    }
+
+    /// An endpoint nothing answers at is an infrastructure failure before any row is written.
+    func prepare() throws {
+        let client = client
+        let result = BlockingAsync.run { () async -> Result<Void, Error> in
+            do { try await client.checkReachable(); return .success(()) } catch { return .failure(error) }
+        }
+        if case .failure(let error) = result {
+            let reason = (error as? ChatFailure)?.message ?? String(describing: error)
+            throw InfrastructureFailure(message: "endpoint \(displayName) is unreachable (\(reason)); "
+                + "check base_url and that the server is up, then run again")
+        }
+    }
+
+    func answer(indices: [Int], examples: [Example], requestTexts: [String],
+                deliver: ([(index: Int, outcome: SourceOutcome)]) throws -> Void) throws {
+        let requests = indices.map { chatRequest(for: examples[$0]) }
+        let price = config.price
+        let budget = budget
+        let inbox = EndpointInbox()
+        let client = client
+        let admit: @Sendable (Int) -> Bool = { position in
+            guard let budget else { return true }
+            return budget.reserve(estimate: EndpointSource.worstCaseCost(requests[position], price: price))
+        }
+        let task = Task.detached {
+            await client.completeAll(requests, admit: admit) { position, result in inbox.put(position, result) }
+            inbox.finish()
+        }
+        // Deliver what has arrived every half second (or 16 answers), on this thread, so the store
+        // is written as answers come in and an interrupted run keeps them.
+        var delivered = Set<Int>()
+        var finished = false
+        while !finished {
+            let batch = inbox.take(atLeast: 16, waitingAtMost: 0.5)
+            finished = batch.finished
+            var outcomes: [(index: Int, outcome: SourceOutcome)] = []
+            for (position, result) in batch.results {
+                delivered.insert(position)
+                switch result {
+                case .success(let answer):
+                    let cost = price?.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens)
+                    budget?.settle(estimate: EndpointSource.worstCaseCost(requests[position], price: price), actual: cost ?? 0)
+                    outcomes.append((indices[position], .answered(SourceAnswer(
+                        text: answer.text, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
+                        latencySeconds: answer.latencySeconds, timeToFirstTokenSeconds: answer.timeToFirstTokenSeconds,
+                        retries: answer.retries, finishReason: answer.finishReason, costUSD: cost))))
+                case .failure(let failure):
+                    budget?.settle(estimate: EndpointSource.worstCaseCost(requests[position], price: price), actual: 0)
+                    if failure.kind == .quota, stopReason == nil {
+                        stopReason = "endpoint \(displayName) reports its quota is used up (\(failure.message)); "
+                            + "raise the quota or wait, then run again to complete the missing examples"
+                    }
+                    outcomes.append((indices[position], .failed(kind: failure.kind.rawValue, httpStatus: failure.status,
+                                                                message: failure.message, retries: failure.retries)))
+                }
+            }
+            if !outcomes.isEmpty { try deliver(outcomes) }
+        }
+        BlockingAsync.run { await task.value }
+        // Requests never sent: the run stopped (quota) or the spending budget would have been passed.
+        let unsent = indices.indices.filter { !delivered.contains($0) }
+        guard !unsent.isEmpty else { return }
+        let why: String
+        if stopReason != nil {
+            why = "not sent: the run stopped after a quota error"
+        } else {
+            let limit = String(format: "%.2f", budget?.limit ?? 0)
+            why = "not sent: the spending budget of $\(limit) would have been passed"
+            stopReason = "the spending budget of $\(limit) is reached ($" + String(format: "%.4f", budget?.spent ?? 0)
+                + " spent); \(unsent.count) requests to \(displayName) were not sent; raise budgets.max_cost "
+                + "(or --max-cost) and run again to complete them"
+        }
+        try deliver(unsent.map { (indices[$0], .failed(kind: "not_sent", httpStatus: nil, message: why, retries: 0)) })
+    }
+
+    /// The most a request can cost: its prompt estimate plus every allowed completion token.
+    static func worstCaseCost(_ request: ChatRequest, price: EndpointPrice?) -> Double {
+        guard let price else { return 0 }
+        let promptEstimate = request.estimatedTokens - request.maxTokens
+        return price.cost(promptTokens: promptEstimate, completionTokens: request.maxTokens) ?? 0
+    }
+}
+
+/// Results handed from the client's tasks to the evaluating thread.
+final class EndpointInbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results: [(Int, Result<ChatAnswer, ChatFailure>)] = []
+    private var done = false
+
+    func put(_ position: Int, _ result: Result<ChatAnswer, ChatFailure>) {
+        condition.lock(); results.append((position, result)); condition.signal(); condition.unlock()
+    }
+
+    func finish() {
+        condition.lock(); done = true; condition.signal(); condition.unlock()
+    }
+
+    /// Waits until `atLeast` results, the end, or the time has passed; returns what has arrived.
+    func take(atLeast count: Int, waitingAtMost seconds: Double) -> (results: [(Int, Result<ChatAnswer, ChatFailure>)], finished: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while results.count < count && !done {
+            if !condition.wait(until: deadline) { break }
+        }
+        let taken = results
+        results.removeAll()
+        // The client reports every result before `finish`, so once done nothing more can arrive.
+        return (taken, done)
+    }
+}
