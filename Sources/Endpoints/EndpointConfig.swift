@@ -94,3 +94,10 @@ public struct EndpointTimeouts: Sendable, Equatable, Codable {
         self.total = total
     }
 }
+
+extension EndpointConfig {
+    /// `<base_url>/models`: what `checkReachable` asks for (any answer, even 404, shows a server is there).
+    public var modelsURL: String {
+        (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/models"
+    }
+}
