@@ -56,7 +56,10 @@ public enum History {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
-    private static func name(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
+    /// A GGUF by its file name; an endpoint (`endpoint NAME: MODEL at URL`) as it is.
+    private static func name(_ path: String) -> String {
+        path.hasPrefix("endpoint ") ? path : URL(fileURLWithPath: path).lastPathComponent
+    }
 
     private static func oneLine(_ text: String, limit: Int = 160) -> String {
         let flat = text.replacingOccurrences(of: "\n", with: "⏎")

@@ -10,7 +10,8 @@ struct Tollgate: ParsableCommand {
         abstract: "Fine-tune, evaluate and gate local LLMs on the CPU.",
         discussion: """
             Exit codes: 0 success or GO, 1 NO-GO (a gate tripped), 2 invalid input \
-            (model, data, config or store), 64 usage.
+            (model, data, config or store), 3 infrastructure failure with no decision (an endpoint \
+            unreachable or failing past its retries, a quota or budget reached), 64 usage.
             """,
         version: TollgateVersion.string,
         subcommands: [
