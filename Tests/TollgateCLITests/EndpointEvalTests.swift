@@ -112,6 +112,24 @@ import Testing
         #expect(summary?["latency_p50"] == nil && summary?["endpoint"] as? Bool == true)
     }
 
+    @Test func failuresWithinMaxErrorRateLeaveAnEvaluationThatComparesOnTheAnsweredExamples() throws {
+        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ScriptedChatServer(environment: ["EXPECTED_KEY": Self.key])
+        defer { server.stop() }
+        let data = try makeHoldout(10, failing: [3, 7], in: folder), store = folder.appendingPathComponent("t.db").path
+        let whole = try TollgateBinary.run(evalArguments(server.baseURL, data: data, store: store), environment: keyEnvironment)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        try server.setMode("fail_matching", failSubstring: "FAILME")
+        let partial = try TollgateBinary.run(evalArguments(server.baseURL, data: data, store: store,
+                                                           extra: ["--no-cache", "--retries", "0", "--max-error-rate", "0.2"]),
+                                             environment: keyEnvironment)
+        #expect(partial.status == 0, "\(partial.stderr)")
+        #expect(partial.stdout.contains("2 unanswered (error rate 0.200)"))
+        let compared = try TollgateBinary.run(["compare", "1", "2", "--store", store, "--json"])
+        #expect(compared.status == 0, "\(compared.stderr)")
+        #expect(compared.stdout.contains("endpoint 127.0.0.1:\(server.port): fault-model at \(server.baseURL)"))
+    }
+
     @Test func unreachableEndpointIsExitThreeWithinTheConnectTimeoutAndWritesNoRow() throws {
         let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(4, in: folder), store = folder.appendingPathComponent("t.db").path

@@ -26,11 +26,21 @@ public struct EvaluationComparison: Sendable {
     public static func load(store: TollgateStore, evalSet: String, baselineID: Int64, candidateID: Int64,
                             metrics: [MetricKind]) throws -> EvaluationComparison {
         let normalize = try storedNormalization(store: store, evaluationID: candidateID)
-        let baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
-        let candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
-        guard baseline.map(\.exampleIndex) == candidate.map(\.exampleIndex) else {
-            throw ComparisonError.differentExamples(evalSet: evalSet, baseline: baselineID, candidate: candidateID,
-                                                    baselineCount: baseline.count, candidateCount: candidate.count)
+        var baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
+        var candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
+        if baseline.map(\.exampleIndex) != candidate.map(\.exampleIndex) {
+            // Examples an endpoint left unanswered (within max_error_rate) are left out of both
+            // sides, so the paired tests compare the same examples; any other difference is an error.
+            let unanswered = Set(try store.requestFailures(evaluationID: baselineID).map(\.exampleIndex)
+                                 + store.requestFailures(evaluationID: candidateID).map(\.exampleIndex))
+            let common = Set(baseline.map(\.exampleIndex)).intersection(candidate.map(\.exampleIndex))
+            let missing = Set(baseline.map(\.exampleIndex)).union(candidate.map(\.exampleIndex)).subtracting(common)
+            guard !unanswered.isEmpty, missing.isSubset(of: unanswered) else {
+                throw ComparisonError.differentExamples(evalSet: evalSet, baseline: baselineID, candidate: candidateID,
+                                                        baselineCount: baseline.count, candidateCount: candidate.count)
+            }
+            baseline.removeAll { !common.contains($0.exampleIndex) }
+            candidate.removeAll { !common.contains($0.exampleIndex) }
         }
         let references = candidate.map(\.references)
         var comparisons: [MetricComparison] = []
