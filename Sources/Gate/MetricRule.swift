@@ -76,12 +76,16 @@ public struct MetricComparison: Codable, Sendable, Equatable {
     public var candidate: Double?
     /// Paired test (bootstrap or approximate randomization) of candidate against baseline.
     public var pValue: Double?
+    /// `pValue` after the decision's multiple-testing correction; nil when not corrected.
+    public var adjustedPValue: Double?
 
-    public init(evalSet: String, metric: String, baseline: Double?, candidate: Double?, pValue: Double? = nil) {
+    public init(evalSet: String, metric: String, baseline: Double?, candidate: Double?, pValue: Double? = nil,
+                adjustedPValue: Double? = nil) {
         self.evalSet = evalSet
         self.metric = metric
         self.baseline = baseline
         self.candidate = candidate
         self.pValue = pValue
+        self.adjustedPValue = adjustedPValue
     }
 }
