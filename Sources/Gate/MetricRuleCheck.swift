@@ -103,7 +103,7 @@ struct MetricRuleCheck {
             return outcome(check, passed: false, "\(sentence), more than the \(allowance).")
         }
         let alphaText = formatAlpha(alpha)
-        guard let raw = comparison?.pValue, raw.isFinite else {
+        guard let raw = comparison?.testedPValue(greaterIsBetter: rule.greaterIsBetter), raw.isFinite else {
             return outcome(check, passed: false,
                            "\(sentence), more than the \(allowance); no p-value was given to show the drop is noise at alpha \(alphaText).")
         }

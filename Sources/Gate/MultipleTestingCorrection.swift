@@ -10,21 +10,22 @@ public enum MultipleTestingCorrection: String, Codable, Sendable, Equatable, Cas
     case none
 
     /// The comparisons with `adjustedPValue` set on the members of the family: every comparison a
-    /// significance-gated drop rule applies to and that has a finite p-value, across all the
+    /// significance-gated drop rule applies to and that has a finite tested p-value
+    /// (`MetricComparison.testedPValue`), across all the
     /// groups given (a model swap passes one group per candidate, so its family is all candidates
     /// × rules). Groups come back in shape; with `.none` nothing is adjusted.
     public func adjust(_ groups: [[MetricComparison]], rules: [MetricRule]) -> [[MetricComparison]] {
         guard self == .holm else { return groups }
-        let gated = Set(rules.filter { $0.significanceAlpha != nil && ($0.maxDrop != nil || $0.maxRelativeDrop != nil) }
-            .map(\.metric))
-        var members: [(group: Int, item: Int)] = []
+        let gated = rules.filter { $0.significanceAlpha != nil && ($0.maxDrop != nil || $0.maxRelativeDrop != nil) }
+        var members: [(group: Int, item: Int, p: Double)] = []
         for (group, comparisons) in groups.enumerated() {
-            for (item, comparison) in comparisons.enumerated()
-            where gated.contains(comparison.metric) && (comparison.pValue?.isFinite ?? false) {
-                members.append((group, item))
+            for (item, comparison) in comparisons.enumerated() {
+                guard let rule = gated.first(where: { $0.metric == comparison.metric }),
+                      let p = comparison.testedPValue(greaterIsBetter: rule.greaterIsBetter), p.isFinite else { continue }
+                members.append((group, item, p))
             }
         }
-        let adjusted = HolmBonferroni.adjust(members.map { groups[$0.group][$0.item].pValue! })
+        let adjusted = HolmBonferroni.adjust(members.map(\.p))
         var result = groups
         for (member, p) in zip(members, adjusted) { result[member.group][member.item].adjustedPValue = p }
         return result

@@ -91,6 +91,8 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
     /// How the validation split is carved from `data` when checkpoints are chosen and `valid` is absent.
     public var selection: SelectionPlan = SelectionPlan()
 
+    public init(data: String) { self.data = data }
+
     public static let allowedTargets = ["q", "k", "v", "o", "gate", "up", "down"]
     public static let optimizers = ["adamw", "sgd"]
     public static let precisions = ComputePrecision.allCases.map(\.rawValue)

@@ -78,7 +78,9 @@ public struct MetricRow: Codable, Sendable, Equatable {
     public var confidenceInterval: Interval?
     /// Paired test of candidate against baseline.
     public var pValue: Double?
-    /// `pValue` after the decision's multiple-testing correction; nil when not corrected.
+    /// One-sided paired test that the candidate is worse: the p-value a rule tests.
+    public var worseningPValue: Double?
+    /// The tested p-value after the decision's multiple-testing correction; nil when not corrected.
     public var adjustedPValue: Double?
     /// The smallest drop this holdout could detect for the metric (80% power).
     public var detectable: DetectableEffect?
@@ -150,6 +152,7 @@ public struct EvalSetReport: Codable, Sendable, Equatable {
             var row = MetricRow(metric: comparison.metric, baseline: comparison.baseline, candidate: comparison.candidate,
                                 confidenceInterval: confidenceIntervals[comparison.metric], pValue: comparison.pValue,
                                 rule: rule?.summary, status: status)
+            row.worseningPValue = comparison.worseningPValue
             row.adjustedPValue = comparison.adjustedPValue
             row.detectable = detectable[comparison.metric]
             row.maxDrop = rule?.maxDrop

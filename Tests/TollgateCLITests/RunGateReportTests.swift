@@ -62,7 +62,8 @@ import Testing
         }
         let markdown = try String(contentsOfFile: "\(reports)/cli-test-run1.md", encoding: .utf8)
         #expect(markdown.contains("**GO**"))
-        #expect(markdown.contains("Holdout metric per checkpoint"))
+        #expect(markdown.contains("Checkpoint choice"))
+        #expect(markdown.contains("validation examples carved from"))
 
         // The same report renders again from the store, in each format.
         let junit = try TollgateBinary.run(["report", "1", "--store", store, "--format", "junit"])

@@ -45,7 +45,10 @@ struct CheckpointValidation {
             result.summary = CheckpointSelection(origin: .given, path: valid, sha256: file.sha256,
                                                  examples: file.examples.count, metric: metric)
         } else {
-            let folder = "runs/\(ExperimentReport.safeName(experiment.name))/selection"
+            // Beside the adapter folder: runs/<experiment>/selection by default, and shared by
+            // experiments that train the same adapter (the split is a pure function of its inputs).
+            let out = URL(fileURLWithPath: training.out ?? "runs/\(experiment.name)/adapter")
+            let folder = out.deletingLastPathComponent().appendingPathComponent("selection").path
             let split = try SelectionSplit.carve(plan: training, selection: training.selection, folder: folder)
             plan.dataset = split.validPath
             result.trainingData = split.trainPath

@@ -26,7 +26,8 @@ public struct EvaluationComparison: Sendable {
 
     /// Compares two stored evaluations metric by metric. Examples are paired by index, so both must
     /// come from the same dataset; p-values are sacrebleu's paired bootstrap (1,000 resamples) over
-    /// the stored outputs. The minimum detectable effect of each metric is taken at
+    /// the stored outputs, and beside them the one-sided worsening p-value the gate tests
+    /// (`PairedDifference`, the same resamples). The minimum detectable effect of each metric is taken at
     /// `significance[metric]` (0.05 when absent).
     public static func load(store: TollgateStore, evalSet: String, baselineID: Int64, candidateID: Int64,
                             metrics: [MetricKind], significance: [String: Double] = [:]) throws -> EvaluationComparison {
@@ -51,13 +52,15 @@ public struct EvaluationComparison: Sendable {
             var paired = baseline.isEmpty ? nil : pairedBootstrap(metric: metric, baseline: baseTable, system: candidateTable)
             if identical { paired?.pValue = 1 }
             let score = metric.corpusScore(statistics: candidateTable, referenceSets: BLEU.referenceSetCount(references))
+            let difference = pairedDifference(metric: metric, baseline: baseTable, system: candidateTable)
             comparisons.append(MetricComparison(evalSet: evalSet, metric: kind.rawValue,
                                                 baseline: metric.score(totals: baseTable.totals()),
-                                                candidate: score.score, pValue: paired?.pValue))
+                                                candidate: score.score, pValue: paired?.pValue,
+                                                worseningPValue: baseline.isEmpty ? nil : difference.worseningPValue))
             if let ci = paired?.systemCI { intervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
             if let ci = paired?.baselineCI { baselineIntervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
             signatures.append("\(kind.rawValue): \(score.signature)")
-            detectable[kind.rawValue] = detectableEffect(metric: metric, baseline: baseTable, system: candidateTable,
+            detectable[kind.rawValue] = detectableEffect(difference, examples: candidate.count,
                                                          significance: significance[kind.rawValue] ?? 0.05)
         }
         let changes = exampleChanges(evalSet: evalSet, baseline: baseline, candidate: candidate, metric: metrics.first,

@@ -11,7 +11,7 @@ import ModelIO
 /// references form a small label set (`LabelSet`), it is stratified: every label gives
 /// round(fraction × its count) lines, at least one and never all of them, so every label is
 /// represented on both sides. Both files keep the training file's line order and are written
-/// atomically under `runs/<experiment>/selection/`, so training and evaluation read JSONL as usual.
+/// atomically into a `selection/` folder beside the adapter's (`runs/<experiment>/selection/` by default), so training and evaluation read JSONL as usual.
 public struct SelectionSplit: Sendable, Equatable {
     /// The training lines that were kept, and the carved validation lines, as JSONL files.
     public var trainPath: String

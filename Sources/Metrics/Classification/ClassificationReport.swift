@@ -5,6 +5,14 @@ public struct LabelScore: Codable, Sendable, Equatable {
     public var recall: Double
     public var f1: Double
     public var support: Int
+
+    public init(label: String, precision: Double, recall: Double, f1: Double, support: Int) {
+        self.label = label
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+        self.support = support
+    }
 }
 
 /// A reference label answered as something else, and how often.
@@ -13,6 +21,12 @@ public struct Confusion: Codable, Sendable, Equatable {
     /// The answer as given (normalised); may be outside the label set.
     public var predicted: String
     public var count: Int
+
+    public init(reference: String, predicted: String, count: Int) {
+        self.reference = reference
+        self.predicted = predicted
+        self.count = count
+    }
 }
 
 /// scikit-learn's `classification_report` for one system over the reference labels: per-label

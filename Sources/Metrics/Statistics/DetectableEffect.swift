@@ -7,9 +7,8 @@ import Foundation
 /// baseline corpus-score difference is the standard deviation of that difference over paired
 /// bootstrap resamples (the same resampling as the paired test, so it works for corpus-level
 /// metrics such as chrF and macro-F1 too); the power calculation is then the normal
-/// approximation for a one-sided test, MDE = (z₁₋α + z_power)·SE. One-sided because a rule trips
-/// only on a drop, and sacrebleu's paired bootstrap p-value behaves as a one-sided tail once the
-/// difference is a couple of standard errors away from zero.
+/// approximation for a one-sided test, MDE = (z₁₋α + z_power)·SE — one-sided because a rule trips
+/// only on a drop, tested with `PairedDifference.worseningPValue`.
 public struct DetectableEffect: Codable, Sendable, Equatable {
     public var examples: Int
     public var significance: Double
@@ -48,13 +47,14 @@ public struct DetectableEffect: Codable, Sendable, Equatable {
 public func detectableEffect(metric: any CorpusMetric, baseline: SegmentStatistics, system: SegmentStatistics,
                              significance: Double, power: Double = 0.8, resamples: Int = 1000,
                              seed: UInt64 = 12345) -> DetectableEffect? {
-    precondition(baseline.segmentCount == system.segmentCount, "paired statistics need the same segments")
-    guard baseline.segmentCount >= 2, resamples >= 2 else { return nil }
-    let scores = Resampling.resampledScores(metric: metric, tables: [baseline, system], resamples: resamples, seed: seed)
-    let differences = zip(scores[1], scores[0]).map { $0 - $1 }
-    let mean = differences.reduce(0, +) / Double(differences.count)
-    let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(differences.count - 1)
-    guard variance > 0 else { return nil }
-    return DetectableEffect(examples: baseline.segmentCount, significance: significance, power: power,
-                            standardError: variance.squareRoot())
+    guard baseline.segmentCount >= 2 else { return nil }
+    let paired = pairedDifference(metric: metric, baseline: baseline, system: system, resamples: resamples, seed: seed)
+    return detectableEffect(paired, examples: baseline.segmentCount, significance: significance, power: power)
+}
+
+/// The same from an already computed `PairedDifference`.
+public func detectableEffect(_ paired: PairedDifference, examples: Int, significance: Double,
+                             power: Double = 0.8) -> DetectableEffect? {
+    guard paired.standardError > 0, paired.standardError.isFinite else { return nil }
+    return DetectableEffect(examples: examples, significance: significance, power: power, standardError: paired.standardError)
 }
