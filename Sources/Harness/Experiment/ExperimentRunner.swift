@@ -30,7 +30,10 @@ public enum ExperimentRunner {
         // Everything that can be checked before a model is loaded.
         let experiment = try ExperimentFile.load(path: experimentPath)
         for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
-        if let training = experiment.training { _ = try DatasetFile.load(path: training.data, purpose: .training) }
+        if let training = experiment.training {
+            _ = try DatasetFile.load(path: training.data, purpose: .training)
+            if let valid = training.valid { _ = try DatasetFile.load(path: valid, purpose: .evaluation) }
+        }
         if let adapter = experiment.adapter { _ = try AdapterFiles.load(path: adapter, model: experiment.model) }
         try VariantExperiment.checkFiles(experiment)
         let store = try TollgateStore(path: storePath)
