@@ -47,8 +47,9 @@ struct CheckpointValidation {
         } else {
             // Beside the adapter folder: runs/<experiment>/selection by default, and shared by
             // experiments that train the same adapter (the split is a pure function of its inputs).
-            let out = URL(fileURLWithPath: training.out ?? "runs/\(experiment.name)/adapter")
-            let folder = out.deletingLastPathComponent().appendingPathComponent("selection").path
+            // Path arithmetic on the string keeps a relative folder relative (reports and the store name it).
+            let out = (training.out ?? "runs/\(experiment.name)/adapter") as NSString
+            let folder = (out.deletingLastPathComponent as NSString).appendingPathComponent("selection")
             let split = try SelectionSplit.carve(plan: training, selection: training.selection, folder: folder)
             plan.dataset = split.validPath
             result.trainingData = split.trainPath
