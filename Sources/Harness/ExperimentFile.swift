@@ -9,7 +9,8 @@ import TensorKit
 /// ```yaml
 /// name: nightly
 /// model: models/SmolLM2-135M-Instruct.Q4_1.gguf
-/// training: {data: Datasets/capitals/train.jsonl, rank: 8, steps: 200, save_every: 50}
+/// training: {data: Datasets/capitals/train.jsonl, rank: 8, steps: 200, save_every: 50,
+///            selection: {fraction: 0.1, seed: 1}}   # the validation split, when valid: is absent
 /// eval_sets:
 ///   - dataset: Datasets/capitals/holdout.jsonl
 ///     metrics: [em, bleu, chrf]
@@ -18,6 +19,7 @@ import TensorKit
 /// checkpoints: {evaluate: all, choose: best, metric: bleu}
 /// gates:
 ///   bleu: {floor: 20, max_drop: 1.0, significance: 0.05}
+/// correction: holm               # or none: Holm–Bonferroni over the decision's significance rules
 /// budgets: {p95_latency_seconds: 2.0, cost_per_1000_requests: 0.05, cpu_hour_price: 0.10}
 /// variants:                      # a model-swap experiment: the first is the baseline
 ///   - {name: adapter}            # the model with its adapter applied at runtime
