@@ -3,10 +3,23 @@
 public struct GatePolicy: Codable, Sendable, Equatable {
     public var rules: [MetricRule]
     public var budgets: Budgets
+    /// How the p-values of the significance-gated rules are corrected for being tested together.
+    public var correction: MultipleTestingCorrection
 
-    public init(rules: [MetricRule], budgets: Budgets = Budgets()) {
+    public init(rules: [MetricRule], budgets: Budgets = Budgets(), correction: MultipleTestingCorrection = .holm) {
         self.rules = rules
         self.budgets = budgets
+        self.correction = correction
+    }
+
+    enum CodingKeys: String, CodingKey { case rules, budgets, correction }
+
+    /// Policies stored before corrections existed decode as Holm's, the default.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rules = try container.decode([MetricRule].self, forKey: .rules)
+        budgets = try container.decode(Budgets.self, forKey: .budgets)
+        correction = try container.decodeIfPresent(MultipleTestingCorrection.self, forKey: .correction) ?? .holm
     }
 
     /// Applies every rule to every eval set, then the budgets.
@@ -15,8 +28,14 @@ public struct GatePolicy: Codable, Sendable, Equatable {
     ///   - evalSets: the eval sets the experiment expects; a rule's metric missing from one of them is
     ///     a failure. Defaults to the eval sets named in `comparisons`.
     ///   - candidateServing: measured latency and cost of the candidate (checked against budgets).
+    /// A significance-gated drop counts when its p-value, adjusted by `correction` over this
+    /// decision's significance-gated rules, is below the rule's `significance`. Comparisons that
+    /// already carry adjusted p-values (adjusted over a larger family, as a model swap's candidates
+    /// × rules are) are taken as they are.
     public func decide(comparisons: [MetricComparison], evalSets: [String]? = nil,
                        candidateServing: ServingFigures? = nil) -> GateDecision {
+        let comparisons = comparisons.contains { $0.adjustedPValue != nil }
+            ? comparisons : correction.adjust([comparisons], rules: rules)[0]
         let sets = evalSets ?? orderedUnique(comparisons.map(\.evalSet))
         var outcomes: [RuleOutcome] = []
         if rules.isEmpty && budgets.isEmpty {

@@ -95,12 +95,26 @@ public struct MetricComparison: Codable, Sendable, Equatable {
     public var candidate: Double?
     /// Paired test (bootstrap or approximate randomization) of candidate against baseline.
     public var pValue: Double?
+    /// One-sided paired test that the candidate scores lower (`PairedDifference`); when present it
+    /// is the p-value a greater-is-better rule tests, since only a worsening trips a rule.
+    public var worseningPValue: Double?
+    /// The tested p-value after the decision's multiple-testing correction; nil when not corrected.
+    public var adjustedPValue: Double?
 
-    public init(evalSet: String, metric: String, baseline: Double?, candidate: Double?, pValue: Double? = nil) {
+    public init(evalSet: String, metric: String, baseline: Double?, candidate: Double?, pValue: Double? = nil,
+                worseningPValue: Double? = nil, adjustedPValue: Double? = nil) {
         self.evalSet = evalSet
         self.metric = metric
         self.baseline = baseline
         self.candidate = candidate
         self.pValue = pValue
+        self.worseningPValue = worseningPValue
+        self.adjustedPValue = adjustedPValue
+    }
+
+    /// The p-value a rule's significance is tested with: the one-sided worsening p for a
+    /// greater-is-better rule when there is one, else the paired test's own.
+    public func testedPValue(greaterIsBetter: Bool) -> Double? {
+        (greaterIsBetter ? worseningPValue : nil) ?? pValue
     }
 }

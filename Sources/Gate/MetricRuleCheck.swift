@@ -92,7 +92,8 @@ struct MetricRuleCheck {
     }
 
     /// Finishes a drop sentence. A drop beyond the allowance fails unless the rule asks for
-    /// significance and the paired test says the drop may be noise (p ≥ alpha). Without a p-value
+    /// significance and the paired test says the drop may be noise (p ≥ alpha; the adjusted p
+    /// when the decision corrects for multiple tests). Without a p-value
     /// the drop counts: the gate fails closed.
     private func judgeWorsening(check: RuleCheck, tooLarge: Bool, sentence: String, allowance: String) -> RuleOutcome {
         guard tooLarge else {
@@ -102,14 +103,17 @@ struct MetricRuleCheck {
             return outcome(check, passed: false, "\(sentence), more than the \(allowance).")
         }
         let alphaText = formatAlpha(alpha)
-        guard let p = comparison?.pValue, p.isFinite else {
+        guard let raw = comparison?.testedPValue(greaterIsBetter: rule.greaterIsBetter), raw.isFinite else {
             return outcome(check, passed: false,
                            "\(sentence), more than the \(allowance); no p-value was given to show the drop is noise at alpha \(alphaText).")
         }
+        // With a multiple-testing correction the adjusted p decides; the reason shows both.
+        let p = comparison?.adjustedPValue ?? raw
+        let shown = p == raw ? formatP(p) : "\(formatP(raw)), Holm-adjusted \(formatP(p))"
         if p < alpha {
-            return outcome(check, passed: false, "\(sentence), more than the \(allowance); \(formatP(p)) < \(alphaText).")
+            return outcome(check, passed: false, "\(sentence), more than the \(allowance); \(shown) < \(alphaText).")
         }
         return outcome(check, passed: true,
-                       "\(sentence), more than the \(allowance), but \(formatP(p)) ≥ \(alphaText), so the drop is not significant.")
+                       "\(sentence), more than the \(allowance), but \(shown) ≥ \(alphaText), so the drop is not significant.")
     }
 }

@@ -10,7 +10,8 @@ import TensorKit
 /// ```yaml
 /// name: nightly
 /// model: models/SmolLM2-135M-Instruct.Q4_1.gguf
-/// training: {data: Datasets/capitals/train.jsonl, rank: 8, steps: 200, save_every: 50}
+/// training: {data: Datasets/capitals/train.jsonl, rank: 8, steps: 200, save_every: 50,
+///            selection: {fraction: 0.1, seed: 1}}   # the validation split, when valid: is absent
 /// eval_sets:
 ///   - dataset: Datasets/capitals/holdout.jsonl
 ///     metrics: [em, bleu, chrf]
@@ -19,6 +20,7 @@ import TensorKit
 /// checkpoints: {evaluate: all, choose: best, metric: bleu}
 /// gates:
 ///   bleu: {floor: 20, max_drop: 1.0, significance: 0.05}
+/// correction: holm               # or none: Holm–Bonferroni over the decision's significance rules
 /// budgets: {p95_latency_seconds: 2.0, cost_per_1000_requests: 0.05, cpu_hour_price: 0.10}
 /// variants:                      # a model-swap experiment: the first is the baseline
 ///   - {name: adapter}            # the model with its adapter applied at runtime
@@ -45,11 +47,20 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     /// A model-swap experiment's models, baseline first; empty for an experiment with one candidate
     /// gated against `baseline`.
     public var variants: [VariantPlan] = []
+    /// Top-level `correction: holm | none`: how one decision's significance-gated rules are
+    /// corrected for being tested together (Holm–Bonferroni by default).
+    public var correction: MultipleTestingCorrection = .holm
+
+    /// Each gated metric's `significance` (for its minimum detectable effect).
+    public var gateSignificance: [String: Double] {
+        Dictionary(gates.compactMap { rule in rule.significanceAlpha.map { (rule.metric, $0) } }) { first, _ in first }
+    }
 
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {
         GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,
-                                                  costPerThousandRequests: budgets.costPer1000Requests))
+                                                  costPerThousandRequests: budgets.costPer1000Requests),
+                   correction: correction)
     }
 }
 
@@ -83,10 +94,26 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
     public var resume: Bool = false
     /// Products with the frozen weights: f32 or bf16 (see `ComputePrecision`).
     public var precision: String = "f32"
+    /// How the validation split is carved from `data` when checkpoints are chosen and `valid` is absent.
+    public var selection: SelectionPlan = SelectionPlan()
+
+    public init(data: String) { self.data = data }
 
     public static let allowedTargets = ["q", "k", "v", "o", "gate", "up", "down"]
     public static let optimizers = ["adamw", "sgd"]
     public static let precisions = ComputePrecision.allCases.map(\.rawValue)
+}
+
+/// `training.selection`: the share of the training data carved off (before training) to choose
+/// checkpoints on, and the seed of the draw (see `SelectionSplit`).
+public struct SelectionPlan: Codable, Sendable, Equatable {
+    public var fraction: Double = 0.1
+    public var seed: Int = 1
+
+    public init(fraction: Double = 0.1, seed: Int = 1) {
+        self.fraction = fraction
+        self.seed = seed
+    }
 }
 
 /// One holdout set and how to score it.
@@ -102,7 +129,7 @@ public struct EvalSetPlan: Codable, Sendable, Equatable {
     /// Prompts generated together; nil is the eval command's default.
     public var batchSize: Int?
 
-    public static let knownMetrics = ["em", "bleu", "chrf", "chrf++"]
+    public static let knownMetrics = ["em", "bleu", "chrf", "chrf++", "macro_f1"]
 }
 
 public struct DecodingPlan: Codable, Sendable, Equatable {
@@ -143,11 +170,13 @@ public struct CheckpointPlan: Codable, Sendable, Equatable {
     }
 
     public var evaluate: Evaluate = .final
-    /// "best" picks the checkpoint with the best `metric`; "last" the final one.
+    /// "best" picks the checkpoint with the best `metric` on the validation set; "last" the final one.
     public var choose: String = "last"
-    /// Metric that ranks checkpoints; defaults to the first gated metric (else the first metric).
+    /// Metric that ranks checkpoints; defaults to the first gated metric (else the first metric) of the
+    /// first eval set, whose metrics and decoding the validation set is scored with.
     public var metric: String?
-    /// Eval set that ranks checkpoints; defaults to the first.
+    /// An eval set no gate decides on that ranks checkpoints instead of the validation set; nil
+    /// (the default) ranks them on `training.valid` or the split carved from `training.data`.
     public var evalSet: String?
 
     public init() {}

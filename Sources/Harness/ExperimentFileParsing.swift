@@ -82,7 +82,7 @@ private struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants", "endpoints"])
+                            "variants", "endpoints", "correction"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
@@ -121,15 +121,26 @@ private struct ExperimentParser {
         }) {
             throw root.error("variants", .invalidValue("variant \(fused.name) fuses an adapter into the model, which is an endpoint; fuse needs a GGUF model"))
         }
+        if let node = root.node("correction") {
+            let choice = try YAMLValue(node: node, file: root.file, path: "correction")
+                .choice(MultipleTestingCorrection.allCases.map(\.rawValue))
+            experiment.correction = MultipleTestingCorrection(rawValue: choice) ?? .holm
+        }
         return experiment
     }
 
     func gatePolicyOnly() throws -> GatePolicy {
-        try root.allowOnly(["gates", "budgets"])
+        try root.allowOnly(["gates", "budgets", "correction"])
         let gates = try root.mapping("gates").map { try gateRules($0, metrics: EvalSetPlan.knownMetrics) } ?? []
         let budgets = try budgetPlan()
+        var correction = MultipleTestingCorrection.holm
+        if let node = root.node("correction") {
+            correction = MultipleTestingCorrection(rawValue: try YAMLValue(node: node, file: root.file, path: "correction")
+                .choice(MultipleTestingCorrection.allCases.map(\.rawValue))) ?? .holm
+        }
         return GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,
-                                                         costPerThousandRequests: budgets.costPer1000Requests))
+                                                         costPerThousandRequests: budgets.costPer1000Requests),
+                          correction: correction)
     }
 
     private func nonEmpty(_ value: String, _ key: String, in mapping: YAMLMapping) throws {
@@ -143,7 +154,7 @@ private struct ExperimentParser {
 
     private func trainingPlan(_ map: YAMLMapping) throws -> TrainingPlan {
         try map.allowOnly(["data", "valid", "out", "rank", "alpha", "targets", "steps", "epochs", "batch_size", "lr",
-                           "optimizer", "seed", "save_every", "template", "init_adapter", "resume", "precision"])
+                           "optimizer", "seed", "save_every", "template", "init_adapter", "resume", "precision", "selection"])
         var plan = TrainingPlan(data: try map.required(map.string("data"), "data", hint: "the JSONL training data path"))
         plan.valid = try map.string("valid")
         plan.out = try map.string("out")
@@ -172,6 +183,16 @@ private struct ExperimentParser {
         plan.resume = try map.bool("resume") ?? plan.resume
         if let node = map.node("precision") {
             plan.precision = try YAMLValue(node: node, file: map.file, path: map.child("precision")).choice(TrainingPlan.precisions)
+        }
+        if let selection = try map.mapping("selection") {
+            try selection.allowOnly(["fraction", "seed"])
+            if let fraction = try selection.double("fraction") {
+                if !(fraction > 0 && fraction <= 0.5) {
+                    throw selection.error("fraction", .invalidValue("is \(fraction); carve a share between 0 and 0.5 of the training data, such as 0.1"))
+                }
+                plan.selection.fraction = fraction
+            }
+            plan.selection.seed = try selection.int("seed") ?? plan.selection.seed
         }
         return plan
     }
@@ -284,6 +305,14 @@ private struct ExperimentParser {
         }
         if let node = map.node("eval_set") {
             let name = try YAMLValue(node: node, file: map.file, path: map.child("eval_set")).choice(evalSets.map(\.name))
+            // Choosing on a set the gate then decides on would grade the candidate on the data it was picked for.
+            let gatedHere = gates.map(\.metric).filter { evalSets.first { $0.name == name }!.metrics.contains($0) }
+            if !gatedHere.isEmpty {
+                throw map.error("eval_set", .invalidValue(
+                    "names '\(name)', an eval set the gate decides on (\(gatedHere.joined(separator: ", "))), so choosing a checkpoint on it "
+                        + "would peek at the holdout; remove eval_set to choose on training.valid or the split carved from training.data "
+                        + "(training.selection), or name an eval set no gate uses"))
+            }
             plan.evalSet = name
         }
         let rankingSet = evalSets.first { $0.name == plan.evalSet } ?? evalSets[0]

@@ -94,13 +94,22 @@ struct MarkdownSections {
         if let dataset = set.dataset { facts.append("dataset \(esc(dataset))") }
         if let count = set.exampleCount { facts.append("\(count) examples") }
         if !facts.isEmpty { lines += [facts.joined(separator: " · "), ""] }
-        lines.append("| metric | baseline | candidate | delta | 95% CI | p-value | rule | status |")
-        lines.append("| --- | ---: | ---: | ---: | --- | ---: | --- | --- |")
+        lines.append("| metric | baseline | candidate | delta | 95% CI | p (worse) | adjusted p | detectable drop | rule | status |")
+        lines.append("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |")
+        func p(_ number: Double?) -> String { number.map { $0 < 0.001 ? "&lt; 0.001" : String(format: "%.3f", $0) } ?? "—" }
         for row in set.rows {
             let ci = row.confidenceInterval.map { "\(formatValue($0.low)) – \(formatValue($0.high))" } ?? "—"
-            let p = row.pValue.map { $0 < 0.001 ? "&lt; 0.001" : String(format: "%.3f", $0) } ?? "—"
-            lines.append("| \(esc(row.metric)) | \(value(row.baseline)) | \(value(row.candidate)) | \(signed(row.delta)) | \(ci) | \(p) | \(esc(row.rule ?? "—")) | \(status(row.status)) |")
+            let detectable = row.detectable.map { formatValue($0.minimumDrop) } ?? "—"
+            lines.append("| \(esc(row.metric)) | \(value(row.baseline)) | \(value(row.candidate)) | \(signed(row.delta)) | \(ci) | \(p(row.worseningPValue ?? row.pValue)) | \(p(row.adjustedPValue)) | \(detectable) | \(esc(row.rule ?? "—")) | \(status(row.status)) |")
         }
+        if set.rows.contains(where: { $0.adjustedPValue != nil || $0.detectable != nil }) {
+            lines += ["", "p (worse): one-sided paired bootstrap p-value that the candidate scores lower (1,000 resamples). "
+                + "Adjusted p: Holm–Bonferroni over the decision's significance-gated rules; a drop counts only when it is "
+                + "below the rule's significance. Detectable drop: the smallest true drop this holdout detects with 80% power at the "
+                + "rule's significance (0.05 when none), from the paired bootstrap's standard error of the difference (normal approximation)."]
+        }
+        for warning in set.detectabilityWarnings { lines += ["", "> ⚠️ \(esc(warning))."] }
+        if let labels = set.labels { lines += ["", labels.markdown(heading: heading + "#")] }
         return lines.joined(separator: "\n")
     }
 

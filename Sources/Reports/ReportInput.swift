@@ -1,4 +1,5 @@
 import Gate
+import Metrics
 
 /// Everything a report shows, as plain values: the CLI fills it from the store and the writers
 /// (markdown, JUnit, JSON) only format it. Text from models and datasets is kept raw here; each
@@ -77,6 +78,14 @@ public struct MetricRow: Codable, Sendable, Equatable {
     public var confidenceInterval: Interval?
     /// Paired test of candidate against baseline.
     public var pValue: Double?
+    /// One-sided paired test that the candidate is worse: the p-value a rule tests.
+    public var worseningPValue: Double?
+    /// The tested p-value after the decision's multiple-testing correction; nil when not corrected.
+    public var adjustedPValue: Double?
+    /// The smallest drop this holdout could detect for the metric (80% power).
+    public var detectable: DetectableEffect?
+    /// The rule's `max_drop`, which `detectable` is held against.
+    public var maxDrop: Double?
     /// The rule in short form (`MetricRule.summary`), or nil when not gated.
     public var rule: String?
     public var status: RowStatus
@@ -101,19 +110,34 @@ public struct EvalSetReport: Codable, Sendable, Equatable {
     public var dataset: String?
     public var exampleCount: Int?
     public var rows: [MetricRow]
+    /// Per-label scores of baseline and candidate when the references form a small label set.
+    public var labels: LabelComparison?
 
-    public init(name: String, dataset: String? = nil, exampleCount: Int? = nil, rows: [MetricRow]) {
+    /// Gated metrics whose allowed drop is below what this holdout can detect, as sentences.
+    public var detectabilityWarnings: [String] {
+        rows.compactMap { row in
+            guard let effect = row.detectable, let maxDrop = row.maxDrop else { return nil }
+            return DetectabilityWarning.sentence(evalSet: name, metric: row.metric, effect: effect, maxDrop: maxDrop)
+        }
+    }
+
+    public init(name: String, dataset: String? = nil, exampleCount: Int? = nil, rows: [MetricRow],
+                labels: LabelComparison? = nil) {
         self.name = name
         self.dataset = dataset
         self.exampleCount = exampleCount
         self.rows = rows
+        self.labels = labels
     }
 
     /// Rows built from the gate's inputs and decision: one per comparison on this eval set, its
     /// status failing when any outcome for that metric failed (missing when the presence check did).
+    /// With `detectable`, rows carry each metric's minimum detectable effect and the warnings
+    /// name every rule whose `max_drop` is below it.
     public init(name: String, dataset: String? = nil, exampleCount: Int? = nil,
                 comparisons: [MetricComparison], confidenceIntervals: [String: Interval] = [:],
-                policy: GatePolicy, decision: GateDecision) {
+                policy: GatePolicy, decision: GateDecision, detectable: [String: DetectableEffect] = [:],
+                labels: LabelComparison? = nil) {
         let rows = comparisons.filter { $0.evalSet == name }.map { comparison -> MetricRow in
             let rule = policy.rules.first { $0.metric == comparison.metric }
             let outcomes = decision.outcomes.filter { $0.evalSet == name && $0.metric == comparison.metric }
@@ -125,11 +149,16 @@ public struct EvalSetReport: Codable, Sendable, Equatable {
             } else {
                 status = outcomes.allSatisfy(\.passed) ? .pass : .fail
             }
-            return MetricRow(metric: comparison.metric, baseline: comparison.baseline, candidate: comparison.candidate,
-                             confidenceInterval: confidenceIntervals[comparison.metric], pValue: comparison.pValue,
-                             rule: rule?.summary, status: status)
+            var row = MetricRow(metric: comparison.metric, baseline: comparison.baseline, candidate: comparison.candidate,
+                                confidenceInterval: confidenceIntervals[comparison.metric], pValue: comparison.pValue,
+                                rule: rule?.summary, status: status)
+            row.worseningPValue = comparison.worseningPValue
+            row.adjustedPValue = comparison.adjustedPValue
+            row.detectable = detectable[comparison.metric]
+            row.maxDrop = rule?.maxDrop
+            return row
         }
-        self.init(name: name, dataset: dataset, exampleCount: exampleCount, rows: rows)
+        self.init(name: name, dataset: dataset, exampleCount: exampleCount, rows: rows, labels: labels)
     }
 }
 
@@ -176,7 +205,10 @@ public struct TrendPoint: Codable, Sendable, Equatable {
 public struct ExampleChange: Codable, Sendable, Equatable {
     public var id: String
     public var evalSet: String?
+    /// The example's own words (last user message, or the prompt as the dataset wrote it).
     public var prompt: String
+    /// The prompt as the model saw it (chat template, default system prompt); nil when not kept.
+    public var renderedPrompt: String?
     public var reference: String
     public var baselineOutput: String
     public var candidateOutput: String
@@ -184,8 +216,10 @@ public struct ExampleChange: Codable, Sendable, Equatable {
     public var candidateScore: Double?
 
     public init(id: String, evalSet: String? = nil, prompt: String, reference: String, baselineOutput: String,
-                candidateOutput: String, baselineScore: Double? = nil, candidateScore: Double? = nil) {
+                candidateOutput: String, baselineScore: Double? = nil, candidateScore: Double? = nil,
+                renderedPrompt: String? = nil) {
         self.id = id
+        self.renderedPrompt = renderedPrompt
         self.evalSet = evalSet
         self.prompt = prompt
         self.reference = reference

@@ -1,6 +1,6 @@
 import Gate
 
-/// The training part of the readout: loss charts, the holdout metric per checkpoint (table and
+/// The training part of the readout: loss charts, the validation metric per checkpoint (table and
 /// chart), and each adapter matrix's effective rank.
 struct TrainingSection {
     let training: TrainingSummary
@@ -34,7 +34,9 @@ struct TrainingSection {
             let marker = step == training.chosenStep ? " (chosen)" : ""
             rows.append("| \(step)\(marker) | " + cells.joined(separator: " | ") + " |")
         }
-        var parts = ["### Holdout metric per checkpoint", rows.joined(separator: "\n")]
+        var parts = ["### Checkpoint choice"]
+        if let selection = training.selection { parts.append(esc(selection.sentence)) }
+        parts.append(rows.joined(separator: "\n"))
         for key in series {
             let chart = MermaidLineChart(title: "\(key.metric) on \(key.evalSet) per checkpoint", xLabel: "step",
                                          yLabel: key.metric, categories: steps.map(String.init),

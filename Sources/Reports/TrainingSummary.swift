@@ -1,6 +1,6 @@
 import Foundation
 
-/// What training did, for the report: the loss curve, the holdout metric per saved checkpoint and
+/// What training did, for the report: the loss curve, the validation metric per saved checkpoint and
 /// the spectrum of each adapter matrix.
 public struct TrainingSummary: Codable, Sendable, Equatable {
     public var lossCurve: [LossPoint]
@@ -9,14 +9,17 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// Step of the checkpoint chosen as the candidate.
     public var chosenStep: Int?
     public var adapterMatrices: [AdapterSpectrum]
+    /// The validation set the checkpoints were scored and chosen on; nil when none was scored.
+    public var selection: CheckpointSelection?
 
     public init(lossCurve: [LossPoint], validationLoss: [LossPoint] = [], checkpoints: [CheckpointScore] = [],
-                chosenStep: Int? = nil, adapterMatrices: [AdapterSpectrum] = []) {
+                chosenStep: Int? = nil, adapterMatrices: [AdapterSpectrum] = [], selection: CheckpointSelection? = nil) {
         self.lossCurve = lossCurve
         self.validationLoss = validationLoss
         self.checkpoints = checkpoints
         self.chosenStep = chosenStep
         self.adapterMatrices = adapterMatrices
+        self.selection = selection
     }
 }
 
@@ -30,7 +33,7 @@ public struct LossPoint: Codable, Sendable, Equatable {
     }
 }
 
-/// A holdout metric of the checkpoint saved at `step`.
+/// A metric of the checkpoint saved at `step` on the set checkpoints are chosen on.
 public struct CheckpointScore: Codable, Sendable, Equatable {
     public var step: Int
     public var evalSet: String

@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v5", v5)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -196,5 +196,28 @@ enum Schema {
             created_at DATETIME NOT NULL,
             UNIQUE (evaluation_id, example_index)
         );
+        """
+
+    /// v5: the validation set a run chose its checkpoint on (`training.valid`, or a split carved from
+    /// the training data), with the hashes that identify it. 
+    private static let v5 = """
+        CREATE TABLE selection_split (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            origin TEXT NOT NULL,
+            source_path TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            valid_path TEXT NOT NULL,
+            valid_sha256 TEXT NOT NULL,
+            valid_count INTEGER NOT NULL,
+            train_path TEXT NOT NULL,
+            train_sha256 TEXT NOT NULL,
+            train_count INTEGER NOT NULL,
+            fraction REAL,
+            seed INTEGER,
+            stratified BOOLEAN NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+        CREATE INDEX selection_split_on_run_id ON selection_split (run_id);
         """
 }

@@ -8,7 +8,7 @@ extension BLEUOptions.Smoothing: ExpressibleByArgument {}
 extension AnswerNormalization: ExpressibleByArgument {}
 extension PairedTestKind: ExpressibleByArgument {}
 
-/// `tollgate score`: corpus BLEU, chrF, chrF++, exact match or F1 of one or more systems, with
+/// `tollgate score`: corpus BLEU, chrF, chrF++, exact match, F1 or macro-F1 of one or more systems, with
 /// sacrebleu's signatures, bootstrap intervals and paired tests.
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct Score: ParsableCommand {
             signatures name Tollgate's version.
             """)
 
-    @Option(help: "The metric (em: exact match, f1: SQuAD token F1).")
+    @Option(help: "The metric (em: exact match, f1: SQuAD token F1, macro_f1: macro-averaged F1 over the reference labels).")
     var metric: MetricKind = .bleu
 
     @Option(name: .customLong("refs"), help: ArgumentHelp("A reference file; repeat for several reference sets.", valueName: "FILE"))
@@ -57,7 +57,7 @@ struct Score: ParsableCommand {
         if paired != nil && hypotheses.count < 2 {
             throw ValidationError("--paired compares systems with the first one: pass at least two --hyps files.")
         }
-        let isBLEU = metric == .bleu, isAnswer = metric == .exactMatch || metric == .tokenF1
+        let isBLEU = metric == .bleu, isAnswer = [.exactMatch, .tokenF1, .macroF1].contains(metric)
         if !isBLEU && (tokenize != nil || smooth != nil || smoothValue != nil) {
             throw ValidationError("--tokenize, --smooth and --smooth-value apply to BLEU only; drop them or pass --metric bleu.")
         }
@@ -79,11 +79,15 @@ struct Score: ParsableCommand {
 
     func run() throws {
         try reportingInvalidInput {
+            // Macro-F1 averages over the labels the references use, read from the reference files.
+            let normalization = normalize ?? (metric == .tokenF1 ? .squad : .exact)
+            let labels = metric == .macroF1
+                ? LabelSet.labels(of: try references.flatMap(SegmentFile.read).map { [$0] }, normalize: normalization) : []
             let scorer = metric.metric(
                 bleu: BLEUOptions(tokenize: tokenize ?? .thirteenA, lowercase: lowercase, smooth: smooth ?? .exp,
                                   smoothValue: smoothValue),
                 chrf: ChrFOptions(lowercase: lowercase),
-                exactMatch: ExactMatchOptions(normalize: normalize ?? (metric == .tokenF1 ? .squad : .exact)))
+                exactMatch: ExactMatchOptions(normalize: normalization), labels: labels)
             let results = try scoreFiles(metric: scorer, referenceFiles: references, hypothesisFiles: hypotheses,
                                          confidence: confidence, paired: paired)
             if json {

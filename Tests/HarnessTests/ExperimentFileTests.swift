@@ -24,6 +24,7 @@ training:
   init_adapter: adapters/warm
   resume: true
   precision: bf16
+  selection: {fraction: 0.2, seed: 9}
 eval_sets:
   - dataset: Datasets/capitals/holdout.jsonl
     metrics: [em, bleu, chrf++]
@@ -40,12 +41,13 @@ checkpoints:
   eval_set: extra
 gates:
   bleu: {floor: 20, max_drop: 1.0, max_relative_drop: 0.05, significance: 0.05}
-  chrf: {max_drop: 2, greater_is_better: true}
+  chrf++: {max_drop: 2, greater_is_better: true}
 budgets:
   p95_latency_seconds: 2.5
   cost_per_1000_requests: 0.05
   cpu_hour_price: 0.1
 drift: {recent_go_runs: 5, flaky_minimum_flips: 3}
+correction: none
 """
 
 @Test func fullExperimentFileDecodesEveryField() throws {
@@ -72,10 +74,12 @@ drift: {recent_go_runs: 5, flaky_minimum_flips: 3}
     #expect(experiment.checkpoints.evaluate == .last(3))
     #expect(experiment.checkpoints.choose == "best")
     #expect(experiment.checkpoints.evalSet == "extra")
-    #expect(experiment.checkpoints.metric == "chrf")   // the first gated metric the ranking set computes
+    #expect(experiment.checkpoints.metric == "chrf")   // no gate covers the ranking set: its first metric
+    #expect(training.selection == SelectionPlan(fraction: 0.2, seed: 9))
+    #expect(experiment.correction == MultipleTestingCorrection.none && experiment.gatePolicy.correction == .none)
     #expect(experiment.gates == [
         MetricRule(metric: "bleu", floor: 20, maxDrop: 1, maxRelativeDrop: 0.05, significanceAlpha: 0.05),
-        MetricRule(metric: "chrf", maxDrop: 2),
+        MetricRule(metric: "chrf++", maxDrop: 2),
     ])
     #expect(experiment.budgets.p95LatencySeconds == 2.5)
     #expect(experiment.budgets.costPer1000Requests == 0.05 && experiment.budgets.cpuHourPrice == 0.1)
@@ -100,6 +104,7 @@ drift: {recent_go_runs: 5, flaky_minimum_flips: 3}
     #expect(experiment.checkpoints.metric == "em")
     #expect(experiment.gates.isEmpty && experiment.budgets == BudgetPlan())
     #expect(experiment.drift.recentGoRuns == 7)
+    #expect(experiment.correction == .holm)
 }
 
 @Test func trainingDefaultsAndBaselineWords() throws {
@@ -117,6 +122,7 @@ drift: {recent_go_runs: 5, flaky_minimum_flips: 3}
     #expect(training.precision == "f32")
     #expect(experiment.baseline == .lastGo)
     #expect(experiment.checkpoints.evaluate == .all)
+    #expect(training.selection == SelectionPlan(fraction: 0.1, seed: 1))
 }
 
 /// A file with one mistake, and the exact one-line message it must produce.
@@ -134,7 +140,7 @@ let badFiles: [BadFile] = [
     BadFile(label: "typo in an eval set key", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    metircs: [bleu]\n",
             message: "unknown key 'metircs' in eval_sets[0] at Experiments/x.yaml:5; did you mean 'metrics'?"),
     BadFile(label: "unknown top-level key without a near match", yaml: header + oneSet + "colour: blue\n",
-            message: "unknown key 'colour' in the top level at Experiments/x.yaml:5; the keys allowed there are name, model, adapter, training, eval_sets, baseline, checkpoints, gates, budgets, drift, variants, endpoints"),
+            message: "unknown key 'colour' in the top level at Experiments/x.yaml:5; the keys allowed there are name, model, adapter, training, eval_sets, baseline, checkpoints, gates, budgets, drift, variants, endpoints, correction"),
     BadFile(label: "typo in a training key", yaml: header + "training:\n  data: t.jsonl\n  batchsize: 4\n" + oneSet,
             message: "unknown key 'batchsize' in training at Experiments/x.yaml:5; did you mean 'batch_size'?"),
     BadFile(label: "string where an integer belongs", yaml: header + "training:\n  data: t.jsonl\n  rank: eight\n" + oneSet,
@@ -160,7 +166,7 @@ let badFiles: [BadFile] = [
     BadFile(label: "unknown precision", yaml: header + "training: {data: t.jsonl, precision: fp8}\n" + oneSet,
             message: "'training.precision' at Experiments/x.yaml:3 is 'fp8'; use one of f32, bf16 (did you mean 'f32'?)"),
     BadFile(label: "unknown metric", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    metrics: [em, bleuu]\n",
-            message: "'eval_sets[0].metrics[1]' at Experiments/x.yaml:5 is 'bleuu'; use one of em, bleu, chrf, chrf++ (did you mean 'bleu'?)"),
+            message: "'eval_sets[0].metrics[1]' at Experiments/x.yaml:5 is 'bleuu'; use one of em, bleu, chrf, chrf++, macro_f1 (did you mean 'bleu'?)"),
     BadFile(label: "gate on a metric no eval set computes", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    metrics: [bleu]\ngates:\n  blue: {floor: 1}\n",
             message: "unknown key 'blue' in gates at Experiments/x.yaml:7; did you mean 'bleu'?"),
     BadFile(label: "steps and epochs together", yaml: header + "training: {data: t.jsonl, steps: 10, epochs: 1}\n" + oneSet,
@@ -189,6 +195,13 @@ let badFiles: [BadFile] = [
             message: "missing key 'name' at Experiments/x.yaml; add name, model and eval_sets (the file is empty)"),
     BadFile(label: "unknown precision", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    decoding: {precision: fp16}\n",
             message: "'eval_sets[0].decoding.precision' at Experiments/x.yaml:5 is 'fp16'; use one of f32, bf16 (did you mean 'bf16'?)"),
+    BadFile(label: "choosing checkpoints on a gated eval set",
+            yaml: header + oneSet + "gates:\n  em: {max_drop: 0}\ncheckpoints: {choose: best, eval_set: d/h}\n",
+            message: "'checkpoints.eval_set' at Experiments/x.yaml:7 names 'd/h', an eval set the gate decides on (em), so choosing a checkpoint on it would peek at the holdout; remove eval_set to choose on training.valid or the split carved from training.data (training.selection), or name an eval set no gate uses"),
+    BadFile(label: "selection fraction out of range", yaml: header + "training:\n  data: t.jsonl\n  selection: {fraction: 0.9}\n" + oneSet,
+            message: "'training.selection.fraction' at Experiments/x.yaml:5 is 0.9; carve a share between 0 and 0.5 of the training data, such as 0.1"),
+    BadFile(label: "correction typo", yaml: header + oneSet + "correction: hlom\n",
+            message: "'correction' at Experiments/x.yaml:5 is 'hlom'; use one of holm, none (did you mean 'holm'?)"),
     BadFile(label: "empty training block", yaml: header + "training:\n" + oneSet,
             message: "'training' at Experiments/x.yaml:3 must be a mapping of keys to values, not an empty value"),
 ]

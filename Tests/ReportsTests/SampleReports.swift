@@ -1,5 +1,6 @@
 import Foundation
 import Gate
+import Metrics
 import Reports
 
 /// Two fixed runs of one experiment, built the way `tollgate run` wires the gate into a report.
@@ -22,11 +23,15 @@ enum SampleReports {
     static let training = TrainingSummary(
         lossCurve: [LossPoint(step: 0, loss: 2.91), LossPoint(step: 50, loss: 2.12), LossPoint(step: 100, loss: 1.64),
                     LossPoint(step: 150, loss: 1.41), LossPoint(step: 200, loss: 1.37)],
-        checkpoints: [CheckpointScore(step: 100, evalSet: "holdout", metric: "bleu", value: 40.1),
-                      CheckpointScore(step: 200, evalSet: "holdout", metric: "bleu", value: 41.6)],
+        checkpoints: [CheckpointScore(step: 100, evalSet: "validation", metric: "bleu", value: 40.1),
+                      CheckpointScore(step: 200, evalSet: "validation", metric: "bleu", value: 41.6)],
         chosenStep: 200,
         adapterMatrices: [AdapterSpectrum(name: "layers.0.self_attn.q_proj", singularValues: [2.0, 1.0, 0.5, 0.001]),
-                          AdapterSpectrum(name: "layers.0.self_attn.v_proj", singularValues: [1, 1, 1, 1])])
+                          AdapterSpectrum(name: "layers.0.self_attn.v_proj", singularValues: [1, 1, 1, 1])],
+        selection: CheckpointSelection(origin: .carved, path: "runs/nightly/selection/valid.jsonl",
+                                       sha256: "0c3f5a7b9d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8", examples: 40,
+                                       metric: "bleu", sourcePath: "Datasets/capitals/train.jsonl", trainingExamples: 360,
+                                       fraction: 0.1, seed: 1, stratified: false))
 
     static let trend = [TrendSeries(evalSet: "holdout", metric: "bleu", points: [
         TrendPoint(runId: "run-1", value: 40.2, verdict: .go), TrendPoint(runId: "run-2", value: 40.9, verdict: .go),
@@ -34,11 +39,12 @@ enum SampleReports {
 
     static func input(bleu: Double, chrf: Double, em: Double, pValue: Double, p95: Double,
                       runId: String, examples: [ExampleChange] = []) -> ReportInput {
-        let comparisons = [
+        // As the runner does: Holm's correction over the decision's significance-gated rules first.
+        let comparisons = policy.correction.adjust([[
             MetricComparison(evalSet: "holdout", metric: "bleu", baseline: 41.20, candidate: bleu, pValue: pValue),
             MetricComparison(evalSet: "holdout", metric: "chrf", baseline: 58.00, candidate: chrf, pValue: 0.2),
             MetricComparison(evalSet: "holdout", metric: "em", baseline: 0.42, candidate: em, pValue: 0.5),
-        ]
+        ]], rules: policy.rules)[0]
         let serving = ServingComparison(
             baseline: ServingFigures(p50LatencySeconds: 0.61, p95LatencySeconds: 1.02, costPerThousandRequests: 0.021),
             candidate: ServingFigures(p50LatencySeconds: 0.63, p95LatencySeconds: p95, costPerThousandRequests: 0.022),
@@ -47,7 +53,8 @@ enum SampleReports {
         let evalSet = EvalSetReport(name: "holdout", dataset: "Datasets/capitals/holdout.jsonl", exampleCount: 200,
                                     comparisons: comparisons,
                                     confidenceIntervals: ["bleu": Interval(low: bleu - 1.7, high: bleu + 1.6)],
-                                    policy: policy, decision: decision)
+                                    policy: policy, decision: decision,
+                                    detectable: ["bleu": DetectableEffect(examples: 200, significance: 0.05, power: 0.8, standardError: 1.2)])
         return ReportInput(experiment: "nightly", runId: runId, createdAt: "2026-11-24T02:00:00Z", decision: decision,
                            evalSets: [evalSet], serving: serving, training: training, trend: trend,
                            regressedExamples: examples.filter { ($0.candidateScore ?? 0) < ($0.baselineScore ?? 0) },

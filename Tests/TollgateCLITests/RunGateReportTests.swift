@@ -62,7 +62,8 @@ import Testing
         }
         let markdown = try String(contentsOfFile: "\(reports)/cli-test-run1.md", encoding: .utf8)
         #expect(markdown.contains("**GO**"))
-        #expect(markdown.contains("Holdout metric per checkpoint"))
+        #expect(markdown.contains("Checkpoint choice"))
+        #expect(markdown.contains("validation examples carved from"))
 
         // The same report renders again from the store, in each format.
         let junit = try TollgateBinary.run(["report", "1", "--store", store, "--format", "junit"])
@@ -121,12 +122,13 @@ import Testing
         let path = try experiment(in: dir, gates: "  chrf: {max_drop: 100}")
         let store = dir.appendingPathComponent("t.db").path
         #expect(try TollgateBinary.run(["run", path, "--store", store, "--reports", dir.path]).status == 0)
-        let result = try TollgateBinary.run(["compare", "1", "2", "--store", store, "--json"])
+        // Evaluations 2 and 3 score the checkpoints on the carved validation split; 4 is the candidate on the holdout.
+        let result = try TollgateBinary.run(["compare", "1", "4", "--store", store, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect((object?["systems"] as? [String])?.count == 2)
         #expect((object?["metrics"] as? [Any])?.count == 2)
-        let markdown = try TollgateBinary.run(["compare", "1", "2", "--store", store])
+        let markdown = try TollgateBinary.run(["compare", "1", "4", "--store", store])
         #expect(markdown.stdout.contains("| metric |"))
         let one = try TollgateBinary.run(["compare", "1", "--store", store])
         #expect(one.status == 64)

@@ -19,12 +19,18 @@ public struct EvaluationComparison: Sendable {
     public var improved: [ExampleChange]
     public var signatures: [String]
     public var exampleCount: Int
+    /// Per metric, the smallest drop this holdout could detect (at the metric's significance, 80% power).
+    public var detectable: [String: DetectableEffect] = [:]
+    /// Per-label precision, recall and F1 when the references form a small label set.
+    public var labels: LabelComparison?
 
     /// Compares two stored evaluations metric by metric. Examples are paired by index, so both must
     /// come from the same dataset; p-values are sacrebleu's paired bootstrap (1,000 resamples) over
-    /// the stored outputs.
+    /// the stored outputs, and beside them the one-sided worsening p-value the gate tests
+    /// (`PairedDifference`, the same resamples). The minimum detectable effect of each metric is taken at
+    /// `significance[metric]` (0.05 when absent).
     public static func load(store: TollgateStore, evalSet: String, baselineID: Int64, candidateID: Int64,
-                            metrics: [MetricKind]) throws -> EvaluationComparison {
+                            metrics: [MetricKind], significance: [String: Double] = [:]) throws -> EvaluationComparison {
         let normalize = try storedNormalization(store: store, evaluationID: candidateID)
         var baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
         var candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
@@ -46,8 +52,9 @@ public struct EvaluationComparison: Sendable {
         var comparisons: [MetricComparison] = []
         var intervals: [String: Interval] = [:], baselineIntervals: [String: Interval] = [:]
         var signatures: [String] = []
+        var detectable: [String: DetectableEffect] = [:]
         for kind in metrics {
-            let metric = PredictionScoring.metric(kind, normalize: normalize)
+            let metric = PredictionScoring.metric(kind, normalize: normalize, references: references)
             let baseTable = try metric.statistics(hypotheses: baseline.map(\.output), segmentReferences: references)
             let candidateTable = try metric.statistics(hypotheses: candidate.map(\.output), segmentReferences: references)
             // Identical statistics differ by nothing: p = 1 (sacrebleu's resampling would report 1/(n+1)).
@@ -55,19 +62,31 @@ public struct EvaluationComparison: Sendable {
             var paired = baseline.isEmpty ? nil : pairedBootstrap(metric: metric, baseline: baseTable, system: candidateTable)
             if identical { paired?.pValue = 1 }
             let score = metric.corpusScore(statistics: candidateTable, referenceSets: BLEU.referenceSetCount(references))
+            let difference = pairedDifference(metric: metric, baseline: baseTable, system: candidateTable)
             comparisons.append(MetricComparison(evalSet: evalSet, metric: kind.rawValue,
                                                 baseline: metric.score(totals: baseTable.totals()),
-                                                candidate: score.score, pValue: paired?.pValue))
+                                                candidate: score.score, pValue: paired?.pValue,
+                                                worseningPValue: baseline.isEmpty ? nil : difference.worseningPValue))
             if let ci = paired?.systemCI { intervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
             if let ci = paired?.baselineCI { baselineIntervals[kind.rawValue] = Interval(low: ci.low, high: ci.high) }
             signatures.append("\(kind.rawValue): \(score.signature)")
+            detectable[kind.rawValue] = detectableEffect(difference, examples: candidate.count,
+                                                         significance: significance[kind.rawValue] ?? 0.05)
         }
-        let changes = exampleChanges(evalSet: evalSet, baseline: baseline, candidate: candidate, metric: metrics.first)
-        return EvaluationComparison(
+        let changes = exampleChanges(evalSet: evalSet, baseline: baseline, candidate: candidate, metric: metrics.first,
+                                     words: ExampleWords.byIndex(store: store, evaluationID: candidateID))
+        var comparison = EvaluationComparison(
             evalSet: evalSet, comparisons: comparisons, intervals: intervals, baselineIntervals: baselineIntervals,
             baselineServing: try serving(store: store, evaluationID: baselineID),
             candidateServing: try serving(store: store, evaluationID: candidateID),
             regressed: changes.regressed, improved: changes.improved, signatures: signatures, exampleCount: candidate.count)
+        comparison.detectable = detectable
+        if let labels = LabelSet.detect(references, normalize: normalize) {
+            comparison.labels = LabelComparison(
+                baseline: ClassificationReport(predictions: baseline.map(\.output), references: references, labels: labels, normalize: normalize),
+                candidate: ClassificationReport(predictions: candidate.map(\.output), references: references, labels: labels, normalize: normalize))
+        }
+        return comparison
     }
 
     /// The exact-match normalisation an evaluation was scored with, read from its stored
@@ -93,17 +112,18 @@ public struct EvaluationComparison: Sendable {
     }
 
     /// Examples whose per-example score fell (regressed) or rose (improved), largest change first.
+    /// Rows show the example's own words (`words`, by example index) and keep the rendered prompt.
     static func exampleChanges(evalSet: String, baseline: [PredictionRecord], candidate: [PredictionRecord],
-                               metric: MetricKind?) -> (regressed: [ExampleChange], improved: [ExampleChange]) {
+                               metric: MetricKind?, words: [Int: String] = [:]) -> (regressed: [ExampleChange], improved: [ExampleChange]) {
         guard let metric else { return ([], []) }
         var changes: [(delta: Double, change: ExampleChange)] = []
         for (before, after) in zip(baseline, candidate) {
             let old = before.scores[metric.rawValue] ?? 0, new = after.scores[metric.rawValue] ?? 0
             guard old != new else { continue }
             changes.append((new - old, ExampleChange(
-                id: after.exampleID ?? "#\(after.exampleIndex)", evalSet: evalSet, prompt: after.prompt,
+                id: after.exampleID ?? "#\(after.exampleIndex)", evalSet: evalSet, prompt: words[after.exampleIndex] ?? after.prompt,
                 reference: after.references.first ?? "", baselineOutput: before.output, candidateOutput: after.output,
-                baselineScore: old, candidateScore: new)))
+                baselineScore: old, candidateScore: new, renderedPrompt: after.prompt)))
         }
         let regressed = changes.filter { $0.delta < 0 }.sorted { $0.delta < $1.delta }.map(\.change)
         let improved = changes.filter { $0.delta > 0 }.sorted { $0.delta > $1.delta }.map(\.change)

@@ -15,7 +15,7 @@ public enum ExperimentReport {
         let evalSets = zip(experiment.evalSets, compared).map { plan, comparison in
             EvalSetReport(name: plan.name, dataset: plan.dataset, exampleCount: comparison.exampleCount,
                           comparisons: comparison.comparisons, confidenceIntervals: comparison.intervals,
-                          policy: policy, decision: decision)
+                          policy: policy, decision: decision, detectable: comparison.detectable, labels: comparison.labels)
         }
         let history = try pastRuns(experiment: experiment, store: store, excluding: runID)
         let tonight = RunMetrics(runId: "\(runID)", verdict: decision.verdict, values: compared.flatMap { comparison in

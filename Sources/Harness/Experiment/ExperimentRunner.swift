@@ -16,8 +16,8 @@ public struct ExperimentOutcome: Sendable {
     public var reportPaths: [String]
 }
 
-/// `tollgate run EXPERIMENT.yaml`: baseline evaluation → training → checkpoint scoring →
-/// candidate evaluation → gate → reports, every step recorded under one run in the store. With
+/// `tollgate run EXPERIMENT.yaml`: baseline evaluation → training → checkpoint scoring on the
+/// validation set → candidate evaluation → gate → reports, every step recorded under one run in the store. With
 /// `variants:` the steps after training are `VariantExperiment`'s (a model-swap comparison).
 /// Work already done is not done again: evaluations come from the generation cache and a
 /// finished identical training is recognised by its marker.
@@ -30,7 +30,10 @@ public enum ExperimentRunner {
         // Everything that can be checked before a model is loaded.
         let experiment = try ExperimentFile.load(path: experimentPath)
         for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
-        if let training = experiment.training { _ = try DatasetFile.load(path: training.data, purpose: .training) }
+        if let training = experiment.training {
+            _ = try DatasetFile.load(path: training.data, purpose: .training)
+            if let valid = training.valid { _ = try DatasetFile.load(path: valid, purpose: .evaluation) }
+        }
         if let adapter = experiment.adapter { _ = try AdapterFiles.load(path: adapter, model: experiment.model) }
         try VariantExperiment.checkFiles(experiment)
         let store = try TollgateStore(path: storePath)
@@ -78,6 +81,17 @@ public enum ExperimentRunner {
             return summary
         }
 
+        // 0. The validation set checkpoints will be chosen on (carved from the training data when
+        //    training.valid is absent), so bad training data fails before any evaluation.
+        let validation = try experiment.training.map { try CheckpointValidation.prepare(experiment, training: $0) }
+        if let plan = experiment.training, let validation {
+            try validation.record(store: store, runID: runID, training: plan)
+            if let split = validation.split {
+                log("selection: \(split.validCount) of \(plan.data)'s \(split.validCount + split.trainCount) examples carved into "
+                    + "\(split.validPath)\(split.stratified ? " (stratified by label)" : ""); training reads the other \(split.trainCount)")
+            }
+        }
+
         // 1. Baseline (a model-swap experiment's is its first variant, evaluated after training).
         var baselineIDs: [Int64] = []
         if let pinned {
@@ -92,19 +106,21 @@ public enum ExperimentRunner {
         // 2. Training and checkpoint scoring.
         var candidateAdapter = experiment.adapter
         var trainingSummary: TrainingSummary?
-        if let plan = experiment.training {
-            log("training: \(plan.data) (rank \(plan.rank), targets \(plan.targets.joined(separator: ",")))")
-            let trained = try ExperimentTraining.run(plan: plan, experiment: experiment, store: store, runID: runID) { step in
+        if let plan = experiment.training, let validation {
+            log("training: \(validation.trainingData) (rank \(plan.rank), targets \(plan.targets.joined(separator: ",")))")
+            let trained = try ExperimentTraining.run(plan: plan, experiment: experiment, store: store, runID: runID,
+                                                     data: validation.trainingData, validation: validation.validationData) { step in
                 if step.step == 1 || step.step == step.totalSteps || step.step % 10 == 0 { log("  " + TrainingLog.line(step)) }
             }
             if trained.reused { log("training: an identical finished training is in \(trained.adapter.path); reused") }
-            let choice = try chooseCheckpoint(experiment, trained: trained, evaluate: {
+            let choice = try chooseCheckpoint(experiment, trained: trained, on: validation.plan, evaluate: {
                 try evaluate($0, model: experiment.model, adapter: $1, role: $2)
             }, log: log)
             candidateAdapter = choice.adapter
             trainingSummary = TrainingSummary(lossCurve: trained.lossCurve, validationLoss: trained.validationLoss,
                                               checkpoints: choice.scores, chosenStep: choice.step,
-                                              adapterMatrices: (try? AdapterSpectra.load(path: choice.adapter, model: experiment.model)) ?? [])
+                                              adapterMatrices: (try? AdapterSpectra.load(path: choice.adapter, model: experiment.model)) ?? [],
+                                              selection: choice.scores.isEmpty ? nil : validation.summary)
         }
 
         if !experiment.variants.isEmpty {
@@ -125,12 +141,18 @@ public enum ExperimentRunner {
         for (index, plan) in experiment.evalSets.enumerated() {
             compared.append(try EvaluationComparison.load(
                 store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
-                metrics: plan.metrics.compactMap(MetricKind.init(rawValue:))))
+                metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)), significance: experiment.gateSignificance))
         }
         let policy = experiment.gatePolicy
         let candidateServing = worstServing(compared.map(\.candidateServing))
-        let decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
+        // Holm's correction runs over the whole decision: every eval set's significance-gated rules.
+        let adjusted = policy.correction.adjust([compared.flatMap(\.comparisons)], rules: policy.rules)[0]
+        for index in compared.indices {
+            compared[index].comparisons = adjusted.filter { $0.evalSet == compared[index].evalSet }
+        }
+        let decision = policy.decide(comparisons: adjusted, evalSets: experiment.evalSets.map(\.name),
                                      candidateServing: candidateServing)
+        for warning in compared.flatMap({ detectabilityWarnings($0, rules: policy.rules) }) { log("warning: \(warning)") }
         _ = try store.recordGateDecision(GateDecisionRecord(runID: runID, decision: decision.verdict.rawValue,
                                                             reasons: decision.outcomes.map(\.reason)))
         log("decision: \(decision.verdict.rawValue) — \(decision.why)")
@@ -168,8 +190,9 @@ public enum ExperimentRunner {
         }
     }
 
-    /// Scores the checkpoints the plan asks for and picks the candidate adapter.
-    static func chooseCheckpoint(_ experiment: ExperimentFile, trained: ExperimentTraining,
+    /// Scores the checkpoints the plan asks for on `validation` (never on a gated holdout; see
+    /// `CheckpointValidation`) and picks the candidate adapter.
+    static func chooseCheckpoint(_ experiment: ExperimentFile, trained: ExperimentTraining, on validation: EvalSetPlan?,
                                  evaluate: (EvalSetPlan, String?, String) throws -> EvaluationSummary,
                                  log: (String) -> Void) throws -> (adapter: String, step: Int?, scores: [CheckpointScore]) {
         let plan = experiment.checkpoints
@@ -179,8 +202,7 @@ public enum ExperimentRunner {
         case .all: candidates = trained.checkpoints
         case .last(let count): candidates = Array(trained.checkpoints.suffix(count))
         }
-        guard !candidates.isEmpty else { return (trained.adapter.path, trained.lossCurve.last?.step, []) }
-        let set = experiment.evalSets.first { $0.name == plan.evalSet } ?? experiment.evalSets[0]
+        guard !candidates.isEmpty, let set = validation else { return (trained.adapter.path, trained.lossCurve.last?.step, []) }
         let metric = plan.metric ?? set.metrics[0]
         let greaterIsBetter = experiment.gates.first { $0.metric == metric }?.greaterIsBetter ?? true
         var scores: [CheckpointScore] = []
@@ -198,6 +220,14 @@ public enum ExperimentRunner {
         }
         log("checkpoint: step \(scores[chosen].step) chosen (\(plan.choose) \(metric) on \(set.name))")
         return (candidates[chosen].adapter.path, scores[chosen].step, scores)
+    }
+
+    /// Sentences for the gated metrics whose `max_drop` is below what the holdout can detect.
+    static func detectabilityWarnings(_ comparison: EvaluationComparison, rules: [MetricRule]) -> [String] {
+        rules.compactMap { rule in
+            guard let maxDrop = rule.maxDrop, let effect = comparison.detectable[rule.metric] else { return nil }
+            return DetectabilityWarning.sentence(evalSet: comparison.evalSet, metric: rule.metric, effect: effect, maxDrop: maxDrop)
+        }
     }
 
     /// The slowest and dearest of several eval sets' figures: what a budget must hold for.

@@ -21,12 +21,19 @@ public struct ExperimentTraining: Sendable {
     /// File written beside a finished adapter: what produced it (model and data hashes, settings).
     static let markerName = "tollgate-training.json"
 
+    /// - Parameters:
+    ///   - data: the JSONL to train on when it is not `plan.data` (the rest of a carved split).
+    ///   - validation: the validation JSONL for the validation loss when it is not `plan.valid`.
     public static func run(plan: TrainingPlan, experiment: ExperimentFile, store: TollgateStore, runID: Int64,
+                           data: String? = nil, validation: String? = nil,
                            progress: (TrainingProgress) -> Void) throws -> ExperimentTraining {
         let output = URL(fileURLWithPath: plan.out ?? "runs/\(experiment.name)/adapter")
         let settings = try trainingSettings(plan)
+        let trainingData = data ?? plan.data, validationData = validation ?? plan.valid
+        // The data hashes are of the files training reads, so a different carved split trains again.
         let marker = try TrainingMarker(modelSHA256: SHA256.hexOfFile(atPath: experiment.model),
-                                        dataSHA256: SHA256.hexOfFile(atPath: plan.data),
+                                        dataSHA256: SHA256.hexOfFile(atPath: trainingData),
+                                        validSHA256: validationData.map { try SHA256.hexOfFile(atPath: $0) },
                                         settingsJSON: CanonicalJSON.string(settings), template: plan.template)
         let markerURL = output.appendingPathComponent(markerName)
         let recorder = TrainingRecorder(store: store, runID: runID)
@@ -41,7 +48,7 @@ public struct ExperimentTraining: Sendable {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let resumable = FileManager.default.fileExists(atPath: TrainingCheckpoint.directory(out: output)
             .appendingPathComponent("latest").path)
-        let job = TrainingJob(model: URL(fileURLWithPath: experiment.model), data: plan.data, validation: plan.valid,
+        let job = TrainingJob(model: URL(fileURLWithPath: experiment.model), data: trainingData, validation: validationData,
                               output: output, template: plan.template, initialAdapter: plan.initAdapter,
                               resume: plan.resume || resumable, settings: settings)
         let trainingLog = try TrainingLog(url: log)
@@ -97,7 +104,10 @@ extension ExperimentTraining {
 /// What produced a finished adapter; equal markers mean the training need not run again.
 struct TrainingMarker: Codable, Equatable {
     var modelSHA256: String
+    /// The training file read (the remainder of a carved split, when there is one).
     var dataSHA256: String
+    /// The validation file (`training.valid` or the carved split); nil without one.
+    var validSHA256: String?
     var settingsJSON: String
     var template: String
 }

@@ -6,7 +6,7 @@ import Store
 
 /// The model-swap part of `tollgate run` (an experiment with `variants:`), after any training:
 /// fuse the variants that ask for it → evaluate every variant on every eval set → gate each
-/// candidate against the first variant → choose among the candidates (`VariantSelection`) →
+/// candidate against the first variant (Holm's correction over all candidates × rules) → choose among the candidates (`VariantSelection`) →
 /// reports. Evaluations are created in variant order, so the run's last N are the last variant's.
 enum VariantExperiment {
     /// A variant as it is served: a GGUF and the adapter applied at runtime.
@@ -47,13 +47,23 @@ enum VariantExperiment {
         // 3. Each candidate against the baseline, then the choice among the candidates.
         let policy = experiment.gatePolicy
         var gated: [Gated] = []
-        for index in variants.indices.dropFirst() {
-            var compared: [EvaluationComparison] = []
-            for (setIndex, plan) in experiment.evalSets.enumerated() {
-                compared.append(try EvaluationComparison.load(
+        var comparedByCandidate = try variants.indices.dropFirst().map { index in
+            try experiment.evalSets.enumerated().map { setIndex, plan in
+                try EvaluationComparison.load(
                     store: store, evalSet: plan.name, baselineID: evaluations[0][setIndex],
-                    candidateID: evaluations[index][setIndex], metrics: plan.metrics.compactMap(MetricKind.init(rawValue:))))
+                    candidateID: evaluations[index][setIndex], metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)),
+                    significance: experiment.gateSignificance)
             }
+        }
+        // One family for Holm's correction: every candidate × every significance-gated rule.
+        let family = policy.correction.adjust(comparedByCandidate.map { $0.flatMap(\.comparisons) }, rules: policy.rules)
+        for (candidate, adjusted) in family.enumerated() {
+            for set in comparedByCandidate[candidate].indices {
+                comparedByCandidate[candidate][set].comparisons = adjusted.filter { $0.evalSet == comparedByCandidate[candidate][set].evalSet }
+            }
+        }
+        for index in variants.indices.dropFirst() {
+            let compared = comparedByCandidate[index - 1]
             let serving = ExperimentRunner.worstServing(compared.map(\.candidateServing))
             let decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
                                          candidateServing: serving)

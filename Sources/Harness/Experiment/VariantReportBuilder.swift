@@ -36,7 +36,8 @@ extension ExperimentReport {
             report.evalSets = zip(experiment.evalSets, candidate.compared).map { plan, comparison in
                 EvalSetReport(name: plan.name, dataset: plan.dataset, exampleCount: comparison.exampleCount,
                               comparisons: comparison.comparisons, confidenceIntervals: comparison.intervals,
-                              policy: policy, decision: candidate.decision)
+                              policy: policy, decision: candidate.decision, detectable: comparison.detectable,
+                              labels: comparison.labels)
             }
             report.regressedExamples = Array(candidate.compared.flatMap(\.regressed).prefix(50))
             report.improvedExamples = Array(candidate.compared.flatMap(\.improved).prefix(50))

@@ -49,12 +49,12 @@ public func scoreSystems(metric: any CorpusMetric, references: [[String]],
 
 /// `scoreSystems` on files with one segment per line. Every hypothesis file must have as many lines
 /// as every reference file. For BLEU and chrF each line is right-stripped, as sacrebleu's command
-/// line does; exact match and F1 see lines as they are (line endings removed).
+/// line does; exact match, F1 and macro-F1 see lines as they are (line endings removed).
 public func scoreFiles(metric: any CorpusMetric, referenceFiles: [String], hypothesisFiles: [String],
                        confidence: Bool = false, paired: PairedTestKind? = nil,
                        seed: UInt64 = 12345) throws -> [SystemScore] {
     guard !referenceFiles.isEmpty else { throw MetricsError.noReferences }
-    let stripsLines = metric.kind != .exactMatch && metric.kind != .tokenF1
+    let stripsLines = ![.exactMatch, .tokenF1, .macroF1].contains(metric.kind)
     func load(_ path: String) throws -> [String] {
         let lines = try SegmentFile.read(path)
         return stripsLines ? lines.map(SegmentFile.rstripped) : lines
