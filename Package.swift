@@ -40,6 +40,8 @@ let package = Package(
             "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Personal-data detectors and redaction (pure text; no store, no model).
+        .target(name: "Privacy"),
         .executableTarget(name: "tollgate", dependencies: [
             "Harness", "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"], exclude: ["Snapshots"]),
         .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["TestSupport", "Privacy"]),
     ],
     swiftLanguageModes: [.v5]
 )
