@@ -38,13 +38,13 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Gate", "Metrics", "ModelIO"]),
         .target(name: "Harness", dependencies: [
             "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
-            .product(name: "Yams", package: "Yams"),
+            .product(name: "Yams", package: "Yams"), "Privacy",
         ]),
         // Personal-data detectors and redaction (pure text; no store, no model).
         .target(name: "Privacy"),
         .executableTarget(name: "tollgate", dependencies: [
             "Harness", "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), "Privacy",
         ]),
 
         // Finds Tests/Fixtures and the built tollgate binary for every test target.
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["TestSupport", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GateTests", dependencies: ["TestSupport", "Gate", "Metrics"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Gate", "Metrics"], exclude: ["Snapshots"]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training", "Privacy"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PrivacyTests", dependencies: ["TestSupport", "Privacy"]),
     ],

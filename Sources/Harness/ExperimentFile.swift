@@ -41,6 +41,8 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     /// A model-swap experiment's models, baseline first; empty for an experiment with one candidate
     /// gated against `baseline`.
     public var variants: [VariantPlan] = []
+    /// Redaction and retention (`privacy:`); nil when the file has no such block.
+    public var privacy: PrivacyPlan? = nil
 
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {

@@ -82,7 +82,7 @@ private struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants"])
+                            "variants", "privacy"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
@@ -101,6 +101,7 @@ private struct ExperimentParser {
                                         gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
         experiment.adapter = adapter
         experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil)
+        experiment.privacy = try PrivacyBlockParser(root: root).plan()
         return experiment
     }
 

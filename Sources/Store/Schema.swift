@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v4", v4)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -167,5 +167,16 @@ enum Schema {
             body_json TEXT NOT NULL,
             created_at DATETIME NOT NULL
         );
+        """
+
+    /// v4: retention. A pruned prediction keeps the SHA-256 of its prompt and output (filled when the
+    /// text is pruned) and when that happened; a pruned report, when its quoted examples were blanked.
+    /// (`v3` is another change's.)
+    private static let v4 = """
+        ALTER TABLE prediction ADD COLUMN prompt_sha256 TEXT;
+        ALTER TABLE prediction ADD COLUMN output_sha256 TEXT;
+        ALTER TABLE prediction ADD COLUMN text_pruned_at DATETIME;
+        ALTER TABLE report ADD COLUMN text_pruned_at DATETIME;
+        CREATE INDEX evaluation_on_started_at ON evaluation (started_at);
         """
 }

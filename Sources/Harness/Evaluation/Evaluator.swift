@@ -3,6 +3,7 @@ import Foundation
 import Llama
 import Metrics
 import ModelIO
+import Privacy
 import Store
 import Tokenizer
 
@@ -35,6 +36,8 @@ public enum Evaluator {
         let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
         var examples = dataset.examples
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
+        let redactor = Redactor(kinds: request.decoding.redact)
+        if !redactor.isEmpty { examples = examples.map(redactor.redact) }
         let store = try TollgateStore(path: request.storePath)
 
         // 2. The model, its tokenizer and the adapter.

@@ -28,6 +28,7 @@ public struct EvaluationComparison: Sendable {
         let normalize = try storedNormalization(store: store, evaluationID: candidateID)
         let baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
         let candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
+        try Retention.requireText([(baselineID, baseline), (candidateID, candidate)], store: store.path)
         guard baseline.map(\.exampleIndex) == candidate.map(\.exampleIndex) else {
             throw ComparisonError.differentExamples(evalSet: evalSet, baseline: baselineID, candidate: candidateID,
                                                     baselineCount: baseline.count, candidateCount: candidate.count)

@@ -57,6 +57,11 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var completionTokens: Int
     /// True when the output came from the generation cache (latency is then the original one).
     public var fromCache: Bool
+    /// SHA-256 (hex) of the prompt and the output, kept when their text is pruned.
+    public var promptSHA256: String? = nil
+    public var outputSHA256: String? = nil
+    /// When retention removed the prompt, output and references (then empty); nil while they are kept.
+    public var textPrunedAt: Date? = nil
 
     public init(id: Int64? = nil, evaluationID: Int64, exampleIndex: Int, exampleID: String? = nil, prompt: String,
                 output: String, references: [String], scores: [String: Double], latencySeconds: Double,
@@ -73,6 +78,7 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
         case references = "references_json", scores = "scores_json", latencySeconds = "latency_seconds"
         case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", fromCache = "from_cache"
         case cpuSeconds = "cpu_seconds"
+        case promptSHA256 = "prompt_sha256", outputSHA256 = "output_sha256", textPrunedAt = "text_pruned_at"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
