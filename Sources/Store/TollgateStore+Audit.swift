@@ -11,6 +11,10 @@ public struct StoredText: Sendable, Equatable {
     public var row: String
     /// The column's text as stored (JSON for `references_json` and `body_json`).
     public var text: String
+
+    public init(table: String, column: String, row: String, text: String) {
+        self.table = table; self.column = column; self.row = row; self.text = text
+    }
 }
 
 /// Every column in which example, model or report text is stored, for `tollgate audit`.
