@@ -15,14 +15,11 @@ struct Audit: ParsableCommand {
     @Option(help: "SQLite store.") var store: String = "tollgate.db"
     @Flag(help: "Print JSON instead of a table.") var json = false
 
-    func validate() throws {
-        guard FileManager.default.fileExists(atPath: store) else {
-            throw ValidationError("--store \(store) does not exist; name an existing Tollgate store.")
-        }
-    }
-
     func run() throws {
-        let audit = try reportingInvalidInput { try StoreAudit.scan(storePath: store) }
+        let audit = try reportingInvalidInput { () -> StoreAudit in
+            try requireExistingStore(store)
+            return try StoreAudit.scan(storePath: store)
+        }
         printOutput(json ? try reportingInvalidInput { try audit.json() } : audit.rendered())
         if audit.findings > 0 { throw ExitCode(1) }
     }

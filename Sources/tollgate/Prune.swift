@@ -1,5 +1,18 @@
 import ArgumentParser
+import Foundation
 import Harness
+import Store
+
+/// Pruning or auditing a path that holds no store would create an empty one and report nothing:
+/// a typo must not pass for a clean store.
+func requireExistingStore(_ path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else { throw MissingStore(path: path) }
+}
+
+struct MissingStore: LocalizedError {
+    var path: String
+    var errorDescription: String? { "there is no store at \(path); pass --store with the path of an existing tollgate.db" }
+}
 
 /// `tollgate prune --older-than 30d`: remove old prompt and output text from a store.
 struct Prune: ParsableCommand {
@@ -22,8 +35,9 @@ struct Prune: ParsableCommand {
     }
 
     func run() throws {
-        let summary = try reportingInvalidInput {
-            try Retention.prune(storePath: store, olderThanDays: Retention.days(olderThan)!)
+        let summary = try reportingInvalidInput { () -> PruneSummary in
+            try requireExistingStore(store)
+            return try Retention.prune(storePath: store, olderThanDays: Retention.days(olderThan)!)
         }
         printOutput(Retention.describe(summary, storePath: store))
     }
