@@ -99,9 +99,9 @@ private struct ExperimentParser {
         var experiment = ExperimentFile(name: name, model: model, training: training, evalSets: evalSets,
                                         baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
                                         gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
+        experiment.privacy = try PrivacyBlockParser(root: root).plan()
         experiment.adapter = adapter
         experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil)
-        experiment.privacy = try PrivacyBlockParser(root: root).plan()
         return experiment
     }
 

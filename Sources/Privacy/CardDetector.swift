@@ -11,7 +11,7 @@ struct CardDetector: Detector {
 
     /// Bytes that, right before a number, say it is part of something else: a decimal, an
     /// identifier (`ORD-…`, `#…`), a path or an amount.
-    static let gluedBefore: Set<UInt8> = Set(".,-_/#$:".utf8)
+    static let gluedBefore: Set<UInt8> = Set(".,-_/#$".utf8)
 
     func ranges(in bytes: [UInt8]) -> [Range<Int>] {
         var found: [Range<Int>] = []

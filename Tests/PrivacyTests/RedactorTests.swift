@@ -16,6 +16,7 @@ struct RedactorTests {
         ("call me on 4155550132", "call me on <PHONE_1>"),
         ("card 4111 1111 1111 1111, again 4111-1111-1111-1111", "card <CARD_1>, again <CARD_1>"),
         ("amex 3782 822463 10005.", "amex <CARD_1>."),
+        ("card:5555555555554444;", "card:<CARD_1>;"),
         ("IBAN GB82 WEST 1234 5698 7654 32 thanks", "IBAN <IBAN_1> thanks"),
         ("from 203.0.113.7:8080 and 2001:db8::8a2e:370:7334.", "from <IP_1>:8080 and <IP_2>."),
         ("ip:10.0.0.1 mapped ::ffff:192.0.2.128", "ip:<IP_1> mapped <IP_2>"),

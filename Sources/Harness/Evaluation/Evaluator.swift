@@ -3,7 +3,6 @@ import Foundation
 import Llama
 import Metrics
 import ModelIO
-import Privacy
 import Store
 import Tokenizer
 
@@ -34,10 +33,8 @@ public enum Evaluator {
             throw LlamaError.unavailablePrecision(request.decoding.precision, reason: reason)
         }
         let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
-        var examples = dataset.examples
+        var examples = request.redacted(dataset.examples)
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
-        let redactor = Redactor(kinds: request.decoding.redact)
-        if !redactor.isEmpty { examples = examples.map(redactor.redact) }
         let store = try TollgateStore(path: request.storePath)
 
         // 2. The model, its tokenizer and the adapter.

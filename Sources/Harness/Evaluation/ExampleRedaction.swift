@@ -1,6 +1,15 @@
 import Corpus
 import Privacy
 
+extension EvaluationRequest {
+    /// The examples as this evaluation sends them to the model, stores and reports them: redacted
+    /// when `decoding.redact` names kinds, else unchanged.
+    func redacted(_ examples: [Example]) -> [Example] {
+        let redactor = Redactor(kinds: decoding.redact)
+        return redactor.isEmpty ? examples : examples.map(redactor.redact)
+    }
+}
+
 extension Redactor {
     /// The example with personal data replaced in every text a model or a report sees: the prompt,
     /// the completion, every message and every reference, numbered together so that one card

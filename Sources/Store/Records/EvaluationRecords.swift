@@ -53,15 +53,15 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var latencySeconds: Double
     /// Process CPU time spent generating this answer (its share of the batch that made it).
     public var cpuSeconds: Double = 0
-    public var promptTokens: Int
-    public var completionTokens: Int
-    /// True when the output came from the generation cache (latency is then the original one).
-    public var fromCache: Bool
     /// SHA-256 (hex) of the prompt and the output, kept when their text is pruned.
     public var promptSHA256: String? = nil
     public var outputSHA256: String? = nil
     /// When retention removed the prompt, output and references (then empty); nil while they are kept.
     public var textPrunedAt: Date? = nil
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// True when the output came from the generation cache (latency is then the original one).
+    public var fromCache: Bool
 
     public init(id: Int64? = nil, evaluationID: Int64, exampleIndex: Int, exampleID: String? = nil, prompt: String,
                 output: String, references: [String], scores: [String: Double], latencySeconds: Double,
@@ -76,9 +76,9 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
         case id, prompt, output
         case evaluationID = "evaluation_id", exampleIndex = "example_index", exampleID = "example_id"
         case references = "references_json", scores = "scores_json", latencySeconds = "latency_seconds"
+        case promptSHA256 = "prompt_sha256", outputSHA256 = "output_sha256", textPrunedAt = "text_pruned_at"
         case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", fromCache = "from_cache"
         case cpuSeconds = "cpu_seconds"
-        case promptSHA256 = "prompt_sha256", outputSHA256 = "output_sha256", textPrunedAt = "text_pruned_at"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
