@@ -33,7 +33,7 @@ struct IPAddressDetector: Detector {
 
     /// The end of a dotted quad starting at `start`, checked for what follows it.
     private func ipv4End(_ bytes: [UInt8], from start: Int) -> Int? {
-        guard let end = dottedQuadEnd(bytes, from: start) else { return nil }
+        guard let end = Self.dottedQuad(bytes, from: start) else { return nil }
         if bytes.isAlphanumeric(at: end) { return nil }
         if bytes.byte(at: end) == ASCII.dot && bytes.isDigit(at: end + 1) { return nil }
         return end
@@ -55,8 +55,6 @@ struct IPAddressDetector: Detector {
         }
         return index
     }
-
-    private func dottedQuadEnd(_ bytes: [UInt8], from start: Int) -> Int? { Self.dottedQuad(bytes, from: start) }
 
     /// The end of an IPv6 address starting at `start`: the longest run of hex digits, colons and
     /// dots that parses, after dropping a trailing `:` or `.` of the surrounding sentence.

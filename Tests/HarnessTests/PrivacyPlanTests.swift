@@ -51,6 +51,11 @@ struct PrivacyPlanTests {
         #expect(old.redact.isEmpty)
     }
 
+    @Test func retentionPeriodsAreWholeDays() {
+        #expect(Retention.days("30d") == 30 && Retention.days("0d") == 0 && Retention.days("7") == 7)
+        #expect(Retention.days("30 days") == nil && Retention.days("-1d") == nil && Retention.days("1.5d") == nil)
+    }
+
     @Test func examplesAreRedactedInEveryTextWithSharedNumbers() {
         let redactor = Redactor(kinds: [.card, .email])
         let pair = Example(id: "a", body: .promptCompletion(prompt: "Refund 4111 1111 1111 1111 for ann@example.com",

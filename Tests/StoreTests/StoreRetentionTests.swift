@@ -56,6 +56,29 @@ struct StoreRetentionTests {
         #expect(try store.predictions(evaluationID: running).allSatisfy { !$0.prompt.isEmpty && $0.textPrunedAt == nil })
     }
 
+    @Test func anExperimentsRetentionPrunesOnlyItsOwnRuns() throws {
+        let folder = try TemporaryFolder(); defer { folder.remove() }
+        let store = try TollgateStore(path: folder.path("tollgate.db"))
+        let ids = try seedProvenance(store)
+        let nightly = try store.beginRun(sampleRun(kind: "run", experiment: "nightly"))
+        var evaluations: [Int64] = []
+        for run in [ids.run, nightly] {
+            let start = try store.findOrCreateEvaluation(runID: run, modelID: ids.model, adapterID: nil, datasetID: ids.dataset,
+                                                         decodingJSON: "{\"run\":\(run)}")
+            try store.insertPredictions((0..<2).map { samplePrediction(evaluationID: start.evaluationID, index: $0) })
+            try store.finishEvaluation(id: start.evaluationID, status: .completed)
+            try store.saveReport(runID: run, bodyJSON: "{}")
+            evaluations.append(start.evaluationID)
+        }
+        let summary = try store.pruneText(before: Date().addingTimeInterval(1), experiment: "nightly", sha256: { $0 },
+                                          pruneReport: { _ in #"{"pruned":true}"# })
+        #expect(summary.predictions == 2 && summary.reports == 1)
+        #expect(try store.predictions(evaluationID: evaluations[0]).allSatisfy { $0.textPrunedAt == nil && !$0.output.isEmpty })
+        #expect(try store.predictions(evaluationID: evaluations[1]).allSatisfy { $0.textPrunedAt != nil && $0.output.isEmpty })
+        #expect(try store.report(runID: ids.run)?.bodyJSON == "{}")
+        #expect(try store.report(runID: nightly)?.bodyJSON == #"{"pruned":true}"#)
+    }
+
     @Test func storedTextsNameTheirTableColumnAndRow() throws {
         let folder = try TemporaryFolder(); defer { folder.remove() }
         let store = try TollgateStore(path: folder.path("tollgate.db"))
