@@ -48,11 +48,13 @@ let package = Package(
         ]),
         .target(name: "Harness", dependencies: [
             "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
-            "Endpoints", .product(name: "Yams", package: "Yams"),
+            "Endpoints", "Privacy", .product(name: "Yams", package: "Yams"),
         ]),
+        // Personal-data detectors and redaction (pure text; no store, no model).
+        .target(name: "Privacy"),
         .executableTarget(name: "tollgate", dependencies: [
             "Harness", "Endpoints", "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), "Privacy",
         ]),
 
         // Finds Tests/Fixtures and the built tollgate binary for every test target.
@@ -73,8 +75,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training", "Endpoints"]),
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training", "Endpoints", "Privacy"]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PrivacyTests", dependencies: ["TestSupport", "Privacy"]),
     ],
     swiftLanguageModes: [.v5]
 )

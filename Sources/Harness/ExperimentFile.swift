@@ -56,6 +56,9 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
         Dictionary(gates.compactMap { rule in rule.significanceAlpha.map { (rule.metric, $0) } }) { first, _ in first }
     }
 
+    /// Redaction and retention (`privacy:`); nil when the file has no such block.
+    public var privacy: PrivacyPlan? = nil
+
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {
         GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,

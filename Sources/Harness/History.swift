@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import Store
 
 /// What `tollgate history` shows: runs with their evaluations, or one evaluation in detail.
@@ -46,6 +47,10 @@ public enum History {
         for prediction in try store.worstPredictions(evaluationID: id, metric: ranking, limit: worst) {
             let score = prediction.scores[ranking].map { String(format: "%.2f", $0) } ?? "-"
             lines.append("  #\(prediction.exampleIndex) \(prediction.exampleID ?? "") \(ranking)=\(score)")
+            if let pruned = prediction.textPrunedAt {
+                lines.append("    " + ReportInput.prunedTextNote(pruned))
+                continue
+            }
             lines.append("    output:    \(oneLine(prediction.output))")
             lines.append("    reference: \(oneLine(prediction.references.first ?? ""))")
         }

@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v5", v5)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -196,6 +196,16 @@ enum Schema {
             created_at DATETIME NOT NULL,
             UNIQUE (evaluation_id, example_index)
         );
+        """
+
+    /// v4: retention. A pruned prediction keeps the SHA-256 of its prompt and output (filled when the
+    /// text is pruned) and when that happened; a pruned report, when its quoted examples were blanked.
+    private static let v4 = """
+        ALTER TABLE prediction ADD COLUMN prompt_sha256 TEXT;
+        ALTER TABLE prediction ADD COLUMN output_sha256 TEXT;
+        ALTER TABLE prediction ADD COLUMN text_pruned_at DATETIME;
+        ALTER TABLE report ADD COLUMN text_pruned_at DATETIME;
+        CREATE INDEX evaluation_on_started_at ON evaluation (started_at);
         """
 
     /// v5: the validation set a run chose its checkpoint on (`training.valid`, or a split carved from

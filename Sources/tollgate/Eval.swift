@@ -3,6 +3,7 @@ import Endpoints
 import Foundation
 import Harness
 import Metrics
+import Privacy
 import Reports
 
 /// `tollgate eval`: score a model (and adapter) on a holdout set; every prediction goes to the store.
@@ -34,6 +35,8 @@ struct Eval: ParsableCommand {
     var cpuHourPrice: Double = EvaluationRequest.defaultCPUHourPrice
     @Flag(help: "Generate even when the cache holds an answer.") var noCache = false
     @Option(help: "Also write the summary as JSON to this file.") var json: String?
+    @Option(help: "Replace personal data with placeholders before evaluating, comma-separated: \(RedactionKind.names).")
+    var redact: String?
 
     func validate() throws {
         switch (model, endpoint.endpoint) {
@@ -58,6 +61,18 @@ struct Eval: ParsableCommand {
             throw ValidationError("--template must be auto, chatml, llama3 or raw.")
         }
         _ = try PrecisionOption.parse(precision)
+        _ = try redactionKinds()
+    }
+
+    func redactionKinds() throws -> [RedactionKind] {
+        guard let redact else { return [] }
+        do {
+            let kinds = try RedactionKind.parseList(redact)
+            if kinds.isEmpty { throw ValidationError("--redact needs at least one kind: \(RedactionKind.names).") }
+            return kinds
+        } catch let error as UnknownRedactionKind {
+            throw ValidationError("--redact: \(error.description).")
+        }
     }
 
     func parsedMetrics() throws -> [MetricKind] {
@@ -80,7 +95,7 @@ struct Eval: ParsableCommand {
         request.storePath = store
         request.batchSize = batchSize
         request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed, template: template,
-                                            precision: try PrecisionOption.parse(precision))
+                                            precision: try PrecisionOption.parse(precision), redact: try redactionKinds())
         request.limit = limit
         request.useCache = !noCache
         request.cpuHourPrice = cpuHourPrice

@@ -28,6 +28,8 @@ struct Tollgate: ParsableCommand {
             ReportCommand.self,
             Compare.self,
             HistoryCommand.self,
+            Prune.self,
+            Audit.self,
             DataCommand.self,
             Bench.self,
         ]

@@ -1,6 +1,7 @@
 import Endpoints
 import Foundation
 import Metrics
+import Privacy
 import Store
 import TensorKit
 
@@ -19,19 +20,24 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
     /// is part of the identity; it is encoded only when not f32, so float32 evaluations keep the
     /// cache keys and identities they had before the setting existed.
     public var precision: ComputePrecision = .f32
+    /// Kinds of personal data replaced by placeholders before the prompts are rendered (sorted).
+    /// Redacted prompts and references are other inputs, so the kinds are part of the identity;
+    /// encoded only when some are chosen, so unredacted evaluations keep their identities and keys.
+    public var redact: [RedactionKind] = []
 
     public init(maxTokens: Int = 64, temperature: Double = 0, topP: Double = 1, seed: UInt64 = 0,
-                template: String = "auto", precision: ComputePrecision = .f32) {
+                template: String = "auto", precision: ComputePrecision = .f32, redact: [RedactionKind] = []) {
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.topP = topP
         self.seed = seed
         self.template = template
         self.precision = precision
+        self.redact = Array(Set(redact)).sorted()
     }
 
     enum CodingKeys: String, CodingKey {
-        case maxTokens = "max_tokens", temperature, topP = "top_p", seed, template, precision
+        case maxTokens = "max_tokens", temperature, topP = "top_p", seed, template, precision, redact
     }
 
     public init(from decoder: Decoder) throws {
@@ -42,6 +48,7 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
         seed = try container.decode(UInt64.self, forKey: .seed)
         template = try container.decode(String.self, forKey: .template)
         precision = try container.decodeIfPresent(ComputePrecision.self, forKey: .precision) ?? .f32
+        redact = try container.decodeIfPresent([RedactionKind].self, forKey: .redact) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -52,6 +59,7 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
         try container.encode(seed, forKey: .seed)
         try container.encode(template, forKey: .template)
         if precision != .f32 { try container.encode(precision, forKey: .precision) }
+        if !redact.isEmpty { try container.encode(Array(Set(redact)).sorted(), forKey: .redact) }
     }
 
     /// Sorted-key JSON: equal settings always give equal strings.

@@ -29,7 +29,7 @@ public enum Evaluator {
         let started = Date()
         // 1. Input that can be checked without generating.
         let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
-        var examples = dataset.examples
+        var examples = request.redacted(dataset.examples)
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
         let source = try makeSource(request)
         let store = try TollgateStore(path: request.storePath)

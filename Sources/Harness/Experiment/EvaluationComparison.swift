@@ -34,6 +34,7 @@ public struct EvaluationComparison: Sendable {
         let normalize = try storedNormalization(store: store, evaluationID: candidateID)
         var baseline = try store.predictions(evaluationID: baselineID).sorted { $0.exampleIndex < $1.exampleIndex }
         var candidate = try store.predictions(evaluationID: candidateID).sorted { $0.exampleIndex < $1.exampleIndex }
+        try Retention.requireText([(baselineID, baseline), (candidateID, candidate)], store: store.path)
         if baseline.map(\.exampleIndex) != candidate.map(\.exampleIndex) {
             // Examples an endpoint left unanswered (within max_error_rate) are left out of both
             // sides, so the paired tests compare the same examples; any other difference is an error.

@@ -47,6 +47,10 @@ public enum ExperimentRunner {
             let outcome = try execute(experiment, runID: runID, pinned: pinned, store: store,
                                       reportsDirectory: reportsDirectory, commandLine: commandLine, log: log)
             try store.finishRun(id: runID, status: .succeeded)
+            if let days = experiment.privacy?.retainTextDays {
+                let pruned = try Retention.prune(store: store, olderThanDays: days, experiment: experiment.name, now: Date())
+                log("retention: " + Retention.describe(pruned, storePath: store.path))
+            }
             return outcome
         } catch {
             try? store.finishRun(id: runID, status: .failed)
@@ -69,7 +73,8 @@ public enum ExperimentRunner {
             request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
                                                 topP: plan.decoding.topP ?? 1, seed: UInt64(max(0, plan.decoding.seed ?? 0)),
                                                 template: plan.decoding.template,
-                                                precision: ComputePrecision(rawValue: plan.decoding.precision) ?? .f32)
+                                                precision: ComputePrecision(rawValue: plan.decoding.precision) ?? .f32,
+                                                redact: experiment.privacy?.redact ?? [])
             request.batchSize = plan.batchSize ?? 32
             request.limit = plan.limit
             request.cpuHourPrice = price

@@ -53,6 +53,11 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var latencySeconds: Double
     /// Process CPU time spent generating this answer (its share of the batch that made it).
     public var cpuSeconds: Double = 0
+    /// SHA-256 (hex) of the prompt and the output, kept when their text is pruned.
+    public var promptSHA256: String? = nil
+    public var outputSHA256: String? = nil
+    /// When retention removed the prompt, output and references (then empty); nil while they are kept.
+    public var textPrunedAt: Date? = nil
     public var promptTokens: Int
     public var completionTokens: Int
     /// True when the output came from the generation cache (latency is then the original one).
@@ -81,6 +86,7 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
         case id, prompt, output, retries
         case evaluationID = "evaluation_id", exampleIndex = "example_index", exampleID = "example_id"
         case references = "references_json", scores = "scores_json", latencySeconds = "latency_seconds"
+        case promptSHA256 = "prompt_sha256", outputSHA256 = "output_sha256", textPrunedAt = "text_pruned_at"
         case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", fromCache = "from_cache"
         case cpuSeconds = "cpu_seconds", timeToFirstTokenSeconds = "time_to_first_token_seconds"
         case finishReason = "finish_reason", usageReported = "usage_reported", costUSD = "cost_usd"
