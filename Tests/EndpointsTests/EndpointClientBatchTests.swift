@@ -97,4 +97,22 @@ final class EndpointClientBatchTests: XCTestCase {
             XCTAssertLessThan(elapsed, 5)
         }
     }
+
+    func testCancellingARunEndsItPromptlyAndReportsWhatWasStarted() async throws {
+        let keys = (0..<6).map { "q\($0)" }
+        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.hang]) })
+        try await withEndpoint(script: script, configure: { $0.maxConcurrency = 2 }) { client, server in
+            let log = ResultLog()
+            let run = Task { await client.completeAll(keys.map { chat($0) }, onResult: { log.record($0, $1) }) }
+            try await Task.sleep(for: .milliseconds(300))
+            let elapsed = await secondsTaken {
+                run.cancel()
+                await run.value
+            }
+            XCTAssertLessThan(elapsed, 2, "the 10 s total timeout was not waited out")
+            XCTAssertEqual(log.callsByIndex, [0: 1, 1: 1])
+            XCTAssertEqual(log.byIndex[0]?.failure?.kind, .notSent)
+            XCTAssertEqual(server.requestCount, 2)
+        }
+    }
 }

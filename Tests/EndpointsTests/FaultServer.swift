@@ -15,6 +15,8 @@ enum Fault: Sendable {
     case truncate
     /// An error whose message quotes the request's Authorization and X-Team headers back.
     case echoSecrets(Int)
+    /// A 200 stream whose only event is this error object, then a clean end.
+    case errorInStream(String)
     /// Reads the request and never answers.
     case hang
 
