@@ -23,9 +23,10 @@ final class EndpointClientBatchTests: XCTestCase {
         }
     }
 
+    /// The server holds each answer 0.2 s, long enough for all 8 slots to be busy at once even on a loaded machine.
     func testAtMostMaxConcurrencyInFlightAndThatManyAtPeak() async throws {
         let keys = (0..<40).map { "q\($0)" }
-        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.answer(Reply(hold: 0.1))]) })
+        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.answer(Reply(hold: 0.2))]) })
         try await withEndpoint(script: script, configure: { $0.maxConcurrency = 8 }) { client, server in
             let log = ResultLog()
             await client.completeAll(keys.map { chat($0) }, onResult: { log.record($0, $1) })
@@ -104,7 +105,7 @@ final class EndpointClientBatchTests: XCTestCase {
         try await withEndpoint(script: script, configure: { $0.maxConcurrency = 2 }) { client, server in
             let log = ResultLog()
             let run = Task { await client.completeAll(keys.map { chat($0) }, onResult: { log.record($0, $1) }) }
-            try await Task.sleep(for: .milliseconds(300))
+            for _ in 0..<100 where server.requestCount < 2 { try await Task.sleep(for: .milliseconds(50)) }
             let elapsed = await secondsTaken {
                 run.cancel()
                 await run.value

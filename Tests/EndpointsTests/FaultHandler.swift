@@ -116,7 +116,7 @@ final class FaultHandler: ChannelInboundHandler, @unchecked Sendable {
                     self.send(context, Self.event(["choices": [] as [Any], "usage": ["prompt_tokens": 7, "completion_tokens": pieces.count, "total_tokens": 7 + pieces.count]], crlf: crlf))
                 }
                 self.send(context, crlf ? "data: [DONE]\r\n\r\n" : "data: [DONE]\n\n")
-                self.finishResponse(context)
+                if reply.endAfterDone { self.finishResponse(context) }
             }
         }
     }
