@@ -63,7 +63,12 @@ struct ChatAttempt: Sendable {
                 let body = try await Self.read(response.body, limit: Self.maxErrorBytes, truncate: true)
                 let retryAfter = RetryAfterHeader.seconds(retryAfterMs: response.headers.first(name: "retry-after-ms"),
                                                           retryAfter: response.headers.first(name: "retry-after"))
-                return .failed(.response(status: status, error: ServerErrorBody.parse(body), retryAfter: retryAfter))
+                var error = ServerErrorBody.parse(body)
+                if (300..<400).contains(status), let location = response.headers.first(name: "location") {
+                    // Redirects are not followed (they would carry the key along): say where to point base_url.
+                    error.message = "redirected to \(location); set base_url to the address that answers"
+                }
+                return .failed(.response(status: status, error: error, retryAfter: retryAfter))
             }
             let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
             if contentType.hasPrefix("text/event-stream") {

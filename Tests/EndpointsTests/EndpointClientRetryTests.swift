@@ -20,6 +20,8 @@ final class EndpointClientRetryTests: XCTestCase {
             ("400 is not retried", [.error(400, "max_tokens is too large")], .rejected, 400, "max_tokens is too large", 0, 1),
             ("401 is not retried", [.error(401, "invalid key")], .rejected, 401, "invalid key", 0, 1),
             ("404 is not retried", [.error(404, "model not found")], .rejected, 404, "model not found", 0, 1),
+            ("a redirect is not followed", [.status(308, body: "", headers: [("Location", "https://elsewhere.example/v1/chat/completions")])],
+             .rejected, 308, "redirected to https://elsewhere.example/v1/chat/completions", 0, 1),
             ("quota is not retried", [.quota()], .quota, 429, "exceeded your current quota", 0, 1),
             ("500 on every attempt", Array(repeating: .error(500, "down"), count: 4), .exhausted, 500, "down", 3, 4),
             ("dropped on every attempt", Array(repeating: .dropMidStream, count: 4), .exhausted, 200, "connection dropped during the HTTP 200 answer", 3, 4),
