@@ -54,8 +54,9 @@ struct EndpointSetupCheck {
             throw error("timeout.\(name) is \(seconds) s; every timeout must be a positive number of seconds")
         }
         for (name, limit) in [("requests_per_minute", config.requestsPerMinute), ("tokens_per_minute", config.tokensPerMinute)] {
-            if let limit, !(limit > 0 && limit.isFinite) {
-                throw error("\(name) is \(limit); it must be more than 0 (or left out for no limit)")
+            // At least one a minute, so no start waits more than a minute for the throttle.
+            if let limit, !(limit >= 1 && limit.isFinite) {
+                throw error("\(name) is \(limit); it must be at least 1 (or left out for no limit)")
             }
         }
     }
