@@ -15,6 +15,8 @@ final class EndpointSetupTests: XCTestCase {
             ("negative retries", { $0.retries = -1 }, [:], "retries is -1"),
             ("zero connect timeout", { $0.timeouts.connect = 0 }, [:], "timeout.connect is 0.0 s"),
             ("negative total timeout", { $0.timeouts.total = -1 }, [:], "timeout.total is -1.0 s"),
+            ("endless first-token timeout", { $0.timeouts.firstToken = .infinity }, [:], "timeout.first_token is inf s"),
+            ("a week's total timeout", { $0.timeouts.total = 604_800 }, [:], "at most 86400 seconds"),
             ("zero rpm", { $0.requestsPerMinute = 0 }, [:], "requests_per_minute is 0.0; it must be at least 1"),
             ("less than one token a minute", { $0.tokensPerMinute = 0.5 }, [:], "tokens_per_minute is 0.5"),
             ("header variable unset", { $0.headers = ["cf-aig-authorization": "Bearer ${CF_TOKEN}"] }, [:],
