@@ -38,6 +38,19 @@ final class EndpointClientBatchTests: XCTestCase {
         }
     }
 
+    func testSeparateCompleteCallsShareTheConcurrencyLimit() async throws {
+        let keys = (0..<12).map { "q\($0)" }
+        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.answer(Reply(hold: 0.2))]) })
+        try await withEndpoint(script: script, configure: { $0.maxConcurrency = 3 }) { client, server in
+            let answered = await withTaskGroup(of: Bool.self) { group in
+                for key in keys { group.addTask { (try? await client.complete(chat(key)).get()) != nil } }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            XCTAssertEqual(answered, 12)
+            XCTAssertEqual(server.peakInFlight, 3)
+        }
+    }
+
     func testQuotaStopsTheRunAtOnce() async throws {
         let keys = (0..<8).map { "q\($0)" }
         try await withEndpoint(script: ["q2": [.quota()]], configure: { $0.maxConcurrency = 1 }) { client, server in
