@@ -129,4 +129,23 @@ final class EndpointClientBatchTests: XCTestCase {
             XCTAssertEqual(server.requestCount, 2)
         }
     }
+
+    /// 6000 tokens a minute books each request's estimate (54 tokens: 0.54 s), then gives back what
+    /// the server's usage (10 tokens) shows was not used: starts come 0.1 s apart, not 0.54 s.
+    func testTokensPerMinuteSpacesStartsByUsageOnceSettled() async throws {
+        try await withEndpoint(configure: {
+            $0.maxConcurrency = 1
+            $0.tokensPerMinute = 6000
+        }) { client, server in
+            let requests = (0..<5).map { chat("q\($0)", maxTokens: 50) }
+            XCTAssertEqual(requests[0].estimatedTokens, 54)
+            let log = ResultLog()
+            let elapsed = await secondsTaken { await client.completeAll(requests, onResult: { log.record($0, $1) }) }
+            XCTAssertEqual(try log.byIndex[0]?.get().promptTokens, 7)
+            XCTAssertEqual(try log.byIndex[0]?.get().completionTokens, 3)
+            let arrivals = server.arrivalSeconds.sorted()
+            XCTAssertGreaterThanOrEqual(arrivals.last! - arrivals.first!, 4 * 0.1 * 0.9)
+            XCTAssertLessThan(elapsed, 4 * 0.54 * 0.75, "unsettled estimates would space starts 0.54 s apart")
+        }
+    }
 }
