@@ -43,10 +43,12 @@ struct ChatAttempt: Sendable {
     private static func watch(progress: AttemptProgress, sentAt: ContinuousClock.Instant, timeouts: EndpointTimeouts) async -> Outcome? {
         let firstToken = min(timeouts.firstToken, timeouts.total)
         do { try await Task.sleep(until: sentAt + .seconds(firstToken), clock: .continuous) } catch { return nil }
+        if let answer = progress.answer { return .answered(answer) }
         if !progress.sawFirstToken {
             return .failed(.timeout("no first token within \(seconds(firstToken))"))
         }
         do { try await Task.sleep(until: sentAt + .seconds(timeouts.total), clock: .continuous) } catch { return nil }
+        if let answer = progress.answer { return .answered(answer) }
         return .failed(.timeout("no end within the total timeout of \(seconds(timeouts.total))"))
     }
 
@@ -61,7 +63,12 @@ struct ChatAttempt: Sendable {
                 let body = try await Self.read(response.body, limit: Self.maxErrorBytes, truncate: true)
                 let retryAfter = RetryAfterHeader.seconds(retryAfterMs: response.headers.first(name: "retry-after-ms"),
                                                           retryAfter: response.headers.first(name: "retry-after"))
-                return .failed(.response(status: status, error: ServerErrorBody.parse(body), retryAfter: retryAfter))
+                var error = ServerErrorBody.parse(body)
+                if (300..<400).contains(status), let location = response.headers.first(name: "location") {
+                    // Redirects are not followed (they would carry the key along): say where to point base_url.
+                    error.message = "redirected to \(location); set base_url to the address that answers"
+                }
+                return .failed(.response(status: status, error: error, retryAfter: retryAfter))
             }
             let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
             if contentType.hasPrefix("text/event-stream") {
@@ -109,7 +116,8 @@ struct ChatAttempt: Sendable {
             }
             return nil
         }
-        for try await buffer in body {
+        var iterator = body.makeAsyncIterator()
+        while let buffer = try await iterator.next() {
             lastByte = .now
             received += buffer.readableBytes
             if received > Self.maxAnswerBytes {
@@ -123,10 +131,31 @@ struct ChatAttempt: Sendable {
         guard answer.isComplete else {
             return .failed(.dropped("stream ended without [DONE] or a finish_reason after \(received) bytes", status: status))
         }
-        return .answered(ChatAnswer(text: answer.text, finishReason: answer.finishReason,
-                                    promptTokens: answer.usage?.promptTokens, completionTokens: answer.usage?.completionTokens,
-                                    latencySeconds: Self.seconds(sentAt.duration(to: lastByte)),
-                                    timeToFirstTokenSeconds: firstToken, retries: 0))
+        let result = ChatAnswer(text: answer.text, finishReason: answer.finishReason,
+                                promptTokens: answer.usage?.promptTokens, completionTokens: answer.usage?.completionTokens,
+                                latencySeconds: Self.seconds(sentAt.duration(to: lastByte)),
+                                timeToFirstTokenSeconds: firstToken, retries: 0)
+        if answer.sawDone {
+            progress.keep(result)
+            await Self.drain(iterator)
+        }
+        return .answered(result)
+    }
+
+    /// After `[DONE]` a server ends the body at once; reading that end keeps the connection for the
+    /// next request (an unread body closes it, and a new TLS connection per request is slow). A
+    /// server that keeps the body open is given a second.
+    private static func drain(_ iterator: HTTPClientResponse.Body.AsyncIterator) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var iterator = iterator
+                var bytes = 0
+                while bytes < 1 << 20, let buffer = try? await iterator.next() { bytes += buffer.readableBytes }
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(1)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// The body's bytes, at most `limit`: beyond it an error body is cut (`truncate`) and an answer fails.
@@ -151,14 +180,18 @@ struct ChatAttempt: Sendable {
     private static func seconds(_ value: Double) -> String { String(format: "%g s", value) }
 }
 
-/// Whether the first content token has arrived: written by the exchange, read by the watchdog.
+/// Written by the exchange, read by the watchdog: whether the first content token has arrived,
+/// and the answer once `[DONE]` came (a timeout while the rest of the body is read loses nothing).
 final class AttemptProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var firstToken = false
+    private var finished: ChatAnswer?
 
     var sawFirstToken: Bool { lock.withLock { firstToken } }
+    var answer: ChatAnswer? { lock.withLock { finished } }
 
     func markFirstToken() { lock.withLock { firstToken = true } }
+    func keep(_ answer: ChatAnswer) { lock.withLock { finished = answer } }
 }
 
 extension AttemptFailure: Error {}

@@ -36,7 +36,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
     /// What a request costs; nil is unpriced (cost is then reported as unknown, never as 0).
     public var price: EndpointPrice?
     public var timeouts = EndpointTimeouts()
-    /// Retries after the first attempt, on 408, 429, 5xx and dropped connections.
+    /// Retries after the first attempt, on 408, 429, 5xx, dropped connections, failed connects and
+    /// timeouts (never on other 4xx or quota errors).
     public var retries: Int = 4
     /// Server-sent events, which measure the time to the first token.
     public var stream: Bool = true

@@ -50,12 +50,13 @@ struct EndpointSetupCheck {
             throw error("retries is \(config.retries); it must be 0 or more")
         }
         let timeouts = [("connect", config.timeouts.connect), ("first_token", config.timeouts.firstToken), ("total", config.timeouts.total)]
-        for (name, seconds) in timeouts where !(seconds > 0 && seconds.isFinite) {
-            throw error("timeout.\(name) is \(seconds) s; every timeout must be a positive number of seconds")
+        for (name, seconds) in timeouts where !(seconds > 0 && seconds <= 86_400) {
+            throw error("timeout.\(name) is \(seconds) s; every timeout must be more than 0 and at most 86400 seconds (a day)")
         }
         for (name, limit) in [("requests_per_minute", config.requestsPerMinute), ("tokens_per_minute", config.tokensPerMinute)] {
-            if let limit, !(limit > 0 && limit.isFinite) {
-                throw error("\(name) is \(limit); it must be more than 0 (or left out for no limit)")
+            // At least one a minute, so no start waits more than a minute for the throttle.
+            if let limit, !(limit >= 1 && limit.isFinite) {
+                throw error("\(name) is \(limit); it must be at least 1 (or left out for no limit)")
             }
         }
     }

@@ -7,8 +7,8 @@ import Foundation
 ///
 /// Token estimates are settled against the usage the server reports, moving the token clock by
 /// the difference. No request books more than a minute of the token clock, so one request bigger
-/// than a minute's allowance waits a minute instead of forever; with at most `max_concurrency`
-/// requests waiting, every wait is bounded.
+/// than a minute's allowance waits a minute instead of forever. Limits are at least 1 a minute (the
+/// client checks), so with at most `max_concurrency` requests waiting every wait is bounded.
 public final class RequestThrottle: @unchecked Sendable {
     private let secondsPerRequest: Double?
     private let secondsPerToken: Double?

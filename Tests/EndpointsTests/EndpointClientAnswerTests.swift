@@ -46,6 +46,19 @@ final class EndpointClientAnswerTests: XCTestCase {
         }
     }
 
+    func testAStreamLeftOpenAfterDoneIsAnsweredWithoutWaitingForTheTimeout() async throws {
+        try await withEndpoint(script: ["q": [.answer(Reply(text: "done", endAfterDone: false))]], configure: {
+            $0.timeouts = EndpointTimeouts(connect: 2, firstToken: 5, total: 10)
+        }) { client, _ in
+            var result: Result<ChatAnswer, ChatFailure>?
+            let elapsed = await secondsTaken { result = await client.complete(chat("q")) }
+            let answer = try XCTUnwrap(result?.get())
+            XCTAssertEqual(answer.text, "done")
+            XCTAssertLessThan(answer.latencySeconds, 0.9, "latency ends at [DONE], not when the body is given up")
+            XCTAssertLessThan(elapsed, 5, "a second's grace, not the 10 s total timeout")
+        }
+    }
+
     func testHeadersCarryTheKeyAndExpandedVariables() async throws {
         let environment = ["TEST_KEY": "sk-test-123456", "TEAM_NAME": "evals"]
         try await withEndpoint(environment: environment, configure: {

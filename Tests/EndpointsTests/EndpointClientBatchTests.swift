@@ -23,9 +23,10 @@ final class EndpointClientBatchTests: XCTestCase {
         }
     }
 
+    /// The server holds each answer 0.2 s, long enough for all 8 slots to be busy at once even on a loaded machine.
     func testAtMostMaxConcurrencyInFlightAndThatManyAtPeak() async throws {
         let keys = (0..<40).map { "q\($0)" }
-        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.answer(Reply(hold: 0.1))]) })
+        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.answer(Reply(hold: 0.2))]) })
         try await withEndpoint(script: script, configure: { $0.maxConcurrency = 8 }) { client, server in
             let log = ResultLog()
             await client.completeAll(keys.map { chat($0) }, onResult: { log.record($0, $1) })
@@ -34,6 +35,19 @@ final class EndpointClientBatchTests: XCTestCase {
             XCTAssertEqual(server.peakInFlight, 8)
             XCTAssertLessThanOrEqual(server.peakConnectionCount, 8)
             XCTAssertEqual(server.currentInFlight, 0)
+        }
+    }
+
+    func testSeparateCompleteCallsShareTheConcurrencyLimit() async throws {
+        let keys = (0..<12).map { "q\($0)" }
+        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.answer(Reply(hold: 0.2))]) })
+        try await withEndpoint(script: script, configure: { $0.maxConcurrency = 3 }) { client, server in
+            let answered = await withTaskGroup(of: Bool.self) { group in
+                for key in keys { group.addTask { (try? await client.complete(chat(key)).get()) != nil } }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            XCTAssertEqual(answered, 12)
+            XCTAssertEqual(server.peakInFlight, 3)
         }
     }
 
@@ -95,6 +109,43 @@ final class EndpointClientBatchTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(arrivals.last! - arrivals.first!, 7 * 0.1 * 0.9)
             XCTAssertGreaterThanOrEqual(elapsed, 0.7 * 0.9)
             XCTAssertLessThan(elapsed, 5)
+        }
+    }
+
+    func testCancellingARunEndsItPromptlyAndReportsWhatWasStarted() async throws {
+        let keys = (0..<6).map { "q\($0)" }
+        let script = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Fault.hang]) })
+        try await withEndpoint(script: script, configure: { $0.maxConcurrency = 2 }) { client, server in
+            let log = ResultLog()
+            let run = Task { await client.completeAll(keys.map { chat($0) }, onResult: { log.record($0, $1) }) }
+            for _ in 0..<100 where server.requestCount < 2 { try await Task.sleep(for: .milliseconds(50)) }
+            let elapsed = await secondsTaken {
+                run.cancel()
+                await run.value
+            }
+            XCTAssertLessThan(elapsed, 2, "the 10 s total timeout was not waited out")
+            XCTAssertEqual(log.callsByIndex, [0: 1, 1: 1])
+            XCTAssertEqual(log.byIndex[0]?.failure?.kind, .notSent)
+            XCTAssertEqual(server.requestCount, 2)
+        }
+    }
+
+    /// 6000 tokens a minute books each request's estimate (54 tokens: 0.54 s), then gives back what
+    /// the server's usage (10 tokens) shows was not used: starts come 0.1 s apart, not 0.54 s.
+    func testTokensPerMinuteSpacesStartsByUsageOnceSettled() async throws {
+        try await withEndpoint(configure: {
+            $0.maxConcurrency = 1
+            $0.tokensPerMinute = 6000
+        }) { client, server in
+            let requests = (0..<5).map { chat("q\($0)", maxTokens: 50) }
+            XCTAssertEqual(requests[0].estimatedTokens, 54)
+            let log = ResultLog()
+            let elapsed = await secondsTaken { await client.completeAll(requests, onResult: { log.record($0, $1) }) }
+            XCTAssertEqual(try log.byIndex[0]?.get().promptTokens, 7)
+            XCTAssertEqual(try log.byIndex[0]?.get().completionTokens, 3)
+            let arrivals = server.arrivalSeconds.sorted()
+            XCTAssertGreaterThanOrEqual(arrivals.last! - arrivals.first!, 4 * 0.1 * 0.9)
+            XCTAssertLessThan(elapsed, 4 * 0.54 * 0.75, "unsettled estimates would space starts 0.54 s apart")
         }
     }
 }

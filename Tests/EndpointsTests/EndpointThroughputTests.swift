@@ -17,8 +17,10 @@ final class EndpointThroughputTests: XCTestCase {
                         await client.completeAll((0..<count).map { chat("q\($0)") }, onResult: { log.record($0, $1) })
                     }
                     XCTAssertEqual(log.byIndex.values.filter { (try? $0.get()) != nil }.count, count)
-                    print(String(format: "endpoint overhead: concurrency %2d, %@: %d requests in %.2f s = %.0f requests/s, %.3f ms per request",
-                                 concurrency, stream ? "streamed" : "JSON    ", count, elapsed, Double(count) / elapsed, elapsed * 1000 / Double(count)))
+                    XCTAssertLessThanOrEqual(server.connectionsOpened, concurrency, "connections are reused")
+                    print(String(format: "endpoint overhead: concurrency %2d, %@: %d requests in %.2f s = %.0f requests/s, %.3f ms per request, %d connections",
+                                 concurrency, stream ? "streamed" : "JSON    ", count, elapsed, Double(count) / elapsed, elapsed * 1000 / Double(count),
+                                 server.connectionsOpened))
                 }
             }
         }

@@ -86,6 +86,10 @@ final class FaultHandler: ChannelInboundHandler, @unchecked Sendable {
             let echoed = "Incorrect API key provided: \(headers.first(name: "authorization") ?? "") team \(headers.first(name: "x-team") ?? "")"
             let body = try! JSONSerialization.data(withJSONObject: ["error": ["message": echoed, "type": "invalid_request_error"]])
             respond(context, status: HTTPResponseStatus(statusCode: code), body: String(decoding: body, as: UTF8.self))
+        case .errorInStream(let json):
+            startStream(context)
+            send(context, "data: \(json)\n\n")
+            finishResponse(context)
         case .hang:
             break
         }
@@ -112,7 +116,7 @@ final class FaultHandler: ChannelInboundHandler, @unchecked Sendable {
                     self.send(context, Self.event(["choices": [] as [Any], "usage": ["prompt_tokens": 7, "completion_tokens": pieces.count, "total_tokens": 7 + pieces.count]], crlf: crlf))
                 }
                 self.send(context, crlf ? "data: [DONE]\r\n\r\n" : "data: [DONE]\n\n")
-                self.finishResponse(context)
+                if reply.endAfterDone { self.finishResponse(context) }
             }
         }
     }

@@ -15,6 +15,8 @@ enum Fault: Sendable {
     case truncate
     /// An error whose message quotes the request's Authorization and X-Team headers back.
     case echoSecrets(Int)
+    /// A 200 stream whose only event is this error object, then a clean end.
+    case errorInStream(String)
     /// Reads the request and never answers.
     case hang
 
@@ -42,6 +44,8 @@ struct Reply: Sendable {
     var stallBeforeFinish: Double = 0
     /// Lines end in CRLF, and keep-alive comments are sent between events.
     var crlfAndComments = false
+    /// False keeps the streamed body open after `[DONE]` (until the client goes away).
+    var endAfterDone = true
 }
 
 /// A chat-completions server on 127.0.0.1 (ephemeral port) for the client's tests: answers are
@@ -61,6 +65,7 @@ final class FaultServer: @unchecked Sendable {
     private var peak = 0
     private var connections = 0
     private var peakConnections = 0
+    private var openedConnections = 0
     private let origin = Date()
 
     var baseURL: String { "http://127.0.0.1:\(port)/v1" }
@@ -114,6 +119,8 @@ final class FaultServer: @unchecked Sendable {
     var peakInFlight: Int { lock.withLock { peak } }
     var currentInFlight: Int { lock.withLock { inFlight } }
     var peakConnectionCount: Int { lock.withLock { peakConnections } }
+    /// Connections accepted so far: more than the concurrency means connections were not reused.
+    var connectionsOpened: Int { lock.withLock { openedConnections } }
     /// Seconds since the server started at which each chat request arrived.
     var arrivalSeconds: [Double] { lock.withLock { arrivalTimes } }
     /// The last chat request's headers, names lowercased.
@@ -139,6 +146,7 @@ final class FaultServer: @unchecked Sendable {
     func connected() {
         lock.withLock {
             connections += 1
+            openedConnections += 1
             peakConnections = max(peakConnections, connections)
         }
     }
