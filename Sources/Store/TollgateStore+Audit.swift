@@ -3,7 +3,7 @@ import GRDB
 
 /// One stored text an audit reads, with where it came from.
 public struct StoredText: Sendable, Equatable {
-    /// `prediction`, `generation_cache` or `report`.
+    /// `prediction`, `generation_cache`, `request_failure` or `report`.
     public var table: String
     /// `prompt`, `output`, `references_json` or `body_json`.
     public var column: String
@@ -37,6 +37,15 @@ extension TollgateStore {
             while let row = try cache.next() {
                 let key: String = row["key"]
                 try visit(StoredText(table: "generation_cache", column: "output", row: "cache \(key.prefix(12))", text: row["output"]))
+            }
+            // An endpoint's error message may echo the request it failed on.
+            let failures = try Row.fetchCursor(db, sql: """
+                SELECT evaluation_id, example_index, example_id, message FROM request_failure ORDER BY id
+                """)
+            while let row = try failures.next() {
+                let example = (row["example_id"] as String?) ?? "#\(row["example_index"] as Int)"
+                try visit(StoredText(table: "request_failure", column: "message",
+                                     row: "evaluation \(row["evaluation_id"] as Int64) example \(example)", text: row["message"]))
             }
             let reports = try Row.fetchCursor(db, sql: "SELECT run_id, body_json FROM report ORDER BY id")
             while let row = try reports.next() {

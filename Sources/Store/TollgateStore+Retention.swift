@@ -57,6 +57,8 @@ extension TollgateStore {
                 try db.execute(sql: "UPDATE report SET body_json = ?, text_pruned_at = ? WHERE id = ?",
                                arguments: [try pruneReport(report["body_json"]), prunedAt, report["id"] as Int64])
             }
+            // Failure messages may echo the request; the kind, status and retries stay for the record.
+            try db.execute(sql: "UPDATE request_failure SET message = '(text pruned)' WHERE created_at < ?", arguments: [cutoff])
             try db.execute(sql: "DELETE FROM generation_cache WHERE created_at < ?", arguments: [cutoff])
             return (rows.count, reports.count, db.changesCount)
         }

@@ -71,7 +71,10 @@ final class EndpointSource: AnswerSource {
         let budget = budget
         let inbox = EndpointInbox()
         let client = client
+        // An endpoint that stops accepting connections fails each later request only after
+        // (retries + 1) connect timeouts; once one request found it unreachable, no more are sent.
         let admit: @Sendable (Int) -> Bool = { position in
+            if inbox.sawUnreachable { return false }
             guard let budget else { return true }
             return budget.reserve(estimate: EndpointSource.worstCaseCost(requests[position], price: price))
         }
@@ -103,6 +106,10 @@ final class EndpointSource: AnswerSource {
                         stopReason = "endpoint \(displayName) reports its quota is used up (\(failure.message)); "
                             + "raise the quota or wait, then run again to complete the missing examples"
                     }
+                    if failure.kind == .unreachable, stopReason == nil {
+                        stopReason = "endpoint \(displayName) stopped accepting connections during the run (\(failure.message)); "
+                            + "check that the server is up, then run again to complete the missing examples"
+                    }
                     outcomes.append((indices[position], .failed(kind: failure.kind.rawValue, httpStatus: failure.status,
                                                                 message: failure.message, retries: failure.retries)))
                 }
@@ -115,7 +122,7 @@ final class EndpointSource: AnswerSource {
         guard !unsent.isEmpty else { return }
         let why: String
         if stopReason != nil {
-            why = "not sent: the run stopped after a quota error"
+            why = "not sent: the run stopped after the endpoint failed (quota or unreachable)"
         } else {
             let limit = String(format: "%.2f", budget?.limit ?? 0)
             why = "not sent: the spending budget of $\(limit) would have been passed"
@@ -139,9 +146,17 @@ final class EndpointInbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var results: [(Int, Result<ChatAnswer, ChatFailure>)] = []
     private var done = false
+    private var unreachable = false
+
+    /// True once a request failed because nothing accepted its connection.
+    var sawUnreachable: Bool { condition.lock(); defer { condition.unlock() }; return unreachable }
 
     func put(_ position: Int, _ result: Result<ChatAnswer, ChatFailure>) {
-        condition.lock(); results.append((position, result)); condition.signal(); condition.unlock()
+        condition.lock()
+        results.append((position, result))
+        if case .failure(let failure) = result, failure.kind == .unreachable { unreachable = true }
+        condition.signal()
+        condition.unlock()
     }
 
     func finish() {
