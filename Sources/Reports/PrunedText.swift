@@ -10,6 +10,7 @@ extension ReportInput {
         func prune(_ change: ExampleChange) -> ExampleChange {
             var copy = change
             copy.prompt = note
+            copy.renderedPrompt = change.renderedPrompt.map { _ in note }
             copy.reference = note
             copy.baselineOutput = note
             copy.candidateOutput = note

@@ -1,4 +1,6 @@
 import Corpus
+import Foundation
+import Privacy
 import Store
 
 /// What a report row shows as an example's prompt: the example's own words — the last user
@@ -15,14 +17,20 @@ enum ExampleWords {
     }
 
     /// Own words by example index for an evaluation, read from its dataset file when the file still
-    /// has the bytes the evaluation was made from; empty otherwise (rows then show the rendered prompt).
+    /// has the bytes the evaluation was made from, and redacted as the evaluation redacted them (so a
+    /// report never quotes what the store does not hold); empty otherwise (rows then show the stored
+    /// prompt).
     static func byIndex(store: TollgateStore, evaluationID: Int64) -> [Int: String] {
         guard let evaluation = try? store.evaluation(id: evaluationID),
+              let decoding = try? JSONDecoder().decode(DecodingSettings.self, from: Data(evaluation.decodingJSON.utf8)),
               let dataset = try? store.dataset(id: evaluation.datasetID),
               let file = try? DatasetFile.load(path: dataset.path, purpose: .evaluation),
               file.sha256 == dataset.sha256 else { return [:] }
+        let redactor = Redactor(kinds: decoding.redact)
         var words: [Int: String] = [:]
-        for (index, example) in file.examples.enumerated() { words[index] = of(example) }
+        for (index, example) in file.examples.enumerated() {
+            words[index] = of(redactor.isEmpty ? example : redactor.redact(example))
+        }
         return words
     }
 }
