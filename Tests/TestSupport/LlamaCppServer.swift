@@ -59,14 +59,7 @@ public final class LlamaCppServer {
     deinit { stop() }
 
     /// SIGTERM, then SIGKILL after 5 s; waits for the process to end.
-    public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    public func stop() { ChildProcess.stop(process) }
 
     /// A port nothing listens on right now (bound to 0 and released).
     public static func freePort() throws -> Int {
@@ -115,5 +108,18 @@ public final class LlamaCppServer {
             case .noPort: return "no free port on 127.0.0.1"
             }
         }
+    }
+}
+
+/// Processes the tests start, stopped by their id.
+public enum ChildProcess {
+    /// SIGTERM, then SIGKILL after 5 s; waits for the process to end.
+    public static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }

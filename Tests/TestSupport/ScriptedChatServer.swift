@@ -54,14 +54,7 @@ public final class ScriptedChatServer {
 
     deinit { stop() }
 
-    public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    public func stop() { ChildProcess.stop(process) }
 
     public func stats() throws -> Stats {
         try JSONDecoder().decode(Stats.self, from: try call("GET", "/__stats", body: nil))
