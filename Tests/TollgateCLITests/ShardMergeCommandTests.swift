@@ -25,29 +25,44 @@ import Testing
                                 "--batch-size", "4", "--metrics", "em,chrf"] + extra, environment: environment)
     }
 
+    /// `tollgate compare --json`'s metrics: scores, intervals and paired p-values against the first.
+    func comparedMetrics(store: String, _ ids: [Int64]) throws -> String {
+        let result = try TollgateBinary.run(["compare", "--store", store, "--json"] + ids.map(String.init))
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let metrics = try #require(object?["metrics"])
+        return String(decoding: try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys]), as: UTF8.self)
+    }
+
     @Test func threeShardsMergeIntoTheUnshardedEvaluationAndTwiceChangesNoRow() throws {
         let folder = try ShardTestKit.temporaryFolder("shards"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(11, in: folder)
+        let adapter = ["--adapter", Fixtures.url("tiny-llama-lora").path]
+        // whole.db: the base model (evaluation 1, the baseline) and the adapter (2), unsharded.
         let whole = folder.appendingPathComponent("whole.db").path
         #expect(try eval(data: data, store: whole).status == 0)
+        #expect(try eval(data: data, store: whole, adapter).status == 0)
         var shards: [String] = []
         for k in 0..<3 {
             let store = folder.appendingPathComponent("shard-\(k).db").path
-            let result = try eval(data: data, store: store, ["--shard", "\(k)/3"])
+            let result = try eval(data: data, store: store, adapter + ["--shard", "\(k)/3"])
             #expect(result.status == 0, "\(result.stderr)")
             let indices = try TollgateStore(path: store).predictions(evaluationID: 1).map(\.exampleIndex)
             #expect(indices == Array(stride(from: k, to: 11, by: 3)))
             shards.append(store)
         }
+        // merged.db: whole.db's two evaluations copied (1, 2) and the shards joined as one (3).
         let merged = folder.appendingPathComponent("merged.db").path
-        let first = try TollgateBinary.run(["merge", "--into", merged] + shards)
+        let first = try TollgateBinary.run(["merge", "--into", merged, whole] + shards)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("11/11 examples, complete"))
-        let id = try #require(try ShardTestKit.shardedEvaluation(merged))
-        #expect(try ShardTestKit.quality(merged, evaluation: id) == ShardTestKit.quality(whole, evaluation: 1))
+        #expect(first.stdout.contains("evaluation 3: 11/11 examples, complete"), "\(first.stdout)")
+        #expect(try ShardTestKit.shardedEvaluation(merged) == 3)
+        #expect(try ShardTestKit.quality(merged, evaluation: 3) == ShardTestKit.quality(whole, evaluation: 2))
+        let pairedWhole = try comparedMetrics(store: whole, [1, 2])
+        #expect(pairedWhole.contains("p_value"))
+        #expect(try comparedMetrics(store: merged, [1, 3]) == pairedWhole)
 
         let before = try ShardTestKit.dump(merged)
-        let again = try TollgateBinary.run(["merge", "--into", merged] + shards.reversed())
+        let again = try TollgateBinary.run(["merge", "--into", merged] + shards.reversed() + [whole])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("0 rows written"))
         #expect(try ShardTestKit.dump(merged) == before)
@@ -69,6 +84,9 @@ import Testing
                                            "--metric", "em", "--max-drop", "1"])
         #expect(gate.status == 3)
         #expect(gate.stderr.contains("rerun shard 1/3"), "\(gate.stderr)")
+        let compare = try TollgateBinary.run(["compare", "--store", merged, "\(id)", "\(id)"])
+        #expect(compare.status == 3)
+        #expect(compare.stderr.contains("3 examples missing (1, 4, 7)"), "\(compare.stderr)")
 
         let completed = try TollgateBinary.run(["merge", "--into", merged, stores[1]])
         #expect(completed.status == 0, "\(completed.stderr)")
