@@ -73,10 +73,11 @@ build: deps
 	swift build -c release --product tollgate
 
 # Numeric tests run in release: debug builds are 10-100x slower on the kernels' loops.
-# Endpoint tests need llama.cpp's server; TOLLGATE_REQUIRE_LLAMA_SERVER makes its absence a failure, not a skip.
+# Endpoint tests need llama.cpp's server and the sharding test Slurm; TOLLGATE_REQUIRE_LLAMA_SERVER and
+# TOLLGATE_REQUIRE_SLURM make their absence a failure, not a skip.
 test: setup slurm llama-server
 	swift build -c release --build-tests
-	TOLLGATE_REQUIRE_LLAMA_SERVER=1 swift test -c release --skip-build
+	TOLLGATE_REQUIRE_LLAMA_SERVER=1 TOLLGATE_REQUIRE_SLURM=1 swift test -c release --skip-build
 
 # The main job: fine-tune the default model on support-routing, gate it against the base model,
 # and write the go/no-go report under Reports/ (exit 1 is a NO-GO decision, not a failure of make).
