@@ -19,7 +19,7 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps model llama-server build test demo bench interop clean
+.PHONY: help setup deps slurm model llama-server build test demo bench interop clean
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
@@ -31,6 +31,16 @@ setup: deps model
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# A single-node Slurm for the sharded-evaluation test (Tests/TestSupport/SlurmCluster.swift starts
+# its own munged, slurmctld and slurmd in a temporary folder; nothing is enabled as a service).
+SLURM_DEBS := slurmctld slurmd slurm-client munge
+slurm:
+	@missing=""; for p in $(SLURM_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -63,10 +73,11 @@ build: deps
 	swift build -c release --product tollgate
 
 # Numeric tests run in release: debug builds are 10-100x slower on the kernels' loops.
-# Endpoint tests need llama.cpp's server; TOLLGATE_REQUIRE_LLAMA_SERVER makes its absence a failure, not a skip.
-test: setup llama-server
+# Endpoint tests need llama.cpp's server and the sharding test Slurm; TOLLGATE_REQUIRE_LLAMA_SERVER and
+# TOLLGATE_REQUIRE_SLURM make their absence a failure, not a skip.
+test: setup slurm llama-server
 	swift build -c release --build-tests
-	TOLLGATE_REQUIRE_LLAMA_SERVER=1 swift test -c release --skip-build
+	TOLLGATE_REQUIRE_LLAMA_SERVER=1 TOLLGATE_REQUIRE_SLURM=1 swift test -c release --skip-build
 
 # The main job: fine-tune the default model on support-routing, gate it against the base model,
 # and write the go/no-go report under Reports/ (exit 1 is a NO-GO decision, not a failure of make).

@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5), ("v6", v6)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -229,5 +229,24 @@ enum Schema {
             created_at DATETIME NOT NULL
         );
         CREATE INDEX selection_split_on_run_id ON selection_split (run_id);
+        """
+
+    /// v6: sharded evaluation. A shard evaluates the examples whose index ≡ shard_index (mod
+    /// shard_count) of the first total_examples; an evaluation with shard rows is complete when
+    /// every one of those indices has a prediction. A merged evaluation keeps one row per shard run
+    /// it took predictions from (run_id is that shard's run). scoring_json is how its metrics are
+    /// computed (metrics, normalisation, resamples, CPU-hour price), so a merge can score again.
+    private static let v6 = """
+        CREATE TABLE evaluation_shard (
+            id INTEGER PRIMARY KEY,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            shard_index INTEGER NOT NULL,
+            shard_count INTEGER NOT NULL,
+            total_examples INTEGER NOT NULL,
+            scoring_json TEXT NOT NULL,
+            UNIQUE (evaluation_id, run_id, shard_index)
+        );
+        CREATE INDEX evaluation_shard_on_run_id ON evaluation_shard (run_id);
         """
 }

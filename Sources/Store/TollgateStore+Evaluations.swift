@@ -23,8 +23,10 @@ extension TollgateStore {
     ///
     /// An unfinished evaluation whose process is still alive (on this host) or that ran on another
     /// host is left alone, so two concurrent identical evaluations never write the same rows.
+    /// A shard takes over only an unfinished evaluation of the same shard, an unsharded one only an
+    /// unsharded one; a new shard's evaluation gets its `evaluation_shard` row in the same transaction.
     public func findOrCreateEvaluation(runID: Int64, modelID: Int64, adapterID: Int64?, datasetID: Int64,
-                                       decodingJSON: String) throws -> EvaluationStart {
+                                       decodingJSON: String, shard: ShardSlot? = nil) throws -> EvaluationStart {
         try write { db in
             let candidates = try EvaluationRecord.fetchAll(db, sql: """
                 SELECT * FROM evaluation
@@ -32,6 +34,12 @@ extension TollgateStore {
                 ORDER BY id DESC
                 """, arguments: [modelID, adapterID, datasetID, decodingJSON])
             for var candidate in candidates {
+                let candidateShards = try Self.shards(db, evaluationID: candidate.id!)
+                let sameShard = shard.map { slot in
+                    candidateShards.count == 1 && candidateShards[0].shardIndex == slot.index
+                        && candidateShards[0].shardCount == slot.count && candidateShards[0].totalExamples == slot.totalExamples
+                } ?? candidateShards.isEmpty
+                guard sameShard else { continue }
                 guard let owner = try RunRecord.fetchOne(db, key: candidate.runID) else { continue }
                 let ownedByThisRun = owner.id == runID
                 if !ownedByThisRun && !Self.isAbandoned(owner) { continue }
@@ -41,6 +49,8 @@ extension TollgateStore {
                     try deadRun.update(db)
                     candidate.runID = runID
                     try candidate.update(db)
+                    try db.execute(sql: "UPDATE evaluation_shard SET run_id = ? WHERE evaluation_id = ?",
+                                   arguments: [runID, candidate.id!])
                 }
                 let indices = try Int.fetchAll(db, sql: "SELECT example_index FROM prediction WHERE evaluation_id = ?",
                                                arguments: [candidate.id!])
@@ -50,6 +60,12 @@ extension TollgateStore {
             var evaluation = EvaluationRecord(runID: runID, modelID: modelID, adapterID: adapterID,
                                               datasetID: datasetID, decodingJSON: decodingJSON)
             try evaluation.insert(db)
+            if let shard {
+                var row = EvaluationShardRecord(evaluationID: evaluation.id!, runID: runID, shardIndex: shard.index,
+                                                shardCount: shard.count, totalExamples: shard.totalExamples,
+                                                scoringJSON: shard.scoringJSON)
+                try row.insert(db)
+            }
             return EvaluationStart(evaluationID: evaluation.id!, existingPredictionIndices: [], resumed: false)
         }
     }

@@ -81,7 +81,9 @@ public final class TollgateStore: Sendable {
 
     /// Runs `body` in one write transaction, turning SQLite failures into `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as StoreError { throw error } catch {
+        do { return try pool.write(body) } catch let error as StoreError { throw error } catch let error as StoreMergeError {
+            throw error
+        } catch {
             throw StoreError.sqlite(path: path, message: Self.describe(error))
         }
     }

@@ -30,6 +30,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Option(help: "Chat template: auto (the model's own), chatml, llama3 or raw.") var template: String = "auto"
     @Option(help: "Evaluate only the first N examples.") var limit: Int?
+    @Option(help: "Evaluate one shard: K/N (indices ≡ K mod N), or auto (Slurm array task, or JOB_COMPLETION_INDEX with --shards).")
+    var shard: String?
+    @Option(help: "Number of shards, for --shard auto in a Kubernetes Indexed Job.") var shards: Int?
     @Option(help: PrecisionOption.help) var precision: String = "f32"
     @Option(help: "Price of one CPU-hour in dollars, for the cost per 1,000 requests.")
     var cpuHourPrice: Double = EvaluationRequest.defaultCPUHourPrice
@@ -62,6 +65,17 @@ struct Eval: ParsableCommand {
         }
         _ = try PrecisionOption.parse(precision)
         _ = try redactionKinds()
+        _ = try shardSelection()
+    }
+
+    func shardSelection() throws -> ShardSelection? {
+        if shard == nil && shards != nil { throw ValidationError("--shards goes with --shard auto.") }
+        guard let shard else { return nil }
+        do {
+            return try ShardSelection.parse(shard, shards: shards, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ShardSelectionError {
+            throw ValidationError(error.message + ".")
+        }
     }
 
     func redactionKinds() throws -> [RedactionKind] {
@@ -97,6 +111,7 @@ struct Eval: ParsableCommand {
         request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed, template: template,
                                             precision: try PrecisionOption.parse(precision), redact: try redactionKinds())
         request.limit = limit
+        request.shard = try shardSelection()
         request.useCache = !noCache
         request.cpuHourPrice = cpuHourPrice
         let bar = ProgressLine(label: "eval")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Harness
 import Reports
 import Store
 
@@ -24,6 +25,9 @@ struct ReportCommand: ParsableCommand {
             guard let id = try runID ?? database.latestReportRunID(),
                   let record = try database.report(runID: id) else {
                 throw ReportLookupError(store: store, run: runID)
+            }
+            for evaluation in try database.evaluations(runID: id) {
+                try EvaluationMerge.requireComplete(store: database, evaluationID: evaluation.id!)
             }
             let input = try JSONReport.decode(Data(record.bodyJSON.utf8))
             if githubSummary { _ = try GitHubStepSummary.append(MarkdownReport.render(input)) }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Harness
 import Metrics
 import TensorKit
 
@@ -27,6 +29,8 @@ struct Tollgate: ParsableCommand {
             GateCommand.self,
             ReportCommand.self,
             Compare.self,
+            Merge.self,
+            ShardManifest.self,
             HistoryCommand.self,
             Prune.self,
             Audit.self,
@@ -37,6 +41,11 @@ struct Tollgate: ParsableCommand {
 
     static func main() {
         BLAS.reexecWithPreferredCoreIfNeeded()
+        // A Slurm task owns SLURM_CPUS_PER_TASK cores, not the node's: OpenBLAS and the worker pool alike.
+        if let threads = ShardSelection.threadsFromScheduler(environment: ProcessInfo.processInfo.environment) {
+            BLAS.threads = threads
+            Parallel.threads = threads
+        }
         main(nil)
     }
 }

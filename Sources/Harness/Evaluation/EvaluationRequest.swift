@@ -94,6 +94,8 @@ public struct EvaluationRequest: Sendable {
     public var batchSize: Int = 32
     /// Evaluate only the first N examples.
     public var limit: Int?
+    /// Evaluate only the examples whose index ≡ shard.index (mod shard.count); `merge` joins the shards.
+    public var shard: ShardSelection?
     /// Generate even when the cache holds an answer.
     public var useCache: Bool = true
     /// Price of one CPU-hour, for the cost per 1,000 requests.

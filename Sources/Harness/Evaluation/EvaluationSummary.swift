@@ -97,37 +97,10 @@ extension Evaluator {
                           runID: Int64, generation: GenerationTally) throws -> EvaluationSummary {
         let request = context.request, store = context.store, evaluationID = context.evaluationID
         let predictions = try store.predictions(evaluationID: evaluationID).sorted { $0.exampleIndex < $1.exampleIndex }
-        let outputs = predictions.map(\.output)
-        let references = predictions.map(\.references)
-        var summaries: [MetricSummary] = []
-        var rows: [MetricResultRecord] = []
-        for kind in request.metrics {
-            let score = try PredictionScoring.corpusScore(kind: kind, normalize: request.normalize, outputs: outputs,
-                                                      references: references, resamples: request.bootstrapResamples)
-            let details = (try? JSONEncoder().encode(score)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            summaries.append(MetricSummary(metric: kind.rawValue, name: score.name, score: score.score,
-                                           ciLow: score.ci?.low, ciHigh: score.ci?.high, signature: score.signature))
-            rows.append(MetricResultRecord(evaluationID: evaluationID, metric: kind.rawValue, value: score.score,
-                                           ciLow: score.ci?.low, ciHigh: score.ci?.high, signature: score.signature,
-                                           detailsJSON: details))
-        }
-        let serving = ServingMeasures(predictions: predictions, isEndpoint: request.endpoint != nil,
-                                      cpuHourPrice: request.cpuHourPrice)
-        let attempted = predictions.count + failures.count
-        let errorRate = attempted == 0 ? 0 : Double(failures.count) / Double(attempted)
-        var operational: [(String, Double?)] = [
-            (EvaluationSummary.latencyP50Metric, serving.latencyP50), (EvaluationSummary.latencyP95Metric, serving.latencyP95),
-            (EvaluationSummary.cpuSecondsMetric, serving.cpuSecondsPerRequest),
-            (EvaluationSummary.costMetric, serving.costPer1000Requests),
-        ]
-        if request.endpoint != nil {
-            operational += [(EvaluationSummary.ttftP50Metric, serving.ttftP50), (EvaluationSummary.ttftP95Metric, serving.ttftP95),
-                            (EvaluationSummary.errorRateMetric, errorRate)]
-        }
-        for case let (name, value?) in operational {
-            rows.append(MetricResultRecord(evaluationID: evaluationID, metric: name, value: value, signature: "tollgate-\(TollgateVersion.string)"))
-        }
-        try store.recordMetrics(rows)
+        let scored = try EvaluationScoring.score(evaluationID: evaluationID, predictions: predictions,
+                                                 failureCount: failures.count, settings: request.scoring)
+        let serving = scored.serving, errorRate = scored.errorRate, summaries = scored.summaries
+        try store.recordMetrics(scored.rows)
         let generating = generation.generationSeconds > 0
         let source = context.source
         return EvaluationSummary(

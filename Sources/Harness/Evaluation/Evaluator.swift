@@ -2,6 +2,7 @@ import Corpus
 import Foundation
 import Metrics
 import Store
+import TensorKit
 
 /// How far an evaluation has got, for a progress bar.
 public struct EvaluationProgress: Sendable {
@@ -31,6 +32,10 @@ public enum Evaluator {
         let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
         var examples = request.redacted(dataset.examples)
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
+        // A shard answers its slice of the dataset's indices; the indices stay the dataset's own.
+        let slot = request.shard.map { ShardSlot(index: $0.index, count: $0.count, totalExamples: examples.count,
+                                                 scoringJSON: request.scoring.canonicalJSON) }
+        let selected = slot?.indices ?? Array(examples.indices)
         let source = try makeSource(request)
         let store = try TollgateStore(path: request.storePath)
 
@@ -41,7 +46,7 @@ public enum Evaluator {
                                  decodingJSON: request.decoding.canonicalJSON, prompt: $0)
         }
         let cached = request.useCache ? try store.cachedGenerations(keys: keys) : [:]
-        if keys.contains(where: { cached[$0] == nil }) { try source.prepare() }
+        if selected.contains(where: { cached[keys[$0]] == nil }) { try source.prepare() }
 
         // 3. Provenance rows, the run, and the evaluation (new, or one a dead process left unfinished).
         let modelID = try store.upsertModel(source.modelRecord)
@@ -53,11 +58,13 @@ public enum Evaluator {
         let runID = try request.runID ?? store.beginRun(RunRecord(
             experiment: request.experiment, kind: request.runKind, commandLine: request.commandLine,
             configJSON: request.decoding.canonicalJSON, toolVersion: TollgateVersion.string,
-            gitCommit: GitRevision.current(), threads: ProcessInfo.processInfo.activeProcessorCount))
+            gitCommit: GitRevision.current(), threads: Parallel.threads))
         do {
             let start = try store.findOrCreateEvaluation(runID: runID, modelID: modelID, adapterID: adapterID,
-                                                         datasetID: datasetID, decodingJSON: request.decoding.canonicalJSON)
+                                                         datasetID: datasetID, decodingJSON: request.decoding.canonicalJSON,
+                                                         shard: slot)
             let context = GenerationContext(request: request, store: store, source: source, examples: examples,
+                                            selected: selected,
                                             requestTexts: requestTexts, keys: keys, evaluationID: start.evaluationID,
                                             started: started)
             let generation = try generateMissing(context, cached: cached, alreadyStored: start.existingPredictionIndices,
@@ -67,10 +74,10 @@ public enum Evaluator {
                 try store.finishEvaluation(id: start.evaluationID, status: .failed)
                 throw InfrastructureFailure(message: stop)
             }
-            let errorRate = examples.isEmpty ? 0 : Double(failures.count) / Double(examples.count)
+            let errorRate = selected.isEmpty ? 0 : Double(failures.count) / Double(selected.count)
             if errorRate > request.maxErrorRate + 1e-12, let last = failures.last {
                 try store.finishEvaluation(id: start.evaluationID, status: .failed)
-                throw InfrastructureFailure(message: "\(source.displayName): \(failures.count) of \(examples.count) requests "
+                throw InfrastructureFailure(message: "\(source.displayName): \(failures.count) of \(selected.count) requests "
                     + "failed after their retries (error rate \(String(format: "%.3f", errorRate)), over max_error_rate "
                     + "\(request.maxErrorRate)); last error: \(last.message); no decision — run the same command again "
                     + "to retry only the failed examples")
@@ -101,6 +108,8 @@ public enum Evaluator {
         var store: TollgateStore
         var source: AnswerSource
         var examples: [Example]
+        /// Indices this process answers: all of them, or its shard's.
+        var selected: [Int]
         var requestTexts: [String]
         var keys: [String]
         var evaluationID: Int64
@@ -122,9 +131,9 @@ public enum Evaluator {
         let examples = context.examples, store = context.store
         var tally = GenerationTally()
         tally.reused = alreadyStored.count
-        var pending = Set(examples.indices.filter { !alreadyStored.contains($0) })
+        var pending = Set(context.selected.filter { !alreadyStored.contains($0) })
         func report() {
-            progress(EvaluationProgress(completed: examples.count - pending.count, total: examples.count,
+            progress(EvaluationProgress(completed: context.selected.count - pending.count, total: context.selected.count,
                                         reused: tally.reused, generatedTokens: tally.generatedTokens,
                                         elapsedSeconds: Date().timeIntervalSince(context.started)))
         }

@@ -11,6 +11,7 @@ public enum GateEvaluations {
         for id in [baselineID, candidateID] where try store.evaluation(id: id) == nil {
             throw ExperimentRunError.missingEvaluation(id: id, path: storePath)
         }
+        for id in [baselineID, candidateID] { try EvaluationMerge.requireComplete(store: store, evaluationID: id) }
         // The metrics both evaluations computed, in the candidate's order.
         let baselineMetrics = Set(try store.metrics(evaluationID: baselineID).map(\.metric))
         let kinds = try store.metrics(evaluationID: candidateID).map(\.metric)

@@ -16,6 +16,7 @@ public enum ModelComparison {
                 throw ExperimentRunError.missingEvaluation(id: id, path: storePath)
             }
             overviews.append(overview)
+            try EvaluationMerge.requireComplete(store: store, evaluationID: id)
         }
         let baseline = overviews[0]
         for other in overviews.dropFirst() where other.dataset.sha256 != baseline.dataset.sha256
