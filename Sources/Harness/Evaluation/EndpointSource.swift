@@ -83,38 +83,24 @@ final class EndpointSource: AnswerSource {
             inbox.finish()
         }
         // Deliver what has arrived every half second (or 16 answers), on this thread, so the store
-        // is written as answers come in and an interrupted run keeps them.
+        // is written as answers come in and an interrupted run keeps them. A store that fails stops
+        // the requests still to be sent.
         var delivered = Set<Int>()
         var finished = false
         while !finished {
             let batch = inbox.take(atLeast: 16, waitingAtMost: 0.5)
             finished = batch.finished
-            var outcomes: [(index: Int, outcome: SourceOutcome)] = []
-            for (position, result) in batch.results {
+            let outcomes = batch.results.map { position, result -> (index: Int, outcome: SourceOutcome) in
                 delivered.insert(position)
-                switch result {
-                case .success(let answer):
-                    let cost = price?.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens)
-                    budget?.settle(estimate: EndpointSource.worstCaseCost(requests[position], price: price), actual: cost ?? 0)
-                    outcomes.append((indices[position], .answered(SourceAnswer(
-                        text: answer.text, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
-                        latencySeconds: answer.latencySeconds, timeToFirstTokenSeconds: answer.timeToFirstTokenSeconds,
-                        retries: answer.retries, finishReason: answer.finishReason, costUSD: cost))))
-                case .failure(let failure):
-                    budget?.settle(estimate: EndpointSource.worstCaseCost(requests[position], price: price), actual: 0)
-                    if failure.kind == .quota, stopReason == nil {
-                        stopReason = "endpoint \(displayName) reports its quota is used up (\(failure.message)); "
-                            + "raise the quota or wait, then run again to complete the missing examples"
-                    }
-                    if failure.kind == .unreachable, stopReason == nil {
-                        stopReason = "endpoint \(displayName) stopped accepting connections during the run (\(failure.message)); "
-                            + "check that the server is up, then run again to complete the missing examples"
-                    }
-                    outcomes.append((indices[position], .failed(kind: failure.kind.rawValue, httpStatus: failure.status,
-                                                                message: failure.message, retries: failure.retries)))
-                }
+                return (indices[position], outcome(result, request: requests[position]))
             }
-            if !outcomes.isEmpty { try deliver(outcomes) }
+            do {
+                if !outcomes.isEmpty { try deliver(outcomes) }
+            } catch {
+                task.cancel()
+                BlockingAsync.run { await task.value }
+                throw error
+            }
         }
         BlockingAsync.run { await task.value }
         // Requests never sent: the run stopped (quota) or the spending budget would have been passed.
@@ -131,6 +117,33 @@ final class EndpointSource: AnswerSource {
                 + "(or --max-cost) and run again to complete them"
         }
         try deliver(unsent.map { (indices[$0], .failed(kind: "not_sent", httpStatus: nil, message: why, retries: 0)) })
+    }
+
+    /// An answer priced by the endpoint's prices, or a failure; a quota error or an endpoint that
+    /// went away sets the reason the run stops with.
+    private func outcome(_ result: Result<ChatAnswer, ChatFailure>, request: ChatRequest) -> SourceOutcome {
+        let estimate = EndpointSource.worstCaseCost(request, price: config.price)
+        switch result {
+        case .success(let answer):
+            let cost = config.price?.cost(promptTokens: answer.promptTokens, completionTokens: answer.completionTokens)
+            budget?.settle(estimate: estimate, actual: cost ?? 0)
+            return .answered(SourceAnswer(
+                text: answer.text, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens,
+                latencySeconds: answer.latencySeconds, timeToFirstTokenSeconds: answer.timeToFirstTokenSeconds,
+                retries: answer.retries, finishReason: answer.finishReason, costUSD: cost))
+        case .failure(let failure):
+            budget?.settle(estimate: estimate, actual: 0)
+            if failure.kind == .quota, stopReason == nil {
+                stopReason = "endpoint \(displayName) reports its quota is used up (\(failure.message)); "
+                    + "raise the quota or wait, then run again to complete the missing examples"
+            }
+            if failure.kind == .unreachable, stopReason == nil {
+                stopReason = "endpoint \(displayName) stopped accepting connections during the run (\(failure.message)); "
+                    + "check that the server is up, then run again to complete the missing examples"
+            }
+            return .failed(kind: failure.kind.rawValue, httpStatus: failure.status, message: failure.message,
+                           retries: failure.retries)
+        }
     }
 
     /// The most a request can cost: its prompt estimate plus every allowed completion token.
