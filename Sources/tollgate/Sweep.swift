@@ -101,7 +101,7 @@ struct Sweep: ParsableCommand {
             for line in missing.logTail { printError("  | \(line)") }
         }
         let outcome = try reportingInvalidInput {
-            try SweepCollection.collect(experiment: file, storePath: store, reportsDirectory: reports,
+            try SweepCollection.collect(experiment: file, path: experiment, storePath: store, reportsDirectory: reports,
                                         commandLine: CommandLine.arguments.joined(separator: " ")) { printOutput($0) }
         }
         printOutput("\(outcome.gate.decision.verdict.rawValue): \(outcome.gate.decision.why)")

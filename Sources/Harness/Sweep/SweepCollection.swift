@@ -44,17 +44,17 @@ public enum SweepCollection {
     }
 
     /// The lines that say which trials failed and what to rerun; the CLI prints them and exits 3.
-    public static func incompleteMessage(_ experiment: ExperimentFile, missing: [MissingTrial]) -> String {
+    public static func incompleteMessage(_ experiment: ExperimentFile, path: String, missing: [MissingTrial]) -> String {
         let names = missing.map { String($0.trial) }.joined(separator: ", ")
         return "sweep \(experiment.name): trial\(missing.count == 1 ? "" : "s") \(names) left no result "
             + "(\(SweepLayout(experiment: experiment.name).root)/trials/<K>.json); rerun them with tollgate sweep "
-            + "\(experiment.name) --trial K (or resubmit those array tasks) and collect again; no decision"
+            + "\(path) --trial K (or resubmit those array tasks) and collect again; no decision"
     }
 
-    public static func collect(experiment: ExperimentFile, storePath: String?, reportsDirectory: String, commandLine: String,
+    public static func collect(experiment: ExperimentFile, path: String, storePath: String?, reportsDirectory: String, commandLine: String,
                                log: (String) -> Void) throws -> SweepOutcome {
         let (results, missing) = try results(experiment)
-        guard missing.isEmpty else { throw InfrastructureFailure(message: incompleteMessage(experiment, missing: missing)) }
+        guard missing.isEmpty else { throw InfrastructureFailure(message: incompleteMessage(experiment, path: path, missing: missing)) }
         let layout = SweepLayout(experiment: experiment.name)
         let store = storePath ?? layout.mergedStore
         let trialStores = results.map { layout.trialStore($0.trial) }
@@ -75,9 +75,9 @@ public enum SweepCollection {
                                    greaterIsBetter: greaterIsBetter, decision: gate.decision,
                                    gateReport: gate.reportPaths.first { $0.hasSuffix(".md") }).markdown
         try FileManager.default.createDirectory(atPath: reportsDirectory, withIntermediateDirectories: true)
-        let path = (reportsDirectory as NSString).appendingPathComponent("\(ExperimentReport.safeName(experiment.name))-sweep-run\(gate.runID).md")
-        try ReportFile.write(markdown, to: path)
-        return SweepOutcome(results: results, chosen: chosen, gate: gate, sweepReportPath: path)
+        let reportPath = (reportsDirectory as NSString).appendingPathComponent("\(ExperimentReport.safeName(experiment.name))-sweep-run\(gate.runID).md")
+        try ReportFile.write(markdown, to: reportPath)
+        return SweepOutcome(results: results, chosen: chosen, gate: gate, sweepReportPath: reportPath)
     }
 
     /// The index in `results` of the best validation value (the gate's direction for the metric;
@@ -97,10 +97,10 @@ public enum SweepCollection {
         return best
     }
 
-    /// The newest `*_<trial>.out` in the log folder and its last 20 lines.
+    /// The newest `<array>_<trial>.out` in the log folder (not a collect job's) and its last 20 lines.
     static func latestLog(folder: String, trial: Int) -> (path: String, tail: [String])? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let paths = names.filter { $0.hasSuffix("_\(trial).out") }.map { (folder as NSString).appendingPathComponent($0) }
+        let paths = names.filter { $0.hasSuffix("_\(trial).out") && !$0.hasPrefix("collect_") }.map { (folder as NSString).appendingPathComponent($0) }
         func modified(_ path: String) -> Date {
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
         }

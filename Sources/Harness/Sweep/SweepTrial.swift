@@ -30,6 +30,10 @@ public struct SweepTrialResult: Codable, Sendable, Equatable {
         public var value: Double
         public var ciLow: Double?
         public var ciHigh: Double?
+
+        public init(evalSet: String, metric: String, value: Double, ciLow: Double? = nil, ciHigh: Double? = nil) {
+            self.evalSet = evalSet; self.metric = metric; self.value = value; self.ciLow = ciLow; self.ciHigh = ciHigh
+        }
     }
 
     public var trial: Int
@@ -45,6 +49,13 @@ public struct SweepTrialResult: Codable, Sendable, Equatable {
     public var reused: Bool
     public var tokensPerSecond: Double?
     public var lossCurve: [LossPoint]
+
+    public init(trial: Int, values: [SweepValue], adapter: String, validation: Score, holdout: [Score],
+                trainingSeconds: Double, reused: Bool, tokensPerSecond: Double?, lossCurve: [LossPoint]) {
+        self.trial = trial; self.values = values; self.adapter = adapter; self.validation = validation
+        self.holdout = holdout; self.trainingSeconds = trainingSeconds; self.reused = reused
+        self.tokensPerSecond = tokensPerSecond; self.lossCurve = lossCurve
+    }
 }
 
 /// `tollgate sweep EXPERIMENT --trial K`: trains trial K (the training block with the grid's
@@ -130,7 +141,7 @@ public enum SweepTrial {
         let validated = try evaluate(validationPlan, choice.adapter, "validation")
         func score(_ summary: EvaluationSummary, set: String, metric: String) -> SweepTrialResult.Score {
             let found = summary.metrics.first { $0.metric == metric }
-            return .init(evalSet: set, metric: metric, value: found?.score ?? .nan, ciLow: found?.ciLow, ciHigh: found?.ciHigh)
+            return SweepTrialResult.Score(evalSet: set, metric: metric, value: found?.score ?? .nan, ciLow: found?.ciLow, ciHigh: found?.ciHigh)
         }
         var holdout: [SweepTrialResult.Score] = []
         for set in experiment.evalSets {
