@@ -83,7 +83,7 @@ import Testing
         }
         #expect(collected.contains("chosen trial: \(best.trial)"), "\(collected)")
         let reports = folder.appendingPathComponent("Reports")
-        let sweepReport = try #require(try FileManager.default.contentsOfDirectory(atPath: reports.path).first { $0.contains("-sweep-run") })
+        let sweepReport = try #require(try FileManager.default.contentsOfDirectory(atPath: reports.path).first { $0.hasSuffix("-sweep.md") })
         let report = try String(contentsOf: reports.appendingPathComponent(sweepReport), encoding: .utf8)
         #expect(report.contains("**Chosen: trial \(best.trial)**"))
         #expect(report.contains("| \(best.trial) ✔ chosen |"))

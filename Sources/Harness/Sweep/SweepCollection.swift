@@ -75,7 +75,7 @@ public enum SweepCollection {
                                    greaterIsBetter: greaterIsBetter, decision: gate.decision,
                                    gateReport: gate.reportPaths.first { $0.hasSuffix(".md") }).markdown
         try FileManager.default.createDirectory(atPath: reportsDirectory, withIntermediateDirectories: true)
-        let reportPath = (reportsDirectory as NSString).appendingPathComponent("\(ExperimentReport.safeName(experiment.name))-sweep-run\(gate.runID).md")
+        let reportPath = (reportsDirectory as NSString).appendingPathComponent("\(ExperimentReport.safeName(experiment.name))-run\(gate.runID)-sweep.md")
         try ReportFile.write(markdown, to: reportPath)
         return SweepOutcome(results: results, chosen: chosen, gate: gate, sweepReportPath: reportPath)
     }
