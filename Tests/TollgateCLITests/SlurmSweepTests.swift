@@ -33,6 +33,7 @@ import Testing
                 decoding: {max_tokens: 8}
                 limit: 60
             baseline: base
+            checkpoints: {evaluate: final, metric: chrf}
             gates:
               em: {max_drop: 5, significance: 0.05}
 
@@ -70,7 +71,7 @@ import Testing
         let collected = try String(contentsOf: logs.appendingPathComponent(try #require(collectLog)), encoding: .utf8)
         #expect(collected.contains("sweep report:"), "\(collected)")
 
-        // The chosen trial is the best on validation (em, higher is better; ties to the lower trial).
+        // The chosen trial is the best on validation (chrf, higher is better; ties to the lower trial).
         struct Result: Decodable { struct Score: Decodable { var value: Double; var metric: String; var evalSet: String }
                                    var trial: Int; var validation: Score; var holdout: [Score] }
         let results = try (0..<4).map { trial in
@@ -78,8 +79,8 @@ import Testing
         }
         let best = results.max { $0.validation.value < $1.validation.value || ($0.validation.value == $1.validation.value && $0.trial > $1.trial) }!
         for result in results {
-            let holdout = result.holdout.first { $0.metric == "em" }?.value ?? .nan
-            print("slurm sweep: trial \(result.trial) validation em \(result.validation.value) holdout em \(holdout)")
+            let holdout = result.holdout.first { $0.metric == "chrf" }?.value ?? .nan
+            print("slurm sweep: trial \(result.trial) validation chrf \(result.validation.value) holdout chrf \(holdout)")
         }
         #expect(collected.contains("chosen trial: \(best.trial)"), "\(collected)")
         let reports = folder.appendingPathComponent("Reports")
@@ -89,7 +90,7 @@ import Testing
         #expect(report.contains("| \(best.trial) ✔ chosen |"))
         #expect(report.contains("were not used to choose"))
         #expect(report.contains("xychart-beta"))
-        #expect(report.components(separatedBy: "\n").filter { $0.hasPrefix("| ") }.count == 5)
+        #expect(report.components(separatedBy: "\n").filter { $0.hasPrefix("| ") }.count == 6)   // header, rule, 4 trials
 
         // Collecting again gives the same choice and the verdict's exit code (0 GO, 1 NO-GO).
         let again = try TollgateBinary.run(["sweep", file.path, "--collect"], currentDirectory: folder)
