@@ -56,6 +56,9 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
         Dictionary(gates.compactMap { rule in rule.significanceAlpha.map { (rule.metric, $0) } }) { first, _ in first }
     }
 
+    /// The training grid of `tollgate sweep` (`sweep:`); nil when the file has no such block.
+    public var sweep: SweepGrid? = nil
+
     /// Redaction and retention (`privacy:`); nil when the file has no such block.
     public var privacy: PrivacyPlan? = nil
 

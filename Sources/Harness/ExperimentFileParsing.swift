@@ -82,7 +82,7 @@ private struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants", "endpoints", "correction", "privacy"])
+                            "variants", "endpoints", "correction", "privacy", "sweep"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
@@ -113,6 +113,7 @@ private struct ExperimentParser {
                                         baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
                                         gates: gates, budgets: try budgetPlan(), drift: try driftPlan())
         experiment.privacy = try PrivacyBlockParser(root: root).plan()
+        experiment.sweep = try SweepBlockParser(root: root).grid(hasTraining: training != nil)
         experiment.adapter = adapter
         experiment.endpoints = endpoints
         experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil,

@@ -31,6 +31,7 @@ struct Tollgate: ParsableCommand {
             Compare.self,
             Merge.self,
             ShardManifest.self,
+            Sweep.self,
             HistoryCommand.self,
             Prune.self,
             Audit.self,

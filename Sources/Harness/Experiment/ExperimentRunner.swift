@@ -27,8 +27,14 @@ public struct ExperimentOutcome: Sendable {
 public enum ExperimentRunner {
     public static func run(experimentPath: String, storePath: String, reportsDirectory: String,
                            commandLine: String, log: (String) -> Void) throws -> ExperimentOutcome {
+        try run(experiment: try ExperimentFile.load(path: experimentPath), storePath: storePath,
+                reportsDirectory: reportsDirectory, commandLine: commandLine, log: log)
+    }
+
+    /// The same for an experiment already read (a sweep gates its chosen trial this way).
+    public static func run(experiment: ExperimentFile, storePath: String, reportsDirectory: String,
+                           commandLine: String, log: (String) -> Void) throws -> ExperimentOutcome {
         // Everything that can be checked before a model is loaded.
-        let experiment = try ExperimentFile.load(path: experimentPath)
         for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
         if let training = experiment.training {
             _ = try DatasetFile.load(path: training.data, purpose: .training)
@@ -61,25 +67,10 @@ public enum ExperimentRunner {
     private static func execute(_ experiment: ExperimentFile, runID: Int64, pinned: [Int64]?, store: TollgateStore,
                                 reportsDirectory: String, commandLine: String,
                                 log: (String) -> Void) throws -> ExperimentOutcome {
-        let price = experiment.budgets.cpuHourPrice ?? EvaluationRequest.defaultCPUHourPrice
         let budget = experiment.budgets.maxCost.map(SpendingBudget.init(limit:))
         func evaluate(_ plan: EvalSetPlan, model: String, adapter: String?, role: String) throws -> EvaluationSummary {
-            var request = experiment.endpoint(for: model).map { EvaluationRequest(endpoint: $0, dataPath: plan.dataset) }
-                ?? EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: plan.dataset)
-            request.budget = budget
-            request.maxErrorRate = experiment.budgets.maxErrorRate
-            request.metrics = plan.metrics.compactMap(MetricKind.init(rawValue:))
-            request.storePath = store.path
-            request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
-                                                topP: plan.decoding.topP ?? 1, seed: UInt64(max(0, plan.decoding.seed ?? 0)),
-                                                template: plan.decoding.template,
-                                                precision: ComputePrecision(rawValue: plan.decoding.precision) ?? .f32,
-                                                redact: experiment.privacy?.redact ?? [])
-            request.batchSize = plan.batchSize ?? 32
-            request.limit = plan.limit
-            request.cpuHourPrice = price
-            request.runID = runID
-            request.experiment = experiment.name
+            let request = evaluationRequest(experiment, plan: plan, model: model, adapter: adapter, store: store,
+                                            runID: runID, budget: budget)
             let summary = try Evaluator.run(request)
             let headline = summary.metrics.map { "\($0.metric) " + String(format: "%.2f", $0.score) }.joined(separator: ", ")
             log("\(role) on \(plan.name): \(headline) (\(summary.generated) generated, \(summary.reused) reused)")
@@ -170,6 +161,28 @@ public enum ExperimentRunner {
         let paths = try ExperimentReport.write(report, experiment: experiment.name, runID: runID,
                                                directory: reportsDirectory, store: store)
         return ExperimentOutcome(runID: runID, decision: decision, report: report, reportPaths: paths)
+    }
+
+    /// How one eval set is evaluated for an experiment run (decoding, budgets, price, store).
+    static func evaluationRequest(_ experiment: ExperimentFile, plan: EvalSetPlan, model: String, adapter: String?,
+                                  store: TollgateStore, runID: Int64, budget: SpendingBudget?) -> EvaluationRequest {
+        var request = experiment.endpoint(for: model).map { EvaluationRequest(endpoint: $0, dataPath: plan.dataset) }
+            ?? EvaluationRequest(modelPath: model, adapterPath: adapter, dataPath: plan.dataset)
+        request.budget = budget
+        request.maxErrorRate = experiment.budgets.maxErrorRate
+        request.metrics = plan.metrics.compactMap(MetricKind.init(rawValue:))
+        request.storePath = store.path
+        request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
+                                            topP: plan.decoding.topP ?? 1, seed: UInt64(max(0, plan.decoding.seed ?? 0)),
+                                            template: plan.decoding.template,
+                                            precision: ComputePrecision(rawValue: plan.decoding.precision) ?? .f32,
+                                            redact: experiment.privacy?.redact ?? [])
+        request.batchSize = plan.batchSize ?? 32
+        request.limit = plan.limit
+        request.cpuHourPrice = experiment.budgets.cpuHourPrice ?? EvaluationRequest.defaultCPUHourPrice
+        request.runID = runID
+        request.experiment = experiment.name
+        return request
     }
 
     /// The baseline evaluations named by `baseline: {pinned: …}` or `baseline: last_go`; nil for `base`.
