@@ -43,7 +43,7 @@ import Testing
     @Test func faultsAreWaitedOutWithinTheConcurrencyLimitAndEveryExampleIsAnsweredOnce() throws {
         let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
         let faults = ["429:1", "500", "drop", "slow:0.3", "429ms:200", "503"]
-        let server = try ScriptedChatServer(script: faults, environment: ["EXPECTED_KEY": Self.key, "HOLD_SECONDS": "0.25"])
+        let server = try ScriptedChatServer(script: faults, environment: ["EXPECTED_KEY": Self.key, "HOLD_SECONDS": "0.6"])
         defer { server.stop() }
         let data = try makeHoldout(24, in: folder), store = folder.appendingPathComponent("t.db").path
         let started = Date()
