@@ -1,16 +1,15 @@
 import TensorKit
 
-/// What one transformer block computed, kept for the backward pass when a forward call asks for it.
-/// N is the number of tokens in the call; the buffers are filled in this order.
+/// What one transformer block computes from its input, in the order the forward pass fills it.
+/// N is the number of tokens in the call; buffers may be longer than a call (reused), and every
+/// kernel reads and writes only the first N rows.
 public final class LayerActivations: @unchecked Sendable {
-    public let attnInput: FloatBuffer   // (N, C) residual stream entering the block
-    public let attnRstd: FloatBuffer    // (N) 1/rms of attnInput
+    public let attnRstd: FloatBuffer    // (N) 1/rms of the block's input
     public let attnNormed: FloatBuffer  // (N, C) input of q, k, v
     public let q: FloatBuffer           // (N, NH*HD) after RoPE
     public let k: FloatBuffer           // (N, KVH*HD) after RoPE
     public let v: FloatBuffer           // (N, KVH*HD)
-    /// Softmax probabilities: for each segment in call order, for each head, (count, start + count),
-    /// row i causal (zero after column start + i); offsets from `ForwardActivations.probabilityOffsets`.
+    /// Softmax probabilities when kept: see `Attention.forward` and `ForwardActivations.probabilityOffsets`.
     public let probabilities: FloatBuffer
     public let attnOut: FloatBuffer     // (N, C) heads concatenated, input of o
     public let ffnInput: FloatBuffer    // (N, C) residual stream after attention
@@ -19,13 +18,15 @@ public final class LayerActivations: @unchecked Sendable {
     public let gate: FloatBuffer        // (N, F) before SiLU
     public let up: FloatBuffer          // (N, F)
     public let swiglu: FloatBuffer      // (N, F) silu(gate) ⊙ up, input of down
-    /// x · Aᵀ for each adapted projection, (N, r).
-    public var loraHidden: [LoRATarget: FloatBuffer]
+    /// drop(x) · Aᵀ for each adapted projection, (N, R); grown on first use.
+    public internal(set) var loraHidden: [LoRATarget: FloatBuffer] = [:]
+    /// The adapter-input dropout mask of each adapted projection, (N, in): entries 0 or 1/(1 − p).
+    public internal(set) var dropoutMasks: [LoRATarget: FloatBuffer] = [:]
 
-    init(config: LlamaConfig, tokens: Int, probabilityCount: Int, lora: LoRAAdapter?, layer: Int,
-         residual: FloatBuffer? = nil, ffnResidual: FloatBuffer? = nil) {
-        let n = tokens, c = config.dim, f = config.hiddenDim, kv = config.kvDim
-        attnInput = residual ?? FloatBuffer(count: n * c)
+    /// Room for `tokens` rows and `probabilityCount` kept probabilities; `ffnResidual` is the
+    /// buffer the attention residual is written to (the stream itself when nothing is kept).
+    init(config: LlamaConfig, tokens n: Int, probabilityCount: Int, ffnResidual: FloatBuffer? = nil) {
+        let c = config.dim, f = config.hiddenDim, kv = config.kvDim
         attnRstd = FloatBuffer(count: n)
         attnNormed = FloatBuffer(count: n * c)
         q = FloatBuffer(count: n * c)
@@ -39,35 +40,75 @@ public final class LayerActivations: @unchecked Sendable {
         gate = FloatBuffer(count: n * f)
         up = FloatBuffer(count: n * f)
         swiglu = FloatBuffer(count: n * f)
-        loraHidden = [:]
-        if let lora, layer < lora.layers.count {
-            for (target, weights) in lora.layers[layer] {
-                loraHidden[target] = FloatBuffer(count: n * weights.rank)
-            }
-        }
+    }
+
+    /// The (N, R) buffer of `target`'s adapter hidden, at least `count` floats.
+    func loraHidden(_ target: LoRATarget, count: Int) -> FloatBuffer {
+        if let buffer = loraHidden[target], buffer.count >= count { return buffer }
+        let buffer = FloatBuffer(count: count)
+        loraHidden[target] = buffer
+        return buffer
+    }
+
+    /// The (N, in) dropout mask buffer of `target`, at least `count` floats.
+    func dropoutMask(_ target: LoRATarget, count: Int) -> FloatBuffer {
+        if let buffer = dropoutMasks[target], buffer.count >= count { return buffer }
+        let buffer = FloatBuffer(count: count)
+        dropoutMasks[target] = buffer
+        return buffer
     }
 }
 
-/// Every layer's activations of one forward call plus the final norm, for the backward pass.
+/// Every intermediate a backward pass needs from one forward call, kept in buffers the caller owns
+/// and reuses from call to call (a training step then allocates and page-faults nothing). With
+/// `keepsEveryLayer` false only each layer's input is kept and one `LayerActivations` serves every
+/// layer: `LlamaModel.recompute(layer:in:)` fills it again during the backward pass (activation
+/// checkpointing). Legend: L layers, N tokens of the call (at most `capacity`).
 public final class ForwardActivations: @unchecked Sendable {
-    public let tokens: Int
-    public let segments: [SequenceSegment]
-    /// Per token: its position (RoPE angle) and its segment's index.
-    public let positions: [Int32]
-    public var layers: [LayerActivations]
-    public let finalInput: FloatBuffer   // (N, C) residual stream after the last block
+    public let capacity: Int
+    /// Kept probabilities per layer, in floats.
+    public let probabilityCapacity: Int
+    public let keepsEveryLayer: Bool
+    /// The residual stream entering each layer, and after the last: (L + 1) × (N, C).
+    public let residuals: [FloatBuffer]
+    let layers: [LayerActivations]
     public let finalRstd: FloatBuffer    // (N)
     public let finalNormed: FloatBuffer  // (N, C) input of the LM head
+    /// cos and sin of each token's rotary angles, (N, HD/2): RoPE's backward rotates by them too.
+    public let ropeCosines: FloatBuffer
+    public let ropeSines: FloatBuffer
+    /// Where a recomputed layer writes its output (unused: the next layer's input is kept).
+    let recomputedOutput: FloatBuffer
+    /// What the call that filled these buffers shared across layers; nil before the first call.
+    var pass: LayerPass?
 
-    init(tokens: Int, segments: [SequenceSegment], positions: [Int32], layers: [LayerActivations],
-         finalInput: FloatBuffer, finalRstd: FloatBuffer, finalNormed: FloatBuffer) {
-        self.tokens = tokens
-        self.segments = segments
-        self.positions = positions
-        self.layers = layers
-        self.finalInput = finalInput
-        self.finalRstd = finalRstd
-        self.finalNormed = finalNormed
+    public init(config: LlamaConfig, capacity: Int, probabilityCapacity: Int, keepsEveryLayer: Bool = true) {
+        self.capacity = capacity
+        self.probabilityCapacity = probabilityCapacity
+        self.keepsEveryLayer = keepsEveryLayer
+        let c = config.dim
+        residuals = (0...config.layers).map { _ in FloatBuffer(count: capacity * c) }
+        layers = (0..<(keepsEveryLayer ? config.layers : 1)).map { _ in
+            LayerActivations(config: config, tokens: capacity, probabilityCount: probabilityCapacity)
+        }
+        finalRstd = FloatBuffer(count: capacity)
+        finalNormed = FloatBuffer(count: capacity * c)
+        ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
+        ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
+        recomputedOutput = FloatBuffer(count: keepsEveryLayer ? 0 : capacity * c)
+    }
+
+    /// Activations of layer `l` (the shared one when layers are recomputed).
+    public func layer(_ l: Int) -> LayerActivations { keepsEveryLayer ? layers[l] : layers[0] }
+
+    /// Tokens of the call that filled these buffers.
+    public var tokens: Int { pass?.tokens ?? 0 }
+    /// Segments of that call.
+    public var segments: [SequenceSegment] { pass?.segments ?? [] }
+
+    /// Whether a call of `tokens` tokens laid out as `segments` fits.
+    public func fits(tokens: Int, segments: [SequenceSegment], heads: Int) -> Bool {
+        tokens <= capacity && Self.probabilityOffsets(segments: segments, heads: heads).total <= probabilityCapacity
     }
 
     /// Offset in `probabilities` of segment s, head h: (count, start + count) floats each.

@@ -20,13 +20,21 @@ struct BF16Weights: @unchecked Sendable {
     let widths: [[Int]]
     /// (V, C): the LM head, or the token embedding when tied.
     let output: BF16Matrix
+    /// For a backward pass: each projection packed for dx = dy · W, (L) × target; nil for inference.
+    let transposes: [[LoRATarget: BF16Matrix]]?
+    /// The LM head packed for dh = dlogits · W; nil for inference.
+    let outputTranspose: BF16Matrix?
 
     /// Floats a row of projections packed together writes (q, k and v's, or gate and up's): the
     /// width of the `joined` buffer `linear` needs.
     var joinedWidth: Int { widths.filter { $0.count > 1 }.map { $0.reduce(0, +) }.max() ?? 0 }
 
     /// Bytes of all packs.
-    var bytes: Int { layers.map { $0.products.map(\.bytes).reduce(0, +) }.reduce(0, +) + output.bytes }
+    var bytes: Int {
+        let linear = layers.map { $0.products.map(\.bytes).reduce(0, +) }.reduce(0, +) + output.bytes
+        let transpose = (transposes ?? []).map { $0.values.map(\.bytes).reduce(0, +) }.reduce(0, +)
+        return linear + transpose + (outputTranspose?.bytes ?? 0)
+    }
 
     /// The index in `groups` of exactly these targets.
     static func group(_ targets: [LoRATarget]) -> Int {
@@ -37,18 +45,25 @@ struct BF16Weights: @unchecked Sendable {
     /// Packs every projection and `output` (V, C) on the cores, largest first. `fill(layer, target, into)`
     /// writes projection `target` of block `layer`, (out, in) row-major in Float32, into a scratch
     /// that is dropped once packed, so only one group's Float32 copy per core exists at a time.
+    /// With `inputGradients` each projection and the head are also packed for dx = dy · W.
     /// Nil when the CPU has no AVX-512 BF16.
-    static func pack(config: LlamaConfig, output: FloatBuffer,
+    static func pack(config: LlamaConfig, output: FloatBuffer, inputGradients: Bool = false,
                      fill: @escaping @Sendable (Int, LoRATarget, UnsafeMutablePointer<Float>) throws -> Void) throws -> BF16Weights? {
         guard BF16Matrix.isAvailable else { return nil }
         let perLayer = groups.count
         let packs = PackSlots(count: config.layers * perLayer + 1)
+        // Transposes: job j's targets in order, one slot each (the head's at 0).
+        let transposeSlots = PackSlots(count: inputGradients ? config.layers * LoRATarget.allCases.count + 1 : 0)
         let failures = FailureBox()
         // Job 0 is the LM head (the largest); then (layer, group) in order.
         Parallel.forEach(packs.count) { job in
             if job == 0 {
                 packs[0] = BF16Matrix(weight: output.pointer, outFeatures: config.vocabSize, inFeatures: config.dim,
                                       product: .linear)
+                if inputGradients {
+                    transposeSlots[0] = BF16Matrix(weight: output.pointer, outFeatures: config.vocabSize,
+                                                   inFeatures: config.dim, product: .transpose)
+                }
                 return
             }
             let layer = (job - 1) / perLayer, targets = groups[(job - 1) % perLayer]
@@ -66,17 +81,32 @@ struct BF16Weights: @unchecked Sendable {
                 return
             }
             packs[job] = BF16Matrix(weight: scratch.pointer, outFeatures: row, inFeatures: inFeatures, product: .linear)
+            guard inputGradients else { return }
+            row = 0
+            for (target, rows) in zip(targets, outFeatures) {
+                transposeSlots[1 + layer * LoRATarget.allCases.count + LoRATarget.allCases.firstIndex(of: target)!] =
+                    BF16Matrix(weight: scratch.pointer + row * inFeatures, outFeatures: rows, inFeatures: inFeatures,
+                               product: .transpose)
+                row += rows
+            }
         }
         if let error = failures.first { throw error }
         let all = packs.values.map { $0! }
         let layers = (0..<config.layers).map { Layer(products: Array(all[(1 + $0 * perLayer)..<(1 + ($0 + 1) * perLayer)])) }
         let widths = groups.map { $0.map { $0.features(config).outFeatures } }
-        return BF16Weights(layers: layers, widths: widths, output: all[0])
+        guard inputGradients else {
+            return BF16Weights(layers: layers, widths: widths, output: all[0], transposes: nil, outputTranspose: nil)
+        }
+        let transposed = transposeSlots.values.map { $0! }, perLayerTargets = LoRATarget.allCases.count
+        let transposes = (0..<config.layers).map { l in
+            Dictionary(uniqueKeysWithValues: LoRATarget.allCases.enumerated().map { ($1, transposed[1 + l * perLayerTargets + $0]) })
+        }
+        return BF16Weights(layers: layers, widths: widths, output: all[0], transposes: transposes, outputTranspose: transposed[0])
     }
 
     /// Packs of Float32 `weights` whose projections are complete.
-    static func pack(float32 weights: LlamaWeights, config: LlamaConfig) throws -> BF16Weights? {
-        try pack(config: config, output: weights.outputWeight) { layer, target, out in
+    static func pack(float32 weights: LlamaWeights, config: LlamaConfig, inputGradients: Bool = false) throws -> BF16Weights? {
+        try pack(config: config, output: weights.outputWeight, inputGradients: inputGradients) { layer, target, out in
             let source = weights.layers[layer].projection(target)
             let (inFeatures, outFeatures) = target.features(config)
             precondition(source.count == inFeatures * outFeatures, "layer \(layer) \(target) has no Float32 weight to pack")

@@ -11,7 +11,7 @@ final class ForwardScratch: @unchecked Sendable {
     let finalNormed: FloatBuffer  // (N, C) input of the LM head
     let ropeCosines: FloatBuffer  // (N, HD/2) cos of each token's rotary angles
     let ropeSines: FloatBuffer    // (N, HD/2)
-    /// One layer's intermediates, reused by every layer; its residual buffers are `stream`.
+    /// One layer's intermediates, reused by every layer; its attention residual is `stream`.
     let layer: LayerActivations
 
     init(config: LlamaConfig, capacity: Int) {
@@ -22,8 +22,7 @@ final class ForwardScratch: @unchecked Sendable {
         finalNormed = FloatBuffer(count: capacity * config.dim)
         ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
         ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
-        layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, lora: nil, layer: 0,
-                                 residual: stream, ffnResidual: stream)
+        layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, ffnResidual: stream)
     }
 }
 

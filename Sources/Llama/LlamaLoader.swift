@@ -41,12 +41,14 @@ extension LlamaModel {
     /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`). In
     /// `.bf16` each projection is dequantized into a scratch and packed (`BF16Weights`); no Float32
     /// copy of the projections is kept. Throws when this CPU cannot run `precision`.
-    public static func load(url: URL, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32) throws -> LlamaModel {
-        try load(file: try GGUFFile(url: url), adapter: adapter, precision: precision)
+    /// With `inputGradients` a `.bf16` model also packs what a backward pass multiplies by (training).
+    public static func load(url: URL, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32,
+                            inputGradients: Bool = false) throws -> LlamaModel {
+        try load(file: try GGUFFile(url: url), adapter: adapter, precision: precision, inputGradients: inputGradients)
     }
 
-    public static func load(file: GGUFFile, adapter: LoRAAdapter? = nil,
-                            precision: ComputePrecision = .f32) throws -> LlamaModel {
+    public static func load(file: GGUFFile, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32,
+                            inputGradients: Bool = false) throws -> LlamaModel {
         if let reason = precision.unavailableReason { throw LlamaError.unavailablePrecision(precision, reason: reason) }
         let url = file.url
         let config = try LlamaConfig(gguf: file)
@@ -59,7 +61,8 @@ extension LlamaModel {
                               projections: .f32(DecodeWeights(file: file, weights: weights, config: config)), adapter: adapter)
         case .bf16:
             let weights = try loader.load(projections: false)
-            guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, fill: loader.projection) else {
+            guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, inputGradients: inputGradients,
+                                                   fill: loader.projection) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "no AVX-512 BF16")
             }
             return LlamaModel(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)

@@ -3,27 +3,41 @@ import TensorKit
 
 /// Which positions of a forward call get logits.
 public enum LogitRows: Sendable, Equatable {
-    /// Every token (scoring, training).
+    /// Every token (scoring).
     case all
     /// The last token of each segment (generation).
     case lastOfEachSegment
-    /// None: the caller applies the LM head itself (e.g. training, only where loss is taken).
+    /// None: the caller applies the LM head itself (training, where the loss is taken); the
+    /// final-norm output comes back as `ForwardResult.hidden`.
     case none
 }
 
-/// Logits of a forward call, and its activations when they were kept.
+/// How the projections of a `.f32` forward call multiply (`.bf16` always uses its packs).
+public enum ProjectionRoute: Sendable, Equatable {
+    /// Decode steps and short segments on the file's quantized blocks, long ones through sgemm
+    /// (`RowRoutes`): generation and evaluation.
+    case bySegmentLength
+    /// Every row through sgemm on the Float32 weights: training and its validation loss, whose
+    /// gradients are checked against PyTorch's Float32 products.
+    case float32
+}
+
+/// Logits of a forward call.
 public struct ForwardResult: @unchecked Sendable {
     /// (rows, V), row r for token `logitTokens[r]` of the call.
     public let logits: Matrix
     public let logitTokens: [Int]
-    public let activations: ForwardActivations?
+    /// (N, C) the final norm's output, when the call asked for no logits.
+    public let hidden: FloatBuffer?
 }
 
-/// A Llama model in Float32 with an optional LoRA adapter. In `.f32`, decode steps and short prompts
-/// multiply by `decodeWeights` (the model file's quantized blocks), long prompts by the Float32
-/// `weights` through sgemm; see `RowRoutes`. In `.bf16`, every row of every call multiplies the
-/// projections and the LM head packed in bfloat16 (`BF16Weights`), so a sequence's logits are the
-/// same whatever shares its batch; the adapter's products stay Float32, routed as in `.f32`.
+/// A Llama model: one set of weights and one forward pass (`ForwardPass.swift`) for generation,
+/// scoring and training. In `.f32`, decode steps and short prompts multiply by `decodeWeights` (the
+/// model file's quantized blocks), long prompts and training by the Float32 `weights` through sgemm;
+/// see `RowRoutes`. In `.bf16`, every row of every call multiplies the projections and the LM head
+/// packed in bfloat16 (`BF16Weights`), so a sequence's logits are the same whatever shares its batch;
+/// the adapter's products stay Float32, routed as in `.f32`. A model loaded with `inputGradients`
+/// also holds what a backward pass multiplies by (`frozenOperand`).
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
     /// In `.bf16` the projections' buffers may be empty (count 0) when the packs were made straight
@@ -34,7 +48,9 @@ public final class LlamaModel: @unchecked Sendable {
         didSet {
             switch projections {
             case .f32: projections = .f32(DecodeWeights(float32: weights, config: config))
-            case .bf16: projections = .bf16(try! BF16Weights.pack(float32: weights, config: config)!)
+            case let .bf16(old):
+                projections = .bf16(try! BF16Weights.pack(float32: weights, config: config,
+                                                          inputGradients: old.transposes != nil)!)
             }
         }
     }
@@ -58,10 +74,14 @@ public final class LlamaModel: @unchecked Sendable {
         if case let .bf16(packs) = projections { return packs }
         return nil
     }
-    /// Applied in every adapted projection as y += scale · (x·Aᵀ)·Bᵀ.
-    public var adapter: LoRAAdapter?
+    /// Applied in every adapted projection as y += scale · (x·Aᵀ)·Bᵀ, unless a call brings its own.
+    public var adapter: LoRAAdapter? {
+        didSet { adapterOperands = adapter.map(AdapterOperands.init) }
+    }
+    /// `adapter` as the forward pass reads it.
+    private(set) var adapterOperands: AdapterOperands?
     public let inverseFrequencies: [Float]
-    private let scratchPool = ForwardScratchPool()
+    let scratchPool = ForwardScratchPool()
 
     /// A model whose decode kernels read the Float32 `weights`.
     public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil) {
@@ -70,14 +90,15 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// A model computing in `precision`; in `.bf16` the complete Float32 `weights` are packed (and
-    /// kept). Throws when this CPU cannot run `precision`.
+    /// kept), with the transposes a backward pass needs when `inputGradients`. Throws when this CPU
+    /// cannot run `precision`.
     public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil,
-                            precision: ComputePrecision) throws {
+                            precision: ComputePrecision, inputGradients: Bool = false) throws {
         switch precision {
         case .f32:
             self.init(config: config, weights: weights, adapter: adapter)
         case .bf16:
-            guard let packs = try BF16Weights.pack(float32: weights, config: config) else {
+            guard let packs = try BF16Weights.pack(float32: weights, config: config, inputGradients: inputGradients) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "")
             }
             self.init(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)
@@ -96,110 +117,39 @@ public final class LlamaModel: @unchecked Sendable {
         self.projections = projections
         self.weights = weights
         self.adapter = adapter
+        adapterOperands = adapter.map(AdapterOperands.init)
         inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
     }
+
+    /// Layer `layer`'s projection `target` W (out, in) as a backward pass multiplies it (dx = dy · W):
+    /// the Float32 weight, or its bf16 transpose pack (a model loaded with `inputGradients`).
+    public func frozenOperand(layer: Int, target: LoRATarget) -> FrozenOperand {
+        if let bf16Weights {
+            guard let transposes = bf16Weights.transposes else { preconditionFailure("bf16 model loaded without input gradients") }
+            return .bf16(linear: nil, transpose: transposes[layer][target]!)
+        }
+        return .f32(UnsafePointer(weights.layers[layer].projection(target).pointer))
+    }
+
+    /// The LM head W (V, C) for both of its products: logits = h · Wᵀ and dh = dlogits · W.
+    public var headOperand: FrozenOperand {
+        if let bf16Weights {
+            guard let transpose = bf16Weights.outputTranspose else { preconditionFailure("bf16 model loaded without input gradients") }
+            return .bf16(linear: bf16Weights.output, transpose: transpose)
+        }
+        return .f32(UnsafePointer(weights.outputWeight.pointer))
+    }
+
+    /// Whether a backward pass can multiply by the frozen weights (`.bf16` needs transposes).
+    public var hasInputGradients: Bool { bf16Weights.map { $0.transposes != nil } ?? true }
 
     /// Bytes of the bf16 packs (0 in `.f32`).
     public var bf16PackedBytes: Int { bf16Weights?.bytes ?? 0 }
 
     /// Logits (T, V) for one sequence at every position.
     public func logits(tokens: [Int]) throws -> Matrix {
-        let cache = KVCache(config: config, slots: 1, capacity: max(1, tokens.count))
-        return try forward(tokens: tokens, segments: [SequenceSegment(slot: 0, start: 0, count: tokens.count)],
-                           cache: cache, logitRows: .all).logits
-    }
-
-    /// Runs the transformer on `tokens`, laid out as consecutive `segments`, writing their keys and
-    /// values into `cache`. With `keepActivations` every intermediate the backward pass needs is kept.
-    public func forward(tokens: [Int], segments: [SequenceSegment], cache: KVCache,
-                        logitRows: LogitRows, keepActivations: Bool = false) throws -> ForwardResult {
-        try check(tokens: tokens, segments: segments, cache: cache)
-        let n = tokens.count, c = config.dim, f = config.hiddenDim
-        var positions = [Int32]()
-        positions.reserveCapacity(n)
-        for segment in segments { for p in segment.start..<segment.end { positions.append(Int32(p)) } }
-        let probabilityCount = keepActivations
-            ? ForwardActivations.probabilityOffsets(segments: segments, heads: config.heads).total : 0
-        let routes = RowRoutes(segments: segments)
-        // (N, Σ out) outputs of projections packed together in bf16, for this call only: kept in
-        // the scratches it would stay allocated at every prefill size they were made for.
-        let joined = bf16Weights.map { FloatBuffer(uninitializedCount: n * $0.joinedWidth) }
-        // Without kept activations every buffer comes from a reused scratch.
-        let scratch = keepActivations ? nil : scratchPool.take(config: config, tokens: n)
-        defer { if let scratch { scratchPool.give(scratch) } }
-
-        // The residual stream: one buffer updated in place, or per-layer buffers when kept.
-        let stream = scratch?.stream ?? FloatBuffer(count: n * c)  // (N, C)
-        let projected = scratch?.projected ?? FloatBuffer(count: n * c)  // (N, C) o, then down
-        embed(out: stream.pointer, tokens: tokens)
-        let cosines = scratch?.ropeCosines ?? FloatBuffer(count: n * config.headDim / 2)  // (N, HD/2)
-        let sines = scratch?.ropeSines ?? FloatBuffer(count: n * config.headDim / 2)
-        positions.withUnsafeBufferPointer { pos in
-            RoPE.angles(cosines: cosines.pointer, sines: sines.pointer, positions: pos.baseAddress!, tokens: n,
-                        inverseFrequencies: inverseFrequencies)
-        }
-        var kept: [LayerActivations] = []
-        var input = stream
-        for layer in 0..<config.layers {
-            let acts: LayerActivations
-            if let scratch {
-                acts = scratch.layer
-                if let adapter, layer < adapter.layers.count { ensureLoRAHidden(acts, adapter.layers[layer], tokens: n) }
-            } else {
-                acts = LayerActivations(config: config, tokens: n, probabilityCount: probabilityCount,
-                                        lora: adapter, layer: layer, residual: input)
-                kept.append(acts)
-            }
-            let w = weights.layers[layer]
-            let lora = adapter.flatMap { layer < $0.layers.count ? $0.layers[layer] : nil } ?? [:]
-            func project(_ targets: [LoRATarget], _ outs: [FloatBuffer], _ inp: FloatBuffer) {
-                self.project(targets, outs: outs, inp: inp, layer: layer, tokens: n, routes: routes,
-                             lora: lora, acts: acts, joined: joined)
-            }
-
-            // attention block
-            RMSNorm.forward(out: acts.attnNormed.pointer, rstd: acts.attnRstd.pointer, inp: acts.attnInput.pointer,
-                            weight: w.attnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
-            project([.q, .k, .v], [acts.q, acts.k, acts.v], acts.attnNormed)
-            RoPE.apply(acts.q.pointer, cosines: cosines.pointer, sines: sines.pointer, tokens: n, heads: config.heads,
-                       headDim: config.headDim)
-            RoPE.apply(acts.k.pointer, cosines: cosines.pointer, sines: sines.pointer, tokens: n, heads: config.kvHeads,
-                       headDim: config.headDim)
-            store(keys: acts.k, values: acts.v, layer: layer, segments: segments, cache: cache)
-            Attention.forward(out: acts.attnOut.pointer, probabilities: keepActivations ? acts.probabilities.pointer : nil,
-                              q: acts.q.pointer, cache: cache, layer: layer, segments: segments, config: config)
-            project([.o], [projected], acts.attnOut)
-            Elementwise.add(out: acts.ffnInput.pointer, a: acts.attnInput.pointer, b: projected.pointer, count: n * c)
-
-            // MLP block
-            RMSNorm.forward(out: acts.ffnNormed.pointer, rstd: acts.ffnRstd.pointer, inp: acts.ffnInput.pointer,
-                            weight: w.ffnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
-            project([.gate, .up], [acts.gate, acts.up], acts.ffnNormed)
-            Elementwise.swiglu(out: acts.swiglu.pointer, gate: acts.gate.pointer, up: acts.up.pointer, count: n * f)
-            project([.down], [projected], acts.swiglu)
-            let next = keepActivations ? FloatBuffer(count: n * c) : stream
-            Elementwise.add(out: next.pointer, a: acts.ffnInput.pointer, b: projected.pointer, count: n * c)
-            input = next
-        }
-
-        let finalRstd = scratch?.finalRstd ?? FloatBuffer(count: n)
-        let finalNormed = scratch?.finalNormed ?? FloatBuffer(count: n * c)  // (N, C)
-        RMSNorm.forward(out: finalNormed.pointer, rstd: finalRstd.pointer, inp: input.pointer,
-                        weight: weights.finalNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
-        let rows: [Int]
-        switch logitRows {
-        case .all: rows = Array(0..<n)
-        case .none: rows = []
-        case .lastOfEachSegment:
-            var end = 0
-            rows = segments.map { end += $0.count; return end - 1 }
-        }
-        let logits = lmHead(hidden: finalNormed, rows: rows, segments: segments)
-        let activations = keepActivations
-            ? ForwardActivations(tokens: n, segments: segments, positions: positions, layers: kept,
-                                 finalInput: input, finalRstd: finalRstd, finalNormed: finalNormed)
-            : nil
-        return ForwardResult(logits: logits, logitTokens: rows, activations: activations)
+        try forward(tokens: tokens, segments: [SequenceSegment(slot: 0, start: 0, count: tokens.count)], cache: nil,
+                    logitRows: .all).logits
     }
 
     /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. In `.bf16` every row uses the
@@ -226,71 +176,5 @@ public final class LlamaModel: @unchecked Sendable {
         routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights!.output],
                       float32: [weights.outputWeight])
         return logits
-    }
-
-    // MARK: - Steps
-
-    /// out (N, C) ← rows of the token embedding.
-    private func embed(out: UnsafeMutablePointer<Float>, tokens: [Int]) {
-        let c = config.dim
-        let table = weights.tokenEmbedding.pointer
-        for (n, token) in tokens.enumerated() { (out + n * c).update(from: table + token * c, count: c) }
-    }
-
-    /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for projections sharing one input, plus
-    /// scale · (inp · Aᵀ) · Bᵀ for each adapted target.
-    private func project(_ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer, layer: Int, tokens: Int,
-                         routes: RowRoutes, lora: [LoRATarget: LoRAWeights], acts: LayerActivations,
-                         joined: FloatBuffer?) {
-        if let bf16Weights, let joined {
-            bf16Weights.linear(layer: layer, targets: targets, outs: outs.map(\.pointer), inp: inp.pointer, rows: tokens,
-                               joined: joined.pointer)
-        } else {
-            let decode = decodeWeights!.layers[layer], weights = weights.layers[layer]
-            routes.linear(outs: outs.map(\.pointer), inp: inp.pointer, quantized: targets.map { decode.projection($0) },
-                          float32: targets.map { weights.projection($0) })
-        }
-        guard let adapter else { return }
-        for (target, out) in zip(targets, outs) {
-            guard let pair = lora[target], let hidden = acts.loraHidden[target] else { continue }
-            routes.addLoRA(out: out.pointer, inp: inp.pointer, hidden: hidden.pointer, pair: pair, scale: adapter.config.scale)
-        }
-    }
-
-    private func ensureLoRAHidden(_ acts: LayerActivations, _ layer: [LoRATarget: LoRAWeights], tokens: Int) {
-        for (target, weights) in layer where (acts.loraHidden[target]?.count ?? 0) < tokens * weights.rank {
-            acts.loraHidden[target] = FloatBuffer(count: tokens * weights.rank)
-        }
-    }
-
-    /// Copies this call's keys and values (N, KVH*HD) into the cache at each segment's positions.
-    private func store(keys: FloatBuffer, values: FloatBuffer, layer: Int, segments: [SequenceSegment], cache: KVCache) {
-        let kv = config.kvDim
-        var token = 0
-        for segment in segments {
-            let count = segment.count * kv
-            (cache.keys(layer: layer, slot: segment.slot) + segment.start * kv).update(from: keys.pointer + token * kv, count: count)
-            (cache.values(layer: layer, slot: segment.slot) + segment.start * kv).update(from: values.pointer + token * kv, count: count)
-            token += segment.count
-        }
-    }
-
-    private func check(tokens: [Int], segments: [SequenceSegment], cache: KVCache) throws {
-        var total = 0
-        for segment in segments {
-            guard segment.slot >= 0, segment.slot < cache.slots, segment.start >= 0, segment.count > 0 else {
-                throw LlamaError.invalidConfig(source: "forward", reason: "segment \(segment) does not fit a cache of \(cache.slots) slots")
-            }
-            guard segment.end <= cache.capacity else {
-                throw LlamaError.contextOverflow(needed: segment.end, limit: cache.capacity)
-            }
-            total += segment.count
-        }
-        guard total == tokens.count, total > 0 else {
-            throw LlamaError.invalidConfig(source: "forward", reason: "segments cover \(total) tokens but \(tokens.count) were given")
-        }
-        for token in tokens where token < 0 || token >= config.vocabSize {
-            throw LlamaError.tokenOutOfRange(token: token, vocabSize: config.vocabSize)
-        }
     }
 }

@@ -75,28 +75,22 @@ struct RowRoutes {
     /// and B (out, r). Quantized runs use the decode kernels on the Float32 A and B (a thread
     /// wake-up in OpenBLAS for each of these small products costs more than the product).
     func addLoRA(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>,
-                 pair: LoRAWeights, scale: Float) {
-        let rank = pair.rank, inFeatures = pair.inFeatures, outFeatures = pair.outFeatures
-        pair.a.withUnsafeBufferPointer { a in
-            pair.b.withUnsafeBufferPointer { b in
-                let a = a.baseAddress!, b = b.baseAddress!
-                for run in runs {
-                    let first = run.rows.lowerBound, count = run.rows.count
-                    let x = inp + first * inFeatures, h = hidden + first * rank, y = out + first * outFeatures
-                    if run.quantized {
-                        // Valid for these synchronous calls: the arrays' storage outlives them.
-                        QuantizedLinear.forward(out: h, inp: x, weight: QuantizedMatrix(format: .f32, rows: rank, cols: inFeatures,
-                                                                                         bytes: UnsafeRawPointer(a), owner: nil),
-                                                rows: count)
-                        QuantizedLinear.forward(out: y, inp: h, weight: QuantizedMatrix(format: .f32, rows: outFeatures, cols: rank,
-                                                                                         bytes: UnsafeRawPointer(b), owner: nil),
-                                                rows: count, alpha: scale, accumulate: true)
-                    } else {
-                        BLAS.linear(out: h, inp: x, weight: a, rows: count, inFeatures: inFeatures, outFeatures: rank)
-                        BLAS.linear(out: y, inp: h, weight: b, rows: count, inFeatures: rank, outFeatures: outFeatures,
-                                    alpha: scale, accumulate: true)
-                    }
-                }
+                 pair: AdapterOperands.Pair, inFeatures: Int, outFeatures: Int, scale: Float) {
+        let rank = pair.rank, a = pair.a, b = pair.b
+        for run in runs {
+            let first = run.rows.lowerBound, count = run.rows.count
+            let x = inp + first * inFeatures, h = hidden + first * rank, y = out + first * outFeatures
+            if run.quantized {
+                QuantizedLinear.forward(out: h, inp: x, weight: QuantizedMatrix(format: .f32, rows: rank, cols: inFeatures,
+                                                                                 bytes: UnsafeRawPointer(a), owner: nil),
+                                        rows: count)
+                QuantizedLinear.forward(out: y, inp: h, weight: QuantizedMatrix(format: .f32, rows: outFeatures, cols: rank,
+                                                                                 bytes: UnsafeRawPointer(b), owner: nil),
+                                        rows: count, alpha: scale, accumulate: true)
+            } else {
+                BLAS.linear(out: h, inp: x, weight: a, rows: count, inFeatures: inFeatures, outFeatures: rank)
+                BLAS.linear(out: y, inp: h, weight: b, rows: count, inFeatures: rank, outFeatures: outFeatures,
+                            alpha: scale, accumulate: true)
             }
         }
     }

@@ -1,4 +1,4 @@
-// Element-wise kernels: SwiGLU and residual adds, vectorized and split over the cores.
+// Element-wise kernels: SwiGLU, residual adds and dropout masks, vectorized and split over the cores.
 
 public enum Elementwise {
     /// out = silu(gate) ⊙ up over `count` floats; silu(g) = g · σ(g).
@@ -26,6 +26,16 @@ public enum Elementwise {
             var i = start
             while i + 16 <= end { store16(load16(a + i) + load16(b + i), out + i); i += 16 }
             while i < end { out[i] = a[i] + b[i]; i += 1 }
+        }
+    }
+
+    /// out = a ⊙ b over `count` floats (out may alias a or b).
+    public static func multiply(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>,
+                                b: UnsafePointer<Float>, count: Int) {
+        forBlocks(count) { start, end in
+            var i = start
+            while i + 16 <= end { store16(load16(a + i) * load16(b + i), out + i); i += 16 }
+            while i < end { out[i] = a[i] * b[i]; i += 1 }
         }
     }
 

@@ -136,21 +136,25 @@ extension TinyLlamaDecodeTests {
         let golden = try TinyLlamaGoldenTests.golden("base")
         let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"))
         let ids = Array(golden.ids.prefix(20)), n = ids.count, heads = model.config.heads
-        let whole = try model.forward(tokens: ids, segments: [SequenceSegment(slot: 0, start: 0, count: n)],
-                                      cache: KVCache(config: model.config, slots: 1, capacity: n), logitRows: .none,
-                                      keepActivations: true).activations!
+        func kept(_ tokens: Int, _ segments: [SequenceSegment]) -> ForwardActivations {
+            ForwardActivations(config: model.config, capacity: tokens,
+                               probabilityCapacity: ForwardActivations.probabilityOffsets(segments: segments, heads: heads).total)
+        }
+        let whole = kept(n, [SequenceSegment(slot: 0, start: 0, count: n)])
+        _ = try model.forward(tokens: ids, segments: [SequenceSegment(slot: 0, start: 0, count: n)],
+                              cache: KVCache(config: model.config, slots: 1, capacity: n), logitRows: .none, keeping: whole)
         let wholeOffsets = ForwardActivations.probabilityOffsets(segments: [SequenceSegment(slot: 0, start: 0, count: n)], heads: heads).offsets
         let cache = KVCache(config: model.config, slots: 1, capacity: n)
         var worst: Float = 0
         for t in 0..<n {
             let segment = SequenceSegment(slot: 0, start: t, count: 1)
-            let step = try model.forward(tokens: [ids[t]], segments: [segment], cache: cache, logitRows: .none,
-                                         keepActivations: true).activations!
+            let step = kept(1, [segment])
+            _ = try model.forward(tokens: [ids[t]], segments: [segment], cache: cache, logitRows: .none, keeping: step)
             let offsets = ForwardActivations.probabilityOffsets(segments: [segment], heads: heads).offsets
             for layer in 0..<model.config.layers {
                 for head in 0..<heads {
-                    let decoded = step.layers[layer].probabilities.pointer + offsets[0][head]
-                    let prefilled = whole.layers[layer].probabilities.pointer + wholeOffsets[0][head] + t * n
+                    let decoded = step.layer(layer).probabilities.pointer + offsets[0][head]
+                    let prefilled = whole.layer(layer).probabilities.pointer + wholeOffsets[0][head] + t * n
                     for position in 0...t { worst = max(worst, abs(decoded[position] - prefilled[position])) }
                     for position in (t + 1)..<n { #expect(prefilled[position] == 0) }
                 }
@@ -158,15 +162,15 @@ extension TinyLlamaDecodeTests {
         }
         // A short prompt (under Attention.sgemmThreshold tokens) also goes through the decode kernel.
         let short = SequenceSegment(slot: 0, start: 0, count: 5)
-        let prompt = try model.forward(tokens: Array(ids.prefix(5)), segments: [short],
-                                       cache: KVCache(config: model.config, slots: 1, capacity: n), logitRows: .none,
-                                       keepActivations: true).activations!
+        let prompt = kept(5, [short])
+        _ = try model.forward(tokens: Array(ids.prefix(5)), segments: [short],
+                              cache: KVCache(config: model.config, slots: 1, capacity: n), logitRows: .none, keeping: prompt)
         let shortOffsets = ForwardActivations.probabilityOffsets(segments: [short], heads: heads).offsets
         for layer in 0..<model.config.layers {
             for head in 0..<heads {
                 for i in 0..<5 {
-                    let row = prompt.layers[layer].probabilities.pointer + shortOffsets[0][head] + i * 5
-                    let prefilled = whole.layers[layer].probabilities.pointer + wholeOffsets[0][head] + i * n
+                    let row = prompt.layer(layer).probabilities.pointer + shortOffsets[0][head] + i * 5
+                    let prefilled = whole.layer(layer).probabilities.pointer + wholeOffsets[0][head] + i * n
                     for position in 0...i { worst = max(worst, abs(row[position] - prefilled[position])) }
                     for position in (i + 1)..<5 { #expect(row[position] == 0) }
                 }

@@ -66,9 +66,9 @@ private func temporaryDirectory(_ name: String) throws -> URL {
     let result = try TollgateBinary.run(["fuse", "--model", Fixtures.url("tiny-llama.gguf").path, "--adapter",
                                          Fixtures.url("tiny-llama-lora").path, "--out", fused.path])
     #expect(result.status == 0, "\(result.stderr)")
-    let base = try LoRATrainingModel(weights: FrozenWeights(modelURL: Fixtures.url("tiny-llama.gguf")))
+    let base = try LoRATrainingModel(modelURL: Fixtures.url("tiny-llama.gguf"))
     let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: base.shape)
-    let merged = try LoRATrainingModel(weights: FrozenWeights(modelURL: fused))
+    let merged = try LoRATrainingModel(modelURL: fused)
     let tokens: [Int32] = [1, 4093, 198, 9576, 314, 957, 35598, 47, 2, 198, 1, 520]
     let expected = try base.logits(tokens: tokens, lora: lora)
     let actual = try merged.logits(tokens: tokens, lora: nil)

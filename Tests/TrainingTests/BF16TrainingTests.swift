@@ -12,7 +12,7 @@ import Training
 // rounding only the weights to bf16 (float32 products) already moves a probe logit by 0.073.
 
 private func tinyModel(_ precision: ComputePrecision) throws -> LoRATrainingModel {
-    try LoRATrainingModel(weights: FrozenWeights(modelURL: Fixtures.url("tiny-llama.gguf")), precision: precision)
+    try LoRATrainingModel(modelURL: Fixtures.url("tiny-llama.gguf"), precision: precision)
 }
 
 /// ‖a − b‖ / ‖b‖.

@@ -6,7 +6,7 @@ private let tokens: [Int32] = [1, 5, 7, 2, 12, 3, 0, 4, 9, 11]     // (B=2, T=5)
 private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 
 @Test func modelLoRAGradientsMatchFiniteDifferences() throws {
-    let model = try LoRATrainingModel(weights: randomWeights())
+    let model = try LoRATrainingModel(base: randomModel())
     let lora = randomAdapter(shape: model.shape)
     var gradients = lora.zeros()
     let loss = try model.accumulateGradients(tokens: tokens, targets: targets, batch: 2, time: 5, lora: lora,
@@ -27,8 +27,8 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 }
 
 @Test func activationCheckpointingGivesTheSameGradients() throws {
-    let plain = try LoRATrainingModel(weights: randomWeights())
-    let checkpointed = try LoRATrainingModel(weights: randomWeights(), checkpointActivations: true)
+    let plain = try LoRATrainingModel(base: randomModel())
+    let checkpointed = try LoRATrainingModel(base: randomModel(), checkpointActivations: true)
     let lora = randomAdapter(shape: plain.shape, dropout: 0.3)
     var g1 = lora.zeros(), g2 = lora.zeros()
     let l1 = try plain.accumulateGradients(tokens: tokens, targets: targets, batch: 2, time: 5, lora: lora, gradients: &g1, gradScale: 0.5, dropoutSeed: 42)
@@ -40,12 +40,12 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 
 @Test func aReusedWorkspaceGivesTheGradientsOfAFreshModelAcrossShapes() throws {
     // one model sees (2, 5), then a smaller (1, 4) that runs inside the larger buffers, then (2, 5) again
-    let reused = try LoRATrainingModel(weights: randomWeights())
+    let reused = try LoRATrainingModel(base: randomModel())
     let lora = randomAdapter(shape: reused.shape)
     let calls: [(b: Int, t: Int)] = [(2, 5), (1, 4), (2, 5)]
     for call in calls {
         let n = call.b * call.t
-        let fresh = try LoRATrainingModel(weights: randomWeights())
+        let fresh = try LoRATrainingModel(base: randomModel())
         var g1 = lora.zeros(), g2 = lora.zeros()
         let l1 = try reused.accumulateGradients(tokens: Array(tokens[0..<n]), targets: Array(targets[0..<n]), batch: call.b,
                                                 time: call.t, lora: lora, gradients: &g1, gradScale: 0.5)
@@ -57,7 +57,7 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 }
 
 @Test func loraWithZeroBLeavesLogitsUnchanged() throws {
-    let model = try LoRATrainingModel(weights: randomWeights(tied: false))
+    let model = try LoRATrainingModel(base: randomModel(tied: false))
     var lora = randomAdapter(shape: model.shape)
     for slot in lora.slots { lora.setB(slot, [Float](repeating: 0, count: slot.output * lora.settings.rank)) }
     let base = try model.logits(tokens: Array(tokens[0..<5]), lora: nil)
@@ -68,7 +68,7 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 }
 
 @Test func lossSumAgreesWithLogits() throws {
-    let model = try LoRATrainingModel(weights: randomWeights())
+    let model = try LoRATrainingModel(base: randomModel())
     let lora = randomAdapter(shape: model.shape)
     let logits = try model.logits(tokens: Array(tokens[0..<5]), lora: lora)
     var expected = 0.0
@@ -82,6 +82,6 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 }
 
 @Test func tokenOutsideTheVocabularyIsRejected() throws {
-    let model = try LoRATrainingModel(weights: randomWeights())
+    let model = try LoRATrainingModel(base: randomModel())
     #expect(throws: TrainingError.self) { try model.logits(tokens: [1, 13], lora: nil) }
 }

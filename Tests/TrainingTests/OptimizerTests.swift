@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import Testing
 import Training
 
@@ -66,8 +67,9 @@ import Training
 }
 
 @Test func kaimingInitializationBoundsAAndZerosB() throws {
-    var weights = randomWeights()
-    var lora = LoRAParameters(shape: weights.shape, settings: LoRASettings(rank: 2, alpha: 4, targets: [.q, .down]))
+    let model = randomModel()
+    var weights = model.weights
+    var lora = LoRAParameters(shape: ModelShape(model.config), settings: LoRASettings(rank: 2, alpha: 4, targets: [.q, .down]))
     var rng = TrainingRNG(seed: 3)
     try lora.initialize(.kaiming, rng: &rng, weights: &weights)
     for slot in lora.slots {
@@ -79,21 +81,21 @@ import Training
 }
 
 @Test func pissaKeepsTheEffectiveWeightAndPutsThePrincipalPartInTheAdapter() throws {
-    let original = randomWeights()
-    var weights = original
-    var lora = LoRAParameters(shape: weights.shape, settings: LoRASettings(rank: 2, alpha: 4, targets: [.q]))
+    let original = randomModel()
+    var weights = original.weights
+    var lora = LoRAParameters(shape: ModelShape(original.config), settings: LoRASettings(rank: 2, alpha: 4, targets: [.q]))
     var rng = TrainingRNG(seed: 3)
     // a rank-R factorization of W's top singular triplets, by power iteration in the test
     try lora.initialize(.pissa, rng: &rng, weights: &weights) { matrix, rows, cols, rank in
         try referenceSVD(matrix, rows: rows, cols: cols, rank: rank)
     }
-    let model = try LoRATrainingModel(weights: weights)
-    let base = try LoRATrainingModel(weights: original)
+    let model = try LoRATrainingModel(base: LlamaModel(config: original.config, weights: weights))
+    let base = try LoRATrainingModel(base: original)
     let tokens: [Int32] = [1, 2, 3, 4]
     let adapted = try model.logits(tokens: tokens, lora: lora)
     let reference = try base.logits(tokens: tokens, lora: nil)
     #expect(zip(adapted, reference).map { abs($0 - $1) }.max()! < 1e-4)
-    #expect(weights.layers[0].q != original.layers[0].q)
+    #expect(weights.layers[0].wq.array != original.weights.layers[0].wq.array)
 }
 
 /// Top singular triplets by repeated power iteration with deflation (Float64).

@@ -36,7 +36,7 @@ struct GoldenExample {
 }
 
 private func tinyModel() throws -> LoRATrainingModel {
-    try LoRATrainingModel(weights: FrozenWeights(modelURL: Fixtures.url("tiny-llama.gguf")))
+    try LoRATrainingModel(modelURL: Fixtures.url("tiny-llama.gguf"))
 }
 
 @Test func tinyLlamaLossAndLogitsMatchTransformers() throws {

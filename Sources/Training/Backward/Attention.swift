@@ -1,7 +1,9 @@
 import Foundation
+import Llama
 import TensorKit
 
-// Causal grouped-query attention. Legend: B batch, T time, NH query heads, NKV key/value heads,
+// The backward pass of causal grouped-query attention (`Attention.forward` in Llama, with its
+// probabilities kept). Legend: B batch, T time, NH query heads, NKV key/value heads,
 // HD head dim. Query head h reads key/value head h / (NH / NKV), as transformers' repeat_kv does.
 // Each (batch, head) is a handful of sgemm calls on strided views; work is spread over (batch,
 // key/value head) so the query heads that share a K/V accumulate its gradient on one thread.
@@ -16,36 +18,6 @@ public struct AttentionShape: Sendable {
     public var attCount: Int { b * nh * t * t }
 }
 
-/// out (B, T, NH, HD); att (B, NH, T, T) keeps the softmax probabilities (zero above the diagonal).
-/// q (B, T, NH, HD), k and v (B, T, NKV, HD).
-public func attentionForward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
-                             q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             shape s: AttentionShape) {
-    let scale = 1 / Float(s.hd).squareRoot()
-    let qStride = s.nh * s.hd, kvStride = s.nkv * s.hd
-    withSingleThreadedBLAS {
-    Parallel.forChunks(s.b * s.nh) { range in
-        for index in range {
-            let b = index / s.nh, h = index % s.nh, kvh = h / s.group
-            let qbh = q + b * s.t * qStride + h * s.hd
-            let kbh = k + b * s.t * kvStride + kvh * s.hd
-            let vbh = v + b * s.t * kvStride + kvh * s.hd
-            let obh = out + b * s.t * qStride + h * s.hd
-            let abh = att + (b * s.nh + h) * s.t * s.t
-            // rows [r0, r1) see keys [0, r1): scores = scale · Q Kᵀ, causal softmax per row, then P V
-            for r0 in stride(from: 0, to: s.t, by: causalBlock) {
-                let r1 = min(s.t, r0 + causalBlock)
-                gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: s.hd, alpha: scale,
-                     a: qbh + r0 * qStride, lda: qStride, b: kbh, ldb: kvStride, beta: 0, c: abh + r0 * s.t, ldc: s.t)
-                for t in r0..<r1 { Softmax.row(abh + t * s.t, length: t + 1, width: s.t) }
-                gemm(transposeA: false, transposeB: false, m: r1 - r0, n: s.hd, k: r1, alpha: 1,
-                     a: abh + r0 * s.t, lda: s.t, b: vbh, ldb: kvStride, beta: 0, c: obh + r0 * qStride, ldc: qStride)
-            }
-        }
-    }
-    }
-}
-
 /// dq, dk, dv += gradients.
 public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                               dv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
@@ -53,7 +25,7 @@ public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutable
                               att: UnsafePointer<Float>, shape s: AttentionShape) {
     let scale = 1 / Float(s.hd).squareRoot()
     let qStride = s.nh * s.hd, kvStride = s.nkv * s.hd
-    withSingleThreadedBLAS {
+    BLAS.withSingleThread {
     Parallel.forChunks(s.b * s.nkv) { range in
         let dscores = UnsafeMutablePointer<Float>.allocate(capacity: s.t * s.t)   // (T, T)
         defer { dscores.deallocate() }
@@ -94,9 +66,9 @@ public func attentionBackward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutable
     }
 }
 
-/// Rows are handled in blocks of this many queries, and each block multiplies only the keys it can
-/// see: about 5/8 of the full (T, T) products at T = 128.
-let causalBlock = 32
+/// Rows and columns are handled in blocks of this many, as the forward pass does: each block
+/// multiplies only the keys it can see (about 5/8 of the full (T, T) products at T = 128).
+let causalBlock = Attention.causalBlock
 
 /// One row of dP (`width` floats) in place → dS = P ⊙ (dP − Σ P⊙dP) · scale over the first `valid`
 /// entries, zero from there to `width`.
@@ -112,14 +84,4 @@ func softmaxBackwardRow(_ d: UnsafeMutablePointer<Float>, probabilities p: Unsaf
     }
     while j < valid { d[j] = p[j] * (d[j] - weighted[0]) * scale; j += 1 }
     if valid < width { (d + valid).update(repeating: 0, count: width - valid) }
-}
-
-/// The per-head products are small: threads of our own, each calling a one-thread sgemm, beat
-/// OpenBLAS splitting every small product over the cores (measured 3–4× on attention).
-@inline(__always)
-func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
-    let saved = BLAS.threads
-    if saved > 1 { BLAS.threads = 1 }
-    defer { if saved > 1 { BLAS.threads = saved } }
-    return body()
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import TensorKit
 
 // The LM head and masked cross-entropy, fused with the softmax backward. Logits are formed only at

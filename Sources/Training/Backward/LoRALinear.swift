@@ -1,27 +1,14 @@
 import Foundation
+import Llama
 
-// A frozen linear layer with a LoRA adapter: out = x·Wᵀ + scale · (drop(x)·Aᵀ)·Bᵀ.
+// The backward pass of a frozen linear layer with a LoRA adapter, out = x·Wᵀ + scale · (drop(x)·Aᵀ)·Bᵀ
+// (the forward is the model's, `LlamaModel.forward`, which keeps xa = drop(x)·Aᵀ and the mask).
 // Legend: N rows, C input width, OC output width, R rank. A (R, C), B (OC, R), W (OC, C).
 // drop(x) = x ⊙ mask, mask entries 0 or 1/(1 − p); nil mask means no dropout.
 
 public struct LinearShape: Sendable {
     public var n: Int, c: Int, oc: Int, r: Int
     public init(n: Int, c: Int, oc: Int, r: Int) { self.n = n; self.c = c; self.oc = oc; self.r = r }
-}
-
-/// out (N, OC); xa (N, R) = drop(x)·Aᵀ is saved for the backward pass. a and b nil: plain linear.
-/// x·Wᵀ is taken in W's precision (`FrozenOperand`); the adapter's products are always float32.
-public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutablePointer<Float>?,
-                              inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
-                              weight: FrozenOperand, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
-                              scale: Float, shape s: LinearShape) {
-    frozenLinearForward(out: out, inp: inp, weight: weight, n: s.n, c: s.c, oc: s.oc)
-    guard let a, let b, let xa else { return }
-    withDropped(inp, mask: mask, count: s.n * s.c) { x in
-        matmulForward(out: xa, inp: x, weight: a, n: s.n, c: s.c, oc: s.r)
-    }
-    gemm(transposeA: false, transposeB: true, m: s.n, n: s.oc, k: s.r, alpha: scale,
-         a: xa, lda: s.r, b: b, ldb: s.r, beta: 1, c: out, ldc: s.oc)
 }
 
 /// dinp (N, C) += through W and the adapter (= without `accumulate`); da (R, C) and db (OC, R) +=
@@ -63,14 +50,6 @@ public func loraLinearBackward(dinp: UnsafeMutablePointer<Float>?, accumulate: B
         gemm(transposeA: false, transposeB: false, m: s.n, n: s.c, k: s.r, alpha: 1,
              a: dxa, lda: s.r, b: a, ldb: s.c, beta: 1, c: dinp, ldc: s.c)
     }
-}
-
-/// `loraLinearForward` with W in float32.
-public func loraLinearForward(out: UnsafeMutablePointer<Float>, xa: UnsafeMutablePointer<Float>?,
-                              inp: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
-                              weight: UnsafePointer<Float>, a: UnsafePointer<Float>?, b: UnsafePointer<Float>?,
-                              scale: Float, shape s: LinearShape) {
-    loraLinearForward(out: out, xa: xa, inp: inp, mask: mask, weight: .f32(weight), a: a, b: b, scale: scale, shape: s)
 }
 
 /// `loraLinearBackward` with W in float32.

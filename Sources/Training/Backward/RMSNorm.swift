@@ -1,15 +1,9 @@
 import Foundation
 import TensorKit
 
-// RMSNorm as Llama uses it: out = x / sqrt(mean(x²) + eps) · weight.
+// The backward pass of RMSNorm as Llama uses it (TensorKit's `RMSNorm.forward`):
+// out = x / sqrt(mean(x²) + eps) · weight.
 // Legend: N rows (B·T tokens), C width.
-
-/// out (N, C), rstd (N) saved for the backward pass: inference's kernel.
-public func rmsnormForward(out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                           inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                           n: Int, c: Int, eps: Float) {
-    RMSNorm.forward(out: out, rstd: rstd, inp: inp, weight: weight, rows: n, cols: c, eps: eps)
-}
 
 /// dinp (N, C) += ∂loss/∂inp; dweight (C) += Σ_rows dout · x̂ when given (frozen norms pass nil).
 /// Rows are independent without dweight and then run on all cores.

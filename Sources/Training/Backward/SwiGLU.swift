@@ -3,12 +3,7 @@ import TensorKit
 
 // SwiGLU: out = silu(gate) · up, silu(x) = x · σ(x). Legend: N rows, F hidden width (N·F = count).
 // 16 lanes at a time with TensorKit's `exp16` (relative error about 2e-7), in blocks of 16 floats
-// over both cores. The forward pass is inference's kernel.
-
-public func swigluForward(out: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>,
-                          up: UnsafePointer<Float>, count: Int) {
-    Elementwise.swiglu(out: out, gate: gate, up: up, count: count)
-}
+// over both cores. The forward is the model's (`Elementwise.swiglu`); this is its backward.
 
 /// dgate += dout · up · σ(g)(1 + g(1 − σ(g))); dup += dout · silu(g). Without `accumulate` the
 /// gradients are written (=) instead, and dgate and dup need no zero-fill first.

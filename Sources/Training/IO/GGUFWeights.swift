@@ -1,8 +1,16 @@
 import Foundation
+import Llama
 import ModelIO
 
 extension ModelShape {
-    /// Reads the llama dimensions from GGUF metadata.
+    /// The dimensions of a loaded model.
+    public init(_ config: LlamaConfig) {
+        self.init(layers: config.layers, width: config.dim, heads: config.heads, kvHeads: config.kvHeads,
+                  ffnWidth: config.hiddenDim, vocabulary: config.vocabSize, ropeBase: config.ropeBase, normEps: config.rmsEps)
+    }
+
+    /// Reads the llama dimensions from GGUF metadata (also of files the forward pass cannot load,
+    /// to read or write adapters for them).
     public init(gguf: GGUFFile) throws {
         let file = gguf.url.lastPathComponent
         let architecture = gguf.string("general.architecture") ?? "llama"
@@ -21,37 +29,5 @@ extension ModelShape {
                   ffnWidth: try int("feed_forward_length"), vocabulary: vocabulary,
                   ropeBase: Float(gguf.float("\(architecture).rope.freq_base") ?? 10000),
                   normEps: Float(gguf.float("\(architecture).attention.layer_norm_rms_epsilon") ?? 1e-5))
-    }
-}
-
-extension FrozenWeights {
-    /// Dequantizes a llama GGUF to float32, q/k rows un-permuted to HF order.
-    public init(gguf: GGUFFile) throws {
-        let shape = try ModelShape(gguf: gguf)
-        func tensor(_ name: String) throws -> [Float] {
-            guard let info = gguf.tensor(named: name) else {
-                throw TrainingError.io(path: gguf.url.path, reason: "tensor \(name) is missing; the file is not a complete llama GGUF")
-            }
-            return try gguf.dequantize(info)
-        }
-        var layers: [LayerWeights] = []
-        for l in 0..<shape.layers {
-            let p = "blk.\(l)."
-            layers.append(LayerWeights(
-                attentionNorm: try tensor(p + "attn_norm.weight"),
-                q: RoPEPermutation.ggufToHF(try tensor(p + "attn_q.weight"), rows: shape.qWidth, cols: shape.width, heads: shape.heads),
-                k: RoPEPermutation.ggufToHF(try tensor(p + "attn_k.weight"), rows: shape.kvWidth, cols: shape.width, heads: shape.kvHeads),
-                v: try tensor(p + "attn_v.weight"), o: try tensor(p + "attn_output.weight"),
-                ffnNorm: try tensor(p + "ffn_norm.weight"), gate: try tensor(p + "ffn_gate.weight"),
-                up: try tensor(p + "ffn_up.weight"), down: try tensor(p + "ffn_down.weight")))
-        }
-        let head = gguf.tensor(named: "output.weight") == nil ? nil : try tensor("output.weight")
-        self.init(shape: shape, embedding: try tensor("token_embd.weight"), layers: layers,
-                  outputNorm: try tensor("output_norm.weight"), head: head)
-        try validate()
-    }
-
-    public init(modelURL: URL) throws {
-        try self.init(gguf: try GGUFFile(url: modelURL))
     }
 }

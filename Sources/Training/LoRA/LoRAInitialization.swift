@@ -1,4 +1,6 @@
 import Foundation
+import Llama
+import TensorKit
 
 /// How new adapter parameters start.
 public enum LoRAInitialization: String, Sendable, Codable, CaseIterable {
@@ -13,7 +15,7 @@ public enum LoRAInitialization: String, Sendable, Codable, CaseIterable {
 extension LoRAParameters {
     /// Fills A and B per `method`. For PiSSA the base weights are changed in place to W − scale·B·A
     /// and `svd` must give the top-R factors of a (rows, cols) matrix: (U (rows, R), S (R), Vᵀ (R, cols)).
-    public mutating func initialize(_ method: LoRAInitialization, rng: inout TrainingRNG, weights: inout FrozenWeights,
+    public mutating func initialize(_ method: LoRAInitialization, rng: inout TrainingRNG, weights: inout LlamaWeights,
                                     svd: ((_ matrix: [Float], _ rows: Int, _ cols: Int, _ rank: Int) throws -> (u: [Float], s: [Float], vt: [Float]))? = nil) throws {
         let r = settings.rank
         for slot in slots {
@@ -28,7 +30,7 @@ extension LoRAParameters {
                 setB(slot, [Float](repeating: 0, count: slot.output * r))
             case .pissa:
                 guard let svd else { throw TrainingError.unsupportedTarget(name: "pissa needs an SVD") }
-                var w = weights.layers[slot.layer][slot.projection]
+                var w = weights.layers[slot.layer].projection(slot.projection).array
                 let (u, s, vt) = try svd(w, slot.output, slot.input, r)
                 // A = diag(√S)·Vᵀ / √scale, B = U·diag(√S) / √scale so that scale·B·A = U S Vᵀ (PEFT)
                 let inverseRootScale = 1 / settings.scale.squareRoot()
@@ -48,7 +50,7 @@ extension LoRAParameters {
                         w[i * slot.input + j] -= scale * sum
                     }
                 }
-                weights.layers[slot.layer][slot.projection] = w
+                weights.layers[slot.layer].setProjection(slot.projection, FloatBuffer(w))
             }
         }
     }

@@ -54,7 +54,7 @@ public final class Trainer {
                 parameters = initial
             } else {
                 parameters = LoRAParameters(shape: model.shape, settings: settings.lora)
-                var weights = model.weights
+                var weights = model.base.weights
                 try parameters.initialize(settings.initialization == .pissa ? .kaiming : settings.initialization,
                                           rng: &rng, weights: &weights)
             }

@@ -31,11 +31,11 @@ public enum TrainingBenchmark {
                            bf16GFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
         if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
-        let model = try LoRATrainingModel(weights: try FrozenWeights(modelURL: modelURL), precision: precision)
+        let model = try LoRATrainingModel(modelURL: modelURL, precision: precision)
         let shape = model.shape
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: 8, alpha: 16, targets: [.q, .v]))
         var rng = TrainingRNG(seed: 1)
-        var frozen = model.weights
+        var frozen = model.base.weights
         try parameters.initialize(.kaiming, rng: &rng, weights: &frozen)
         var optimizer = OptimizerState(settings: OptimizerSettings(), parameterCount: parameters.values.count)
         let n = batch * sequenceLength

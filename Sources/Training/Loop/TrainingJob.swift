@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import ModelIO
 import TensorKit
 
@@ -38,11 +39,12 @@ public struct TrainingJob: Sendable {
         let validationSet = try validation.map {
             try TrainingData.load(path: $0, gguf: gguf, template: template, maxLength: maxSequenceLength)
         } ?? []
-        var weights = try FrozenWeights(gguf: gguf)
+        var base = try LlamaModel.load(file: gguf, precision: settings.precision, inputGradients: true)
         var initial: LoRAParameters?
         var settings = self.settings
+        let shape = ModelShape(base.config)
         if let initialAdapter, !resume {
-            let loaded = try AdapterLoader.loadParameters(path: initialAdapter, shape: weights.shape)
+            let loaded = try AdapterLoader.loadParameters(path: initialAdapter, shape: shape)
             settings.lora.rank = loaded.settings.rank
             settings.lora.alpha = loaded.settings.alpha
             settings.lora.useRSLoRA = loaded.settings.useRSLoRA
@@ -51,16 +53,18 @@ public struct TrainingJob: Sendable {
             adopted.settings = settings.lora
             initial = adopted
         } else if settings.initialization == .pissa, initialAdapter == nil {
-            // PiSSA changes the base weights, so it runs before the model is built — on resume too,
+            // PiSSA changes the base weights, so it runs before training starts — on resume too,
             // where the checkpoint's adapter belongs with the same (deterministic) residual weights.
-            var parameters = LoRAParameters(shape: weights.shape, settings: settings.lora)
+            // It needs every projection in Float32: a bf16 model is packed again from the residuals.
+            let float32 = settings.precision == .f32 ? base : try LlamaModel.load(file: gguf, precision: .f32)
+            var weights = float32.weights
+            var parameters = LoRAParameters(shape: shape, settings: settings.lora)
             var rng = TrainingRNG(seed: settings.seed)
             try parameters.initialize(.pissa, rng: &rng, weights: &weights, svd: Self.topSingularTriplets)
+            base = try LlamaModel(config: base.config, weights: weights, precision: settings.precision, inputGradients: true)
             if !resume { initial = parameters }
         }
-        let trainingModel = try LoRATrainingModel(weights: weights, checkpointActivations: settings.checkpointActivations,
-                                                  precision: settings.precision)
-        weights = FrozenWeights(shape: weights.shape, embedding: [], layers: [], outputNorm: [], head: nil)   // held once, by the model
+        let trainingModel = try LoRATrainingModel(base: base, checkpointActivations: settings.checkpointActivations)
         let trainer = try Trainer(model: trainingModel, settings: settings, trainingSet: trainingSet,
                                   validationSet: validationSet, output: output, baseModelName: model.lastPathComponent)
         return try trainer.run(initial: initial, resume: resume, progress: progress)
