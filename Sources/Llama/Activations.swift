@@ -81,6 +81,8 @@ public final class ForwardActivations: @unchecked Sendable {
     let recomputedOutput: FloatBuffer
     /// What the call that filled these buffers shared across layers; nil before the first call.
     var pass: LayerPass?
+    /// bf16 outputs of projections packed together (see `BF16Weights.linear`), grown on first use.
+    let joined = GrowingBuffer()
 
     public init(config: LlamaConfig, capacity: Int, probabilityCapacity: Int, keepsEveryLayer: Bool = true) {
         self.capacity = capacity
@@ -124,5 +126,18 @@ public final class ForwardActivations: @unchecked Sendable {
             offsets.append(perHead)
         }
         return (offsets, total)
+    }
+}
+
+/// A scratch buffer kept between calls and grown when a call needs more.
+final class GrowingBuffer: @unchecked Sendable {
+    private var buffer: FloatBuffer?
+
+    /// At least `count` floats; their values are whatever the last user left.
+    func take(_ count: Int) -> FloatBuffer {
+        if let buffer, buffer.count >= count { return buffer }
+        let grown = FloatBuffer(uninitializedCount: count)
+        buffer = grown
+        return grown
     }
 }

@@ -55,6 +55,10 @@ struct BF16Weights: @unchecked Sendable {
         // Transposes: job j's targets in order, one slot each (the head's at 0).
         let transposeSlots = PackSlots(count: inputGradients ? config.layers * LoRATarget.allCases.count + 1 : 0)
         let failures = FailureBox()
+        // One Float32 scratch per core, reused by its jobs: a scratch per job, freed on a worker
+        // thread, left holes resident between the packs in that thread's malloc arena (50 MB).
+        let largestGroup = groups.map { $0.map { $0.features(config).outFeatures }.reduce(0, +) * $0[0].features(config).inFeatures }.max()!
+        let scratches = ScratchStack(floats: largestGroup)
         // Job 0 is the LM head (the largest); then (layer, group) in order.
         Parallel.forEach(packs.count) { job in
             if job == 0 {
@@ -69,7 +73,8 @@ struct BF16Weights: @unchecked Sendable {
             let layer = (job - 1) / perLayer, targets = groups[(job - 1) % perLayer]
             let inFeatures = targets[0].features(config).inFeatures
             let outFeatures = targets.map { $0.features(config).outFeatures }
-            let scratch = FloatBuffer(uninitializedCount: outFeatures.reduce(0, +) * inFeatures)
+            let scratch = scratches.take()
+            defer { scratches.give(scratch) }
             var row = 0
             do {
                 for (target, rows) in zip(targets, outFeatures) {
@@ -157,4 +162,25 @@ private final class PackSlots: @unchecked Sendable {
     }
 
     var values: [BF16Matrix?] { (0..<count).map { slots[$0] } }
+}
+
+/// Scratch buffers of one size handed to parallel jobs: as many exist as jobs ever ran at once.
+private final class ScratchStack: @unchecked Sendable {
+    private let floats: Int
+    private let lock = NSLock()
+    private var idle: [FloatBuffer] = []
+
+    init(floats: Int) { self.floats = floats }
+
+    func take() -> FloatBuffer {
+        lock.lock()
+        defer { lock.unlock() }
+        return idle.popLast() ?? FloatBuffer(uninitializedCount: floats)
+    }
+
+    func give(_ buffer: FloatBuffer) {
+        lock.lock()
+        idle.append(buffer)
+        lock.unlock()
+    }
 }

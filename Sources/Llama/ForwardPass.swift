@@ -47,7 +47,7 @@ extension LlamaModel {
             tokens: n, segments: segments, cache: cache,
             routes: products == .float32 ? RowRoutes(float32Rows: n) : RowRoutes(segments: segments),
             cosines: cosines, sines: sines, adapter: adapter ?? adapterOperands, keepsProbabilities: kept != nil,
-            projected: scratch?.projected, joined: bf16Weights.map { FloatBuffer(uninitializedCount: n * $0.joinedWidth) })
+            projected: scratch?.projected, joined: bf16Weights.map { (kept?.joined ?? scratch!.joined).take(n * $0.joinedWidth) })
 
         // The residual stream: one scratch buffer updated in place, or each layer's input kept.
         let stream = kept?.residuals[0] ?? scratch!.stream  // (N, C)

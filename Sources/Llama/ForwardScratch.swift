@@ -13,6 +13,8 @@ final class ForwardScratch: @unchecked Sendable {
     let ropeSines: FloatBuffer    // (N, HD/2)
     /// One layer's intermediates, reused by every layer; its attention residual is `stream`.
     let layer: LayerActivations
+    /// bf16 outputs of projections packed together, grown on first use.
+    let joined = GrowingBuffer()
 
     init(config: LlamaConfig, capacity: Int) {
         self.capacity = capacity

@@ -41,14 +41,14 @@ extension LlamaModel {
     /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`). In
     /// `.bf16` each projection is dequantized into a scratch and packed (`BF16Weights`); no Float32
     /// copy of the projections is kept. Throws when this CPU cannot run `precision`.
-    /// With `inputGradients` a `.bf16` model also packs what a backward pass multiplies by (training).
+    /// `use` decides the forms the weights are held in (see `ModelUse`).
     public static func load(url: URL, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32,
-                            inputGradients: Bool = false) throws -> LlamaModel {
-        try load(file: try GGUFFile(url: url), adapter: adapter, precision: precision, inputGradients: inputGradients)
+                            use: ModelUse = .inference) throws -> LlamaModel {
+        try load(file: try GGUFFile(url: url), adapter: adapter, precision: precision, use: use)
     }
 
     public static func load(file: GGUFFile, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32,
-                            inputGradients: Bool = false) throws -> LlamaModel {
+                            use: ModelUse = .inference) throws -> LlamaModel {
         if let reason = precision.unavailableReason { throw LlamaError.unavailablePrecision(precision, reason: reason) }
         let url = file.url
         let config = try LlamaConfig(gguf: file)
@@ -57,11 +57,13 @@ extension LlamaModel {
         switch precision {
         case .f32:
             let weights = try loader.load()
-            return LlamaModel(config: config, weights: weights,
-                              projections: .f32(DecodeWeights(file: file, weights: weights, config: config)), adapter: adapter)
+            // Training multiplies only the Float32 weights: the file need not stay mapped.
+            let decode = use == .training ? DecodeWeights(float32: weights, config: config)
+                : DecodeWeights(file: file, weights: weights, config: config)
+            return LlamaModel(config: config, weights: weights, projections: .f32(decode), adapter: adapter)
         case .bf16:
             let weights = try loader.load(projections: false)
-            guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, inputGradients: inputGradients,
+            guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, inputGradients: use == .training,
                                                    fill: loader.projection) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "no AVX-512 BF16")
             }

@@ -12,6 +12,16 @@ public enum LogitRows: Sendable, Equatable {
     case none
 }
 
+/// What a model is loaded for, which decides the forms its weights are held in.
+public enum ModelUse: Sendable, Equatable {
+    /// Generation and scoring: in `.f32` decode reads the model file's quantized blocks (the file
+    /// stays mapped), in `.bf16` each projection is packed for the forward product only.
+    case inference
+    /// Training: every product in Float32 sgemm (`.f32`, the file is not kept) or bf16 packs for
+    /// both the forward product and the input gradient (`.bf16`); see `frozenOperand`.
+    case training
+}
+
 /// How the projections of a `.f32` forward call multiply (`.bf16` always uses its packs).
 public enum ProjectionRoute: Sendable, Equatable {
     /// Decode steps and short segments on the file's quantized blocks, long ones through sgemm
@@ -36,7 +46,7 @@ public struct ForwardResult: @unchecked Sendable {
 /// model file's quantized blocks), long prompts and training by the Float32 `weights` through sgemm;
 /// see `RowRoutes`. In `.bf16`, every row of every call multiplies the projections and the LM head
 /// packed in bfloat16 (`BF16Weights`), so a sequence's logits are the same whatever shares its batch;
-/// the adapter's products stay Float32, routed as in `.f32`. A model loaded with `inputGradients`
+/// the adapter's products stay Float32, routed as in `.f32`. A model loaded for `.training`
 /// also holds what a backward pass multiplies by (`frozenOperand`).
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
@@ -90,15 +100,15 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// A model computing in `precision`; in `.bf16` the complete Float32 `weights` are packed (and
-    /// kept), with the transposes a backward pass needs when `inputGradients`. Throws when this CPU
+    /// kept), with the transposes a backward pass needs for `.training`. Throws when this CPU
     /// cannot run `precision`.
     public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil,
-                            precision: ComputePrecision, inputGradients: Bool = false) throws {
+                            precision: ComputePrecision, use: ModelUse = .inference) throws {
         switch precision {
         case .f32:
             self.init(config: config, weights: weights, adapter: adapter)
         case .bf16:
-            guard let packs = try BF16Weights.pack(float32: weights, config: config, inputGradients: inputGradients) else {
+            guard let packs = try BF16Weights.pack(float32: weights, config: config, inputGradients: use == .training) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "")
             }
             self.init(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)
@@ -122,10 +132,10 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// Layer `layer`'s projection `target` W (out, in) as a backward pass multiplies it (dx = dy · W):
-    /// the Float32 weight, or its bf16 transpose pack (a model loaded with `inputGradients`).
+    /// the Float32 weight, or its bf16 transpose pack (a model loaded for `.training`).
     public func frozenOperand(layer: Int, target: LoRATarget) -> FrozenOperand {
         if let bf16Weights {
-            guard let transposes = bf16Weights.transposes else { preconditionFailure("bf16 model loaded without input gradients") }
+            guard let transposes = bf16Weights.transposes else { preconditionFailure("bf16 model loaded for inference, not training") }
             return .bf16(linear: nil, transpose: transposes[layer][target]!)
         }
         return .f32(UnsafePointer(weights.layers[layer].projection(target).pointer))
@@ -134,7 +144,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// The LM head W (V, C) for both of its products: logits = h · Wᵀ and dh = dlogits · W.
     public var headOperand: FrozenOperand {
         if let bf16Weights {
-            guard let transpose = bf16Weights.outputTranspose else { preconditionFailure("bf16 model loaded without input gradients") }
+            guard let transpose = bf16Weights.outputTranspose else { preconditionFailure("bf16 model loaded for inference, not training") }
             return .bf16(linear: bf16Weights.output, transpose: transpose)
         }
         return .f32(UnsafePointer(weights.outputWeight.pointer))

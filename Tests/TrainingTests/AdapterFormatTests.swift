@@ -67,7 +67,7 @@ private func temporaryDirectory(_ name: String) throws -> URL {
                                          Fixtures.url("tiny-llama-lora").path, "--out", fused.path])
     #expect(result.status == 0, "\(result.stderr)")
     let base = try LoRATrainingModel(modelURL: Fixtures.url("tiny-llama.gguf"))
-    let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: base.shape)
+    let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: base.config)
     let merged = try LoRATrainingModel(modelURL: fused)
     let tokens: [Int32] = [1, 4093, 198, 9576, 314, 957, 35598, 47, 2, 198, 1, 520]
     let expected = try base.logits(tokens: tokens, lora: lora)

@@ -27,7 +27,7 @@ struct BF16Training {
         let example = try GoldenExample()
         let model = try tinyModel(.bf16)
         #expect(model.precision == .bf16)
-        let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.shape)
+        let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
         for (key, adapter) in [("base", nil as LoRAParameters?), ("lora", lora)] {
             let reference = example.golden[key] as! [String: Any]
             let loss = try model.lossSum(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
@@ -35,7 +35,7 @@ struct BF16Training {
             let lossDifference = abs(loss - (reference["loss"] as! NSNumber).doubleValue)
             #expect(lossDifference < 0.03, "\(key) loss differs by \(lossDifference)")   // measured 0.0028 base, 0.0079 lora (loss ≈ 12)
             let worst = example.worstProbeLogitDifference(try model.logits(tokens: example.ids, lora: adapter),
-                                                          reference: reference, vocabulary: model.shape.vocabulary)
+                                                          reference: reference, vocabulary: model.config.vocabSize)
             #expect(worst < 0.35, "\(key) probe logits differ by \(worst)")   // measured 0.106 base, 0.103 lora (|logit| ≤ 5.6)
         }
     }
@@ -43,7 +43,7 @@ struct BF16Training {
     @Test func bf16LoRAGradientsStayCloseToTorchAutograd() throws {
         let example = try GoldenExample()
         let model = try tinyModel(.bf16)
-        let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.shape)
+        let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
         var gradients = lora.zeros()
         _ = try model.accumulateGradients(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
                                           lora: lora, gradients: &gradients, gradScale: 1 / Float(example.lossTokens))
@@ -63,7 +63,7 @@ struct BF16Training {
         var losses: [Double] = []
         for _ in 0..<2 {
             let model = try tinyModel(.bf16)
-            var lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.shape)
+            var lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
             lora.settings.dropout = 0.1
             var gradients = lora.zeros()
             losses.append(try model.accumulateGradients(tokens: example.ids, targets: example.targets, batch: 1,
@@ -82,7 +82,7 @@ struct BF16Training {
         var values: [ComputePrecision: [Float]] = [:]
         for precision in ComputePrecision.allCases {
             let model = try tinyModel(precision)
-            let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.shape)
+            let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
             var gradients = lora.zeros()
             _ = try model.accumulateGradients(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
                                               lora: lora, gradients: &gradients, gradScale: 1 / Float(example.lossTokens))

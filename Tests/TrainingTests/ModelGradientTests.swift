@@ -7,7 +7,7 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 
 @Test func modelLoRAGradientsMatchFiniteDifferences() throws {
     let model = try LoRATrainingModel(base: randomModel())
-    let lora = randomAdapter(shape: model.shape)
+    let lora = randomAdapter(shape: model.config)
     var gradients = lora.zeros()
     let loss = try model.accumulateGradients(tokens: tokens, targets: targets, batch: 2, time: 5, lora: lora,
                                              gradients: &gradients, gradScale: 1)
@@ -29,7 +29,7 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 @Test func activationCheckpointingGivesTheSameGradients() throws {
     let plain = try LoRATrainingModel(base: randomModel())
     let checkpointed = try LoRATrainingModel(base: randomModel(), checkpointActivations: true)
-    let lora = randomAdapter(shape: plain.shape, dropout: 0.3)
+    let lora = randomAdapter(shape: plain.config, dropout: 0.3)
     var g1 = lora.zeros(), g2 = lora.zeros()
     let l1 = try plain.accumulateGradients(tokens: tokens, targets: targets, batch: 2, time: 5, lora: lora, gradients: &g1, gradScale: 0.5, dropoutSeed: 42)
     let l2 = try checkpointed.accumulateGradients(tokens: tokens, targets: targets, batch: 2, time: 5, lora: lora, gradients: &g2, gradScale: 0.5, dropoutSeed: 42)
@@ -41,7 +41,7 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 @Test func aReusedWorkspaceGivesTheGradientsOfAFreshModelAcrossShapes() throws {
     // one model sees (2, 5), then a smaller (1, 4) that runs inside the larger buffers, then (2, 5) again
     let reused = try LoRATrainingModel(base: randomModel())
-    let lora = randomAdapter(shape: reused.shape)
+    let lora = randomAdapter(shape: reused.config)
     let calls: [(b: Int, t: Int)] = [(2, 5), (1, 4), (2, 5)]
     for call in calls {
         let n = call.b * call.t
@@ -58,18 +58,18 @@ private let targets: [Int32] = [5, 7, -1, 12, -1, 0, 4, 9, 11, 6]
 
 @Test func loraWithZeroBLeavesLogitsUnchanged() throws {
     let model = try LoRATrainingModel(base: randomModel(tied: false))
-    var lora = randomAdapter(shape: model.shape)
+    var lora = randomAdapter(shape: model.config)
     for slot in lora.slots { lora.setB(slot, [Float](repeating: 0, count: slot.output * lora.settings.rank)) }
     let base = try model.logits(tokens: Array(tokens[0..<5]), lora: nil)
     let adapted = try model.logits(tokens: Array(tokens[0..<5]), lora: lora)
     #expect(base == adapted)
-    let nonzero = randomAdapter(shape: model.shape)
+    let nonzero = randomAdapter(shape: model.config)
     #expect(try model.logits(tokens: Array(tokens[0..<5]), lora: nonzero) != base)
 }
 
 @Test func lossSumAgreesWithLogits() throws {
     let model = try LoRATrainingModel(base: randomModel())
-    let lora = randomAdapter(shape: model.shape)
+    let lora = randomAdapter(shape: model.config)
     let logits = try model.logits(tokens: Array(tokens[0..<5]), lora: lora)
     var expected = 0.0
     for t in 0..<5 where targets[t] >= 0 {

@@ -69,7 +69,7 @@ import Training
 @Test func kaimingInitializationBoundsAAndZerosB() throws {
     let model = randomModel()
     var weights = model.weights
-    var lora = LoRAParameters(shape: ModelShape(model.config), settings: LoRASettings(rank: 2, alpha: 4, targets: [.q, .down]))
+    var lora = LoRAParameters(shape: model.config, settings: LoRASettings(rank: 2, alpha: 4, targets: [.q, .down]))
     var rng = TrainingRNG(seed: 3)
     try lora.initialize(.kaiming, rng: &rng, weights: &weights)
     for slot in lora.slots {
@@ -83,7 +83,7 @@ import Training
 @Test func pissaKeepsTheEffectiveWeightAndPutsThePrincipalPartInTheAdapter() throws {
     let original = randomModel()
     var weights = original.weights
-    var lora = LoRAParameters(shape: ModelShape(original.config), settings: LoRASettings(rank: 2, alpha: 4, targets: [.q]))
+    var lora = LoRAParameters(shape: original.config, settings: LoRASettings(rank: 2, alpha: 4, targets: [.q]))
     var rng = TrainingRNG(seed: 3)
     // a rank-R factorization of W's top singular triplets, by power iteration in the test
     try lora.initialize(.pissa, rng: &rng, weights: &weights) { matrix, rows, cols, rank in

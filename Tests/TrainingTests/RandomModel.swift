@@ -20,7 +20,7 @@ func randomModel(seed: UInt64 = 11, tied: Bool = true) -> LlamaModel {
                                                             lmHead: head))
 }
 
-func randomAdapter(shape: ModelShape, targets: [LoRAProjection] = LoRAProjection.allCases, seed: UInt64 = 12,
+func randomAdapter(shape: LlamaConfig, targets: [LoRAProjection] = LoRAProjection.allCases, seed: UInt64 = 12,
                    dropout: Float = 0) -> LoRAParameters {
     var lora = LoRAParameters(shape: shape, settings: LoRASettings(rank: 2, alpha: 3, targets: targets, dropout: dropout))
     var random = TestRandom(seed)

@@ -42,14 +42,14 @@ private func tinyModel() throws -> LoRATrainingModel {
 @Test func tinyLlamaLossAndLogitsMatchTransformers() throws {
     let example = try GoldenExample()
     let model = try tinyModel()
-    let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.shape)
+    let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
     for (key, adapter) in [("base", nil as LoRAParameters?), ("lora", lora)] {
         let reference = example.golden[key] as! [String: Any]
         let loss = try model.lossSum(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
                                      lora: adapter) / Double(example.lossTokens)
         #expect(abs(loss - (reference["loss"] as! NSNumber).doubleValue) < 1e-4, "\(key) loss")
         let worst = example.worstProbeLogitDifference(try model.logits(tokens: example.ids, lora: adapter),
-                                                      reference: reference, vocabulary: model.shape.vocabulary)
+                                                      reference: reference, vocabulary: model.config.vocabSize)
         #expect(worst < 1e-4, "\(key) probe logits differ by \(worst)")
     }
 }
@@ -57,7 +57,7 @@ private func tinyModel() throws -> LoRATrainingModel {
 @Test func tinyLlamaLoRAGradientsMatchTorchAutograd() throws {
     let example = try GoldenExample()
     let model = try tinyModel()
-    let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.shape)
+    let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
     var gradients = lora.zeros()
     _ = try model.accumulateGradients(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
                                       lora: lora, gradients: &gradients, gradScale: 1 / Float(example.lossTokens))

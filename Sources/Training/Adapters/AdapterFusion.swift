@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import ModelIO
 
 /// Folds an adapter into its base model: W ← W + scale·B·A, written as a complete GGUF with all of
@@ -22,7 +23,7 @@ public enum AdapterFusion {
     /// LM head quantized to 4 bits costs far more accuracy than any other matrix.
     public static func fuse(model: URL, adapter: String, output: URL, type: GGMLType?) throws {
         let gguf = try GGUFFile(url: model)
-        let shape = try ModelShape(gguf: gguf)
+        let shape = try LlamaConfig(gguf: gguf)
         let parameters = try AdapterLoader.loadParameters(path: adapter, shape: shape)
         var writer = GGUFWriter(alignment: gguf.alignment)
         for key in gguf.metadataKeys where key != "general.alignment" {
@@ -71,7 +72,7 @@ public enum AdapterFusion {
     /// `tollgate export`: the adapter at `adapter` (either format) in PEFT layout (a directory) or as
     /// a llama.cpp LoRA GGUF. Moving q/k rows between the formats needs the base model's heads.
     public static func export(adapter: String, model: URL?, format: AdapterFormat, output: URL) throws {
-        let shape = try model.map { try ModelShape(gguf: try GGUFFile(url: $0)) } ?? ModelShape.implied(byAdapter: adapter)
+        let shape = try model.map { try LlamaConfig(gguf: try GGUFFile(url: $0)) } ?? LlamaConfig.implied(byAdapter: adapter)
         let isGGUFInput = !adapter.hasSuffix("/") && (try? FileManager.default.attributesOfItem(atPath: adapter)[.type] as? FileAttributeType) == .typeRegular
         let parameters = try AdapterLoader.loadParameters(path: adapter, shape: shape)
         let crossesFormats = isGGUFInput != (format == .gguf)

@@ -5,7 +5,7 @@ import ModelIO
 /// Reads an adapter in either format: a directory is PEFT, a `.gguf` file is llama.cpp's.
 public enum AdapterLoader {
     /// The adapter as the trainer's flat parameters, laid out for `shape`.
-    public static func loadParameters(path: String, shape: ModelShape) throws -> LoRAParameters {
+    public static func loadParameters(path: String, shape: LlamaConfig) throws -> LoRAParameters {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TrainingError.io(path: path, reason: "no such adapter; pass a PEFT adapter directory or a llama.cpp LoRA .gguf")
@@ -17,7 +17,7 @@ public enum AdapterLoader {
     /// The adapter as the inference engine's `LoRAAdapter` (HF row order for q/k), for `--adapter`
     /// in generate and eval. The model's GGUF gives the dimensions.
     public static func load(path: String, model: URL) throws -> LoRAAdapter {
-        let shape = try ModelShape(gguf: try GGUFFile(url: model))
+        let shape = try LlamaConfig(gguf: try GGUFFile(url: model))
         return try loadParameters(path: path, shape: shape).inferenceAdapter(layers: shape.layers)
     }
 }

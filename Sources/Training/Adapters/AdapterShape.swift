@@ -1,10 +1,11 @@
 import Foundation
+import Llama
 import ModelIO
 
-extension ModelShape {
+extension LlamaConfig {
     /// The dimensions an adapter file implies, for reading it without its base model. The head
     /// layout is unknown (head dim 1 stands in), so q/k rows cannot be reordered with this shape.
-    public static func implied(byAdapter path: String) throws -> ModelShape {
+    public static func implied(byAdapter path: String) throws -> LlamaConfig {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TrainingError.io(path: path, reason: "no such adapter; pass a PEFT adapter directory or a llama.cpp LoRA .gguf")
@@ -43,7 +44,7 @@ extension ModelShape {
         }
         let kvWidth = output(.k) ?? output(.v) ?? width
         let ffn = output(.gate) ?? output(.up) ?? input(.down) ?? 0
-        return ModelShape(layers: layers, width: width, heads: width, kvHeads: kvWidth, ffnWidth: ffn, vocabulary: 0,
-                          ropeBase: 10000, normEps: 1e-5)
+        return LlamaConfig(vocabSize: 0, dim: width, hiddenDim: ffn, layers: layers, heads: width, kvHeads: kvWidth,
+                           ropeBase: 10000, rmsEps: 1e-5, contextLength: 0, tiedEmbeddings: true)
     }
 }

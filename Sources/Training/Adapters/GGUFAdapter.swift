@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import ModelIO
 
 /// llama.cpp's LoRA adapter GGUF (as convert_lora_to_gguf.py writes it): `general.type = adapter`,
@@ -6,7 +7,7 @@ import ModelIO
 /// dimensions [in, R] (PEFT's A (R, in) row-major) and `.lora_b` with [R, out] (B (out, R)); q/k B
 /// rows in GGUF's RoPE order.
 public enum GGUFAdapter {
-    public static func save(_ parameters: LoRAParameters, shape: ModelShape, to url: URL, baseModel: String) throws {
+    public static func save(_ parameters: LoRAParameters, shape: LlamaConfig, to url: URL, baseModel: String) throws {
         var writer = GGUFWriter()
         writer.set("general.architecture", .string("llama"))
         writer.set("general.type", .string("adapter"))
@@ -27,7 +28,7 @@ public enum GGUFAdapter {
         try writer.write(to: url)
     }
 
-    public static func load(url: URL, shape: ModelShape) throws -> LoRAParameters {
+    public static func load(url: URL, shape: LlamaConfig) throws -> LoRAParameters {
         let file = try GGUFFile(url: url)
         guard file.string("general.type") == "adapter", file.string("adapter.type") == "lora" else {
             throw TrainingError.badAdapterConfig(file: url.path, reason: "is not a llama.cpp LoRA adapter (general.type must be adapter and adapter.type lora)")
@@ -71,7 +72,7 @@ public enum GGUFAdapter {
     static func effectiveAlpha(_ settings: LoRASettings) -> Float { settings.scale * Float(settings.rank) }
 
     /// Heads whose rows RoPE pairs, for q and k; nil when the shape has no real head layout.
-    static func ropeHeads(_ projection: LoRAProjection, _ shape: ModelShape) -> Int? {
+    static func ropeHeads(_ projection: LoRAProjection, _ shape: LlamaConfig) -> Int? {
         guard shape.headDim >= 2 else { return nil }
         switch projection {
         case .q: return shape.heads

@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import ModelIO
 
 /// PEFT's on-disk adapter layout: `adapter_config.json` + `adapter_model.safetensors`, A (R, in),
@@ -8,7 +9,7 @@ public enum PEFTAdapter {
     public static let weightsName = "adapter_model.safetensors"
 
     /// Reads a PEFT adapter directory into parameters laid out for `shape`.
-    public static func load(directory: URL, shape: ModelShape) throws -> LoRAParameters {
+    public static func load(directory: URL, shape: LlamaConfig) throws -> LoRAParameters {
         let configURL = directory.appendingPathComponent(configName)
         let file = configURL.path
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -41,13 +41,13 @@ public struct LoRAParameters: Sendable, Equatable {
     public var values: [Float]
 
     /// Zero-filled parameters laid out for `shape`: layer-major, projections in q,k,v,o,gate,up,down order.
-    public init(shape: ModelShape, settings: LoRASettings) {
+    public init(shape: LlamaConfig, settings: LoRASettings) {
         self.settings = settings
         var slots: [LoRASlot] = []
         var offset = 0
         for layer in 0..<shape.layers {
             for projection in settings.targets {
-                let (input, output) = shape.dimensions(of: projection)
+                let (input, output) = projection.features(shape)
                 let aOffset = offset
                 offset += settings.rank * input
                 slots.append(LoRASlot(layer: layer, projection: projection, input: input, output: output,

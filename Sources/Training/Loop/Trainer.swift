@@ -38,7 +38,7 @@ public final class Trainer {
         var optimizer: OptimizerState
         var state: TrainingState
         if resume {
-            (parameters, optimizer, state) = try TrainingCheckpoint.load(out: output, shape: model.shape)
+            (parameters, optimizer, state) = try TrainingCheckpoint.load(out: output, shape: model.config)
             guard state.settings.precision == settings.precision else {
                 throw TrainingError.resumeMismatch(path: output.path, reason: "the checkpoint was trained in \(state.settings.precision.rawValue) precision and this run asks for \(settings.precision.rawValue)")
             }
@@ -53,7 +53,7 @@ public final class Trainer {
             if let initial {
                 parameters = initial
             } else {
-                parameters = LoRAParameters(shape: model.shape, settings: settings.lora)
+                parameters = LoRAParameters(shape: model.config, settings: settings.lora)
                 var weights = model.base.weights
                 try parameters.initialize(settings.initialization == .pissa ? .kaiming : settings.initialization,
                                           rng: &rng, weights: &weights)

@@ -32,14 +32,14 @@ public enum TrainingBenchmark {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
         if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
         let model = try LoRATrainingModel(modelURL: modelURL, precision: precision)
-        let shape = model.shape
+        let shape = model.config
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: 8, alpha: 16, targets: [.q, .v]))
         var rng = TrainingRNG(seed: 1)
         var frozen = model.base.weights
         try parameters.initialize(.kaiming, rng: &rng, weights: &frozen)
         var optimizer = OptimizerState(settings: OptimizerSettings(), parameterCount: parameters.values.count)
         let n = batch * sequenceLength
-        let tokens = (0..<n).map { _ in Int32(rng.next(below: shape.vocabulary)) }
+        let tokens = (0..<n).map { _ in Int32(rng.next(below: shape.vocabSize)) }
         var targets = [Int32](repeating: -1, count: n)
         for b in 0..<batch { for t in 0..<(sequenceLength - 1) { targets[b * sequenceLength + t] = tokens[b * sequenceLength + t + 1] } }
         var best = Double.infinity
@@ -78,12 +78,12 @@ public enum TrainingBenchmark {
     /// - causal attention, QKᵀ and PV over the T(T+1)/2 visible pairs, 2·2·HD each forward and twice
     ///   that backward.
     /// Norms, RoPE, softmax, SwiGLU and the optimizer are not counted.
-    public static func trainingStepFLOPs(shape: ModelShape, settings: LoRASettings, batch: Int, sequenceLength: Int,
+    public static func trainingStepFLOPs(shape: LlamaConfig, settings: LoRASettings, batch: Int, sequenceLength: Int,
                                          lossRows: Int) -> Double {
         let n = Double(batch * sequenceLength)
-        var flops = 4 * Double(shape.vocabulary * shape.width) * Double(lossRows)
+        var flops = 4 * Double(shape.vocabSize * shape.dim) * Double(lossRows)
         for projection in LoRAProjection.allCases {
-            let (input, output) = shape.dimensions(of: projection)
+            let (input, output) = projection.features(shape)
             let size = Double(input * output)
             let layersWithInputGradient = [.q, .k, .v].contains(projection) ? shape.layers - 1 : shape.layers
             flops += 2 * size * n * Double(shape.layers) + 2 * size * n * Double(layersWithInputGradient)

@@ -1,4 +1,5 @@
 import Foundation
+import Llama
 import ModelIO
 
 /// The resumable state of a run besides the adapter: optimizer moments, step, data order and
@@ -52,7 +53,7 @@ public enum TrainingCheckpoint {
     }
 
     /// Reads the newest checkpoint of a run.
-    public static func load(out: URL, shape: ModelShape) throws
+    public static func load(out: URL, shape: LlamaConfig) throws
         -> (parameters: LoRAParameters, optimizer: OptimizerState, state: TrainingState) {
         let root = directory(out: out)
         let latestURL = root.appendingPathComponent("latest")

@@ -39,10 +39,10 @@ public struct TrainingJob: Sendable {
         let validationSet = try validation.map {
             try TrainingData.load(path: $0, gguf: gguf, template: template, maxLength: maxSequenceLength)
         } ?? []
-        var base = try LlamaModel.load(file: gguf, precision: settings.precision, inputGradients: true)
+        var base = try LlamaModel.load(file: gguf, precision: settings.precision, use: .training)
         var initial: LoRAParameters?
         var settings = self.settings
-        let shape = ModelShape(base.config)
+        let shape = base.config
         if let initialAdapter, !resume {
             let loaded = try AdapterLoader.loadParameters(path: initialAdapter, shape: shape)
             settings.lora.rank = loaded.settings.rank
@@ -61,7 +61,7 @@ public struct TrainingJob: Sendable {
             var parameters = LoRAParameters(shape: shape, settings: settings.lora)
             var rng = TrainingRNG(seed: settings.seed)
             try parameters.initialize(.pissa, rng: &rng, weights: &weights, svd: Self.topSingularTriplets)
-            base = try LlamaModel(config: base.config, weights: weights, precision: settings.precision, inputGradients: true)
+            base = try LlamaModel(config: base.config, weights: weights, precision: settings.precision, use: .training)
             if !resume { initial = parameters }
         }
         let trainingModel = try LoRATrainingModel(base: base, checkpointActivations: settings.checkpointActivations)

@@ -8,7 +8,7 @@ import TensorKit
 /// receive none. Legend: B batch, T time, N = B·T, C width, V vocabulary.
 public final class LoRATrainingModel: @unchecked Sendable {
     /// The frozen base model. Its forward pass is the training forward; `.bf16` models must be
-    /// loaded with `inputGradients`.
+    /// loaded for `.training`.
     public let base: LlamaModel
     /// Keep only each layer's input in the forward pass and recompute the rest during backward:
     /// about one more forward's work for a fraction of the activation memory.
@@ -19,7 +19,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
 
     public init(base: LlamaModel, checkpointActivations: Bool = false) throws {
         guard base.hasInputGradients else {
-            throw TrainingError.precisionUnavailable(reason: "the bf16 model was loaded without the packs a backward pass needs; load it with inputGradients")
+            throw TrainingError.precisionUnavailable(reason: "the bf16 model was loaded without the packs a backward pass needs; load it for training")
         }
         self.base = base
         self.checkpointActivations = checkpointActivations
@@ -29,12 +29,11 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// this CPU cannot run it.
     public convenience init(modelURL: URL, checkpointActivations: Bool = false, precision: ComputePrecision = .f32) throws {
         if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
-        try self.init(base: try LlamaModel.load(url: modelURL, precision: precision, inputGradients: true),
+        try self.init(base: try LlamaModel.load(url: modelURL, precision: precision, use: .training),
                       checkpointActivations: checkpointActivations)
     }
 
     public var config: LlamaConfig { base.config }
-    public var shape: ModelShape { ModelShape(base.config) }
     /// The arithmetic of the products with frozen weights.
     public var precision: ComputePrecision { base.precision }
 
