@@ -103,11 +103,6 @@ public final class ForwardActivations: @unchecked Sendable {
     /// Activations of layer `l` (the shared one when layers are recomputed).
     public func layer(_ l: Int) -> LayerActivations { keepsEveryLayer ? layers[l] : layers[0] }
 
-    /// Tokens of the call that filled these buffers.
-    public var tokens: Int { pass?.tokens ?? 0 }
-    /// Segments of that call.
-    public var segments: [SequenceSegment] { pass?.segments ?? [] }
-
     /// Whether a call of `tokens` tokens laid out as `segments` fits.
     public func fits(tokens: Int, segments: [SequenceSegment], heads: Int) -> Bool {
         tokens <= capacity && Self.probabilityOffsets(segments: segments, heads: heads).total <= probabilityCapacity

@@ -17,11 +17,11 @@ public enum BLAS {
     /// `Parallel`, each a one-thread sgemm, which beats OpenBLAS splitting every small product over
     /// the cores (measured 3–4× on attention).
     @inline(__always)
-    public static func withSingleThread<R>(_ body: () -> R) -> R {
+    public static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
         let saved = threads
         if saved > 1 { threads = 1 }
         defer { if saved > 1 { threads = saved } }
-        return body()
+        return try body()
     }
 
     /// OpenBLAS reads `OPENBLAS_CORETYPE` in its load-time constructor and, not knowing Zen 5, picks

@@ -25,18 +25,3 @@ public func matmulForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
     gemm(transposeA: false, transposeB: true, m: n, n: oc, k: c, alpha: 1,
          a: inp, lda: c, b: weight, ldb: c, beta: 0, c: out, ldc: oc)
 }
-
-/// dinp (N, C) += dout (N, OC) · weight (= without `accumulate`); dweight (OC, C) += doutᵀ · inp when given.
-public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
-                           dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                           weight: UnsafePointer<Float>, n: Int, c: Int, oc: Int, scale: Float = 1,
-                           accumulate: Bool = true) {
-    if let dinp {
-        frozenLinearInputGradient(dinp: dinp, dout: dout, weight: .f32(weight), n: n, c: c, oc: oc, scale: scale,
-                                  accumulate: accumulate)
-    }
-    if let dweight {
-        gemm(transposeA: true, transposeB: false, m: oc, n: c, k: n, alpha: scale,
-             a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)
-    }
-}

@@ -162,11 +162,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// OpenBLAS's own threads spinning (yielding) after it, on the cores the bf16 products' pool
     /// workers need. Measured on bench's training line: 501–522 tok/s before, 555–612 after.
     private func withProductThreads<R>(_ body: () throws -> R) rethrows -> R {
-        guard precision == .bf16 else { return try body() }
-        let saved = BLAS.threads
-        if saved > 1 { BLAS.threads = 1 }
-        defer { if saved > 1 { BLAS.threads = saved } }
-        return try body()
+        precision == .bf16 ? try BLAS.withSingleThread(body) : try body()
     }
 
     private func checkTokens(_ tokens: [Int32], targets: [Int32], count: Int) throws {
