@@ -5,6 +5,7 @@
 // serially on its caller.
 #include "CKernels.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -129,4 +130,10 @@ void ck_parallel_for(int count, int threads, void (*body)(void *context, int ind
 
 void ck_pool_park(void) {
     if (!atomic_load_explicit(&parked, memory_order_relaxed)) atomic_store_explicit(&parked, 1, memory_order_relaxed);
+}
+
+void ck_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }

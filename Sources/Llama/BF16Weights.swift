@@ -5,16 +5,22 @@ import TensorKit
 /// Projections that share an input are packed as one matrix, their outputs side by side — q, k, v
 /// as (C + 2·KVH·HD, C), gate and up as (2F, C) — so a block takes four products instead of seven
 /// and k and v (three 64-column panels each) do not leave a core idle. Every output still sums its
-/// own products in k order (`BF16Matrix`), so packing together changes no value.
+/// own products in k order (`BF16Matrix`), so packing together changes no value. For training each
+/// projection is packed alone, for both of its products (the forward and the input gradient), and
+/// writes its output in place: no joined copy beside the kept activations.
 struct BF16Weights: @unchecked Sendable {
     /// The projections of one block, one pack per entry of `groups`.
     struct Layer: @unchecked Sendable {
         let products: [BF16Matrix]
     }
 
-    /// Projections packed together, in the order the forward pass multiplies them.
-    static let groups: [[LoRATarget]] = [[.q, .k, .v], [.o], [.gate, .up], [.down]]
+    /// Projections packed together for inference, in the order the forward pass multiplies them.
+    static let inferenceGroups: [[LoRATarget]] = [[.q, .k, .v], [.o], [.gate, .up], [.down]]
+    /// Each projection alone, for training.
+    static let trainingGroups: [[LoRATarget]] = LoRATarget.allCases.map { [$0] }
 
+    /// The targets of each pack of a layer.
+    let groups: [[LoRATarget]]
     let layers: [Layer]
     /// Output widths of each group's targets, e.g. (C, KVH·HD, KVH·HD) for q, k, v.
     let widths: [[Int]]
@@ -37,10 +43,7 @@ struct BF16Weights: @unchecked Sendable {
     }
 
     /// The index in `groups` of exactly these targets.
-    static func group(_ targets: [LoRATarget]) -> Int {
-        guard let index = groups.firstIndex(of: targets) else { preconditionFailure("no bf16 pack for \(targets)") }
-        return index
-    }
+    func group(_ targets: [LoRATarget]) -> Int? { groups.firstIndex(of: targets) }
 
     /// Packs every projection and `output` (V, C) on the cores, largest first. `fill(layer, target, into)`
     /// writes projection `target` of block `layer`, (out, in) row-major in Float32, into a scratch
@@ -50,7 +53,7 @@ struct BF16Weights: @unchecked Sendable {
     static func pack(config: LlamaConfig, output: FloatBuffer, inputGradients: Bool = false,
                      fill: @escaping @Sendable (Int, LoRATarget, UnsafeMutablePointer<Float>) throws -> Void) throws -> BF16Weights? {
         guard BF16Matrix.isAvailable else { return nil }
-        let perLayer = groups.count
+        let groups = inputGradients ? trainingGroups : inferenceGroups, perLayer = groups.count
         let packs = PackSlots(count: config.layers * perLayer + 1)
         // Transposes: job j's targets in order, one slot each (the head's at 0).
         let transposeSlots = PackSlots(count: inputGradients ? config.layers * LoRATarget.allCases.count + 1 : 0)
@@ -96,17 +99,20 @@ struct BF16Weights: @unchecked Sendable {
             }
         }
         if let error = failures.first { throw error }
+        scratches.release()
         let all = packs.values.map { $0! }
         let layers = (0..<config.layers).map { Layer(products: Array(all[(1 + $0 * perLayer)..<(1 + ($0 + 1) * perLayer)])) }
         let widths = groups.map { $0.map { $0.features(config).outFeatures } }
         guard inputGradients else {
-            return BF16Weights(layers: layers, widths: widths, output: all[0], transposes: nil, outputTranspose: nil)
+            return BF16Weights(groups: groups, layers: layers, widths: widths, output: all[0], transposes: nil,
+                               outputTranspose: nil)
         }
         let transposed = transposeSlots.values.map { $0! }, perLayerTargets = LoRATarget.allCases.count
         let transposes = (0..<config.layers).map { l in
             Dictionary(uniqueKeysWithValues: LoRATarget.allCases.enumerated().map { ($1, transposed[1 + l * perLayerTargets + $0]) })
         }
-        return BF16Weights(layers: layers, widths: widths, output: all[0], transposes: transposes, outputTranspose: transposed[0])
+        return BF16Weights(groups: groups, layers: layers, widths: widths, output: all[0], transposes: transposes,
+                           outputTranspose: transposed[0])
     }
 
     /// Packs of Float32 `weights` whose projections are complete.
@@ -120,11 +126,16 @@ struct BF16Weights: @unchecked Sendable {
     }
 
     /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for the projections `targets` of `layer`, which share
-    /// the input. Several targets are multiplied as one pack into `joined` (N, Σ out_i; at least
-    /// N · `joinedWidth` floats), then split.
+    /// the input. Targets packed together are multiplied as one pack into `joined` (N, Σ out_i; at
+    /// least N · `joinedWidth` floats), then split; targets packed alone write straight to their output.
     func linear(layer: Int, targets: [LoRATarget], outs: [UnsafeMutablePointer<Float>], inp: UnsafePointer<Float>,
                 rows: Int, joined: UnsafeMutablePointer<Float>) {
-        let group = Self.group(targets)
+        guard let group = group(targets) else {
+            for (target, out) in zip(targets, outs) {
+                linear(layer: layer, targets: [target], outs: [out], inp: inp, rows: rows, joined: joined)
+            }
+            return
+        }
         let pack = layers[layer].products[group]
         guard outs.count > 1 else {
             pack.multiply(rows: rows, a: inp, lda: pack.inner, into: outs[0], ldc: pack.outputs)
@@ -182,5 +193,14 @@ private final class ScratchStack: @unchecked Sendable {
         lock.lock()
         idle.append(buffer)
         lock.unlock()
+    }
+
+    /// Frees the scratches and hands the pages they leave free in the worker threads' malloc arenas
+    /// back to the kernel, so they do not stay resident between the packs.
+    func release() {
+        lock.lock()
+        idle.removeAll()
+        lock.unlock()
+        Parallel.releaseFreedMemory()
     }
 }

@@ -59,6 +59,9 @@ enum NativeKernels {
         ck_bf16_gemm(Int32(m), Int32(n), Int32(k), alpha, a, lda, packed, beta, c, ldc, Int32(threads)) == 0
     }
 
+    /// See `ck_release_free_memory` in CKernels.h.
+    static func releaseFreeMemory() { ck_release_free_memory() }
+
     /// See `ck_pool_park` in CKernels.h: idle pool workers sleep now, leaving the cores to OpenBLAS.
     @inline(__always)
     static func parkWorkers() { ck_pool_park() }

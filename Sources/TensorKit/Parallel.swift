@@ -30,4 +30,8 @@ public enum Parallel {
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         NativeKernels.parallelFor(count: count, threads: threads, body)
     }
+
+    /// Hands the free pages of the workers' malloc arenas back to the kernel (see
+    /// `ck_release_free_memory`): for after a burst of large scratches made and freed on the workers.
+    public static func releaseFreedMemory() { NativeKernels.releaseFreeMemory() }
 }
