@@ -24,8 +24,10 @@ public final class LayerActivations: @unchecked Sendable {
     public internal(set) var dropoutMasks: [LoRATarget: FloatBuffer] = [:]
 
     /// Room for `tokens` rows and `probabilityCount` kept probabilities; `ffnResidual` is the
-    /// buffer the attention residual is written to (the stream itself when nothing is kept).
-    init(config: LlamaConfig, tokens n: Int, probabilityCount: Int, ffnResidual: FloatBuffer? = nil) {
+    /// buffer the attention residual is written to (the stream itself when nothing is kept). When
+    /// nothing is kept (`sharing`), buffers whose values are dead before the next is written are one:
+    /// attnNormed, attnOut and ffnNormed; gate and swiglu (SwiGLU runs in place).
+    init(config: LlamaConfig, tokens n: Int, probabilityCount: Int, ffnResidual: FloatBuffer? = nil, sharing: Bool = false) {
         let c = config.dim, f = config.hiddenDim, kv = config.kvDim
         attnRstd = FloatBuffer(count: n)
         attnNormed = FloatBuffer(count: n * c)
@@ -33,13 +35,13 @@ public final class LayerActivations: @unchecked Sendable {
         k = FloatBuffer(count: n * kv)
         v = FloatBuffer(count: n * kv)
         probabilities = FloatBuffer(count: probabilityCount)
-        attnOut = FloatBuffer(count: n * c)
+        attnOut = sharing ? attnNormed : FloatBuffer(count: n * c)
         ffnInput = ffnResidual ?? FloatBuffer(count: n * c)
         ffnRstd = FloatBuffer(count: n)
-        ffnNormed = FloatBuffer(count: n * c)
+        ffnNormed = sharing ? attnNormed : FloatBuffer(count: n * c)
         gate = FloatBuffer(count: n * f)
         up = FloatBuffer(count: n * f)
-        swiglu = FloatBuffer(count: n * f)
+        swiglu = sharing ? gate : FloatBuffer(count: n * f)
     }
 
     /// The (N, R) buffer of `target`'s adapter hidden, at least `count` floats.

@@ -11,7 +11,8 @@ final class ForwardScratch: @unchecked Sendable {
     let finalNormed: FloatBuffer  // (N, C) input of the LM head
     let ropeCosines: FloatBuffer  // (N, HD/2) cos of each token's rotary angles
     let ropeSines: FloatBuffer    // (N, HD/2)
-    /// One layer's intermediates, reused by every layer; its attention residual is `stream`.
+    /// One layer's intermediates, reused by every layer, with buffers shared where values die early;
+    /// its attention residual is `stream`.
     let layer: LayerActivations
     /// bf16 outputs of projections packed together, grown on first use.
     let joined = GrowingBuffer()
@@ -24,7 +25,7 @@ final class ForwardScratch: @unchecked Sendable {
         finalNormed = FloatBuffer(count: capacity * config.dim)
         ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
         ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
-        layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, ffnResidual: stream)
+        layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, ffnResidual: stream, sharing: true)
     }
 }
 
