@@ -29,22 +29,23 @@ help:
 
 setup: deps model
 
-deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs whichever of the Debian packages $(1) are missing (nothing when all are there).
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call install_debs,$(DEBS))
 
 # A single-node Slurm for the sharded-evaluation test (Tests/TestSupport/SlurmCluster.swift starts
 # its own munged, slurmctld and slurmd in a temporary folder; nothing is enabled as a service).
 SLURM_DEBS := slurmctld slurmd slurm-client munge
 slurm:
-	@missing=""; for p in $(SLURM_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	$(call install_debs,$(SLURM_DEBS))
 
 model: $(MODEL)
 

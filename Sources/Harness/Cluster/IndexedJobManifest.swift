@@ -3,9 +3,7 @@ import Yams
 
 /// A Kubernetes Indexed Job (`batch/v1`, `completionMode: Indexed`) whose pod k runs
 /// `tollgate eval … --shard auto --shards N` into its own store on a shared volume; `tollgate merge`
-/// then joins `shard-0.db … shard-(N−1).db`. Kubernetes gives each pod its index in the annotation
-/// `batch.kubernetes.io/job-completion-index`; the manifest passes it on as `JOB_COMPLETION_INDEX`
-/// through the downward API (older clusters set no such variable themselves).
+/// then joins `shard-0.db … shard-(N−1).db`. The Job itself is `IndexedJob`'s.
 public struct IndexedJobManifest: Sendable, Equatable {
     /// The Job's name (a DNS-1123 label).
     public var name: String
@@ -21,16 +19,10 @@ public struct IndexedJobManifest: Sendable, Equatable {
     /// CPUs each pod requests and is limited to (tollgate sizes its threads by the machine it sees).
     public var cpus: Int = 2
 
-    public static let completionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
+    public static let completionIndexAnnotation = IndexedJob.completionIndexAnnotation
 
     public init(name: String, image: String, shards: Int, parallelism: Int, volumeClaim: String, evalArguments: [String]) throws {
-        let label = try NSRegularExpression(pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-        guard label.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil else {
-            throw ManifestError(message: "job name '\(name)' is not a DNS-1123 label; use lower-case letters, digits and '-'")
-        }
-        guard shards >= 1, parallelism >= 1 else {
-            throw ManifestError(message: "--shards and --parallelism must be at least 1")
-        }
+        try IndexedJob.validate(name: name, completions: shards, parallelism: parallelism)
         for reserved in ["--shard", "--shards", "--store"] where evalArguments.contains(reserved) {
             throw ManifestError(message: "the eval arguments set \(reserved), which the manifest sets per pod; leave it out")
         }
@@ -42,45 +34,12 @@ public struct IndexedJobManifest: Sendable, Equatable {
     public var storePattern: String { "\(storeFolder)/shard-$(JOB_COMPLETION_INDEX).db" }
 
     public var object: [String: Any] {
-        let container: [String: Any] = [
-            "name": "tollgate-eval",
-            "image": image,
-            "command": ["tollgate", "eval"] + evalArguments
-                + ["--shard", "auto", "--shards", String(shards), "--store", storePattern],
-            "env": [[
-                "name": "JOB_COMPLETION_INDEX",
-                "valueFrom": ["fieldRef": ["fieldPath": "metadata.annotations['\(Self.completionIndexAnnotation)']"]],
-            ] as [String: Any]],
-            "resources": ["requests": ["cpu": String(cpus)], "limits": ["cpu": String(cpus)]],
-            "volumeMounts": [["name": "stores", "mountPath": storeFolder]],
-        ]
-        return [
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": ["name": name, "labels": ["app.kubernetes.io/name": "tollgate"]] as [String: Any],
-            "spec": [
-                "completionMode": "Indexed",
-                "completions": shards,
-                "parallelism": parallelism,
-                // A failed pod is retried on its own index; a shard that still fails is named by merge.
-                "backoffLimitPerIndex": 2,
-                "template": [
-                    "metadata": ["labels": ["app.kubernetes.io/name": "tollgate"]],
-                    "spec": [
-                        "restartPolicy": "Never",
-                        "containers": [container],
-                        "volumes": [["name": "stores", "persistentVolumeClaim": ["claimName": volumeClaim]] as [String: Any]],
-                    ] as [String: Any],
-                ] as [String: Any],
-            ] as [String: Any],
-        ]
+        IndexedJob.object(name: name, completions: shards, parallelism: parallelism, pod: IndexedJob.Pod(
+            container: "tollgate-eval", image: image,
+            command: ["tollgate", "eval"] + evalArguments + ["--shard", "auto", "--shards", String(shards), "--store", storePattern],
+            workingDirectory: nil, cpus: cpus, volume: "stores", mountPath: storeFolder, volumeClaim: volumeClaim))
     }
 
     /// The manifest as YAML with sorted keys (stable output for review and diffs).
     public func yaml() throws -> String { try Yams.dump(object: object, sortKeys: true) }
-}
-
-public struct ManifestError: Error, LocalizedError, Sendable {
-    public var message: String
-    public var errorDescription: String? { message }
 }
