@@ -55,8 +55,22 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/chat/completions"
     }
 
-    /// How reports and logs name it: `hosted (@cf/meta/llama-3.2-1b-instruct at https://api.example.com/v1)`.
-    public var displayName: String { "\(name) (\(model) at \(baseURL))" }
+    /// How reports, logs and the store name it, never with credentials written into the URL:
+    /// `endpoint hosted: @cf/meta/llama-3.2-1b-instruct at https://api.example.com/v1`.
+    public var displayName: String { "endpoint \(name): \(model) at \(publicBaseURL)" }
+
+    /// The base URL without user information (`https://user:secret@host/v1` → `https://host/v1`).
+    public var publicBaseURL: String { Self.publicURL(baseURL) }
+
+    /// `url` without user information.
+    public static func publicURL(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.user != nil || components.password != nil else {
+            return url
+        }
+        components.user = nil
+        components.password = nil
+        return components.string ?? url
+    }
 }
 
 /// Dollars per million tokens, or per request.

@@ -40,10 +40,13 @@ final class EndpointSetupTests: XCTestCase {
         config.apiKeyEnv = "HOSTED_API_KEY"
         config.headers = ["x-team": "${TEAM}"]
         let client = try EndpointClient(config: config, environment: ["HOSTED_API_KEY": key, "TEAM": "evals"])
-        XCTAssertEqual(client.description, "EndpointClient(hosted (m at https://api.example.com/v1))")
+        XCTAssertEqual(client.description, "EndpointClient(endpoint hosted: m at https://api.example.com/v1)")
         XCTAssertFalse("\(client)".contains(key))
         await client.shutdown()
         await client.shutdown()  // a second call does nothing
+        // Credentials written into the URL are never part of the name.
+        XCTAssertEqual(EndpointConfig(name: "h", baseURL: "https://user:secret@api.example.com/v1", model: "m").displayName,
+                       "endpoint h: m at https://api.example.com/v1")
         let unused = try EndpointClient(config: EndpointConfig(name: "local", baseURL: "http://127.0.0.1:1/v1", model: "m"), environment: [:])
         await unused.shutdown()
     }

@@ -57,7 +57,7 @@ private let endpointsBlock = """
     let other = EndpointConfig(name: "a", baseURL: "https://api.example.com/v1", model: "n")
     #expect(EndpointIdentity.sha256(plain) == EndpointIdentity.sha256(slash))
     #expect(EndpointIdentity.sha256(plain) != EndpointIdentity.sha256(other))
-    #expect(EndpointIdentity.publicURL("https://user:secret@api.example.com/v1") == "https://api.example.com/v1")
+    #expect(EndpointConfig.publicURL("https://user:secret@api.example.com/v1") == "https://api.example.com/v1")
 }
 
 @Test(arguments: [

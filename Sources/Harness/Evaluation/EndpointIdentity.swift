@@ -2,34 +2,19 @@ import Corpus
 import Endpoints
 import Foundation
 
-/// How an endpoint is named and identified in the store. Its identity is the base URL and the
-/// model name; request settings (max tokens, temperature, …) are the evaluation's decoding JSON
+/// How an endpoint is identified in the store (`EndpointConfig.displayName` names it). Its identity
+/// is the base URL and the model name; request settings (max tokens, temperature, …) are the evaluation's decoding JSON
 /// and, with the full request body, part of every cache key. Credentials written into the URL
 /// (`https://user:secret@host/v1`) are dropped before anything is stored or shown.
 public enum EndpointIdentity {
     /// `model.architecture` of endpoint rows, so history and reports can tell them from GGUFs.
     public static let architecture = "openai-chat"
 
-    /// `hosted: @cf/meta/llama-3.2-1b-instruct at https://api.example.com/v1`.
-    public static func displayName(_ config: EndpointConfig) -> String {
-        "endpoint \(config.name): \(config.model) at \(publicURL(config.baseURL))"
-    }
-
     /// SHA-256 of the base URL (without credentials or a trailing slash) and the model name.
     public static func sha256(_ config: EndpointConfig) -> String {
-        var url = publicURL(config.baseURL)
+        var url = config.publicBaseURL
         while url.hasSuffix("/") { url.removeLast() }
         return SHA256.hex("openai-chat-endpoint\n\(url)\n\(config.model)")
-    }
-
-    /// The URL without user information.
-    public static func publicURL(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.user != nil || components.password != nil else {
-            return url
-        }
-        components.user = nil
-        components.password = nil
-        return components.string ?? url
     }
 }
 

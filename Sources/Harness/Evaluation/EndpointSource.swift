@@ -31,7 +31,7 @@ final class EndpointSource: AnswerSource {
         done.wait()
     }
 
-    var displayName: String { EndpointIdentity.displayName(config) }
+    var displayName: String { config.displayName }
 
     var modelRecord: ModelRecord {
         ModelRecord(path: displayName, sha256: EndpointIdentity.sha256(config), architecture: EndpointIdentity.architecture,

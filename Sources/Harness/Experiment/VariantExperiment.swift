@@ -95,7 +95,7 @@ enum VariantExperiment {
         switch plan.source {
         case .endpoint(let name):
             let reference = ExperimentFile.endpointPrefix + name
-            let source = experiment.endpoint(for: reference).map(EndpointIdentity.displayName) ?? reference
+            let source = experiment.endpoint(for: reference).map(\.displayName) ?? reference
             return Served(name: plan.name, model: reference, adapter: nil, source: source, bytes: 0)
         case .fused(let type):
             guard let adapter else { throw VariantRunError.nothingToFuse(variant: plan.name) }
