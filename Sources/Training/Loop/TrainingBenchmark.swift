@@ -31,6 +31,9 @@ public enum TrainingBenchmark {
                            bf16GFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
         if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
+        // The lines before this one freed their models and buffers: hand the pages they left free
+        // back, so this line's peak is its own and not the previous lines' leftovers.
+        Parallel.releaseFreedMemory()
         let model = try LoRATrainingModel(modelURL: modelURL, precision: precision)
         let shape = model.config
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: 8, alpha: 16, targets: [.q, .v]))
