@@ -45,18 +45,16 @@ public final class LayerActivations: @unchecked Sendable {
     }
 
     /// The (N, R) buffer of `target`'s adapter hidden, at least `count` floats.
-    func loraHidden(_ target: LoRATarget, count: Int) -> FloatBuffer {
-        if let buffer = loraHidden[target], buffer.count >= count { return buffer }
-        let buffer = FloatBuffer(count: count)
-        loraHidden[target] = buffer
-        return buffer
-    }
+    func loraHidden(_ target: LoRATarget, count: Int) -> FloatBuffer { Self.grown(&loraHidden, target, count) }
 
     /// The (N, in) dropout mask buffer of `target`, at least `count` floats.
-    func dropoutMask(_ target: LoRATarget, count: Int) -> FloatBuffer {
-        if let buffer = dropoutMasks[target], buffer.count >= count { return buffer }
+    func dropoutMask(_ target: LoRATarget, count: Int) -> FloatBuffer { Self.grown(&dropoutMasks, target, count) }
+
+    /// `buffers[target]`, replaced by a larger one when it holds fewer than `count` floats.
+    private static func grown(_ buffers: inout [LoRATarget: FloatBuffer], _ target: LoRATarget, _ count: Int) -> FloatBuffer {
+        if let buffer = buffers[target], buffer.count >= count { return buffer }
         let buffer = FloatBuffer(count: count)
-        dropoutMasks[target] = buffer
+        buffers[target] = buffer
         return buffer
     }
 }
