@@ -39,9 +39,13 @@ public struct TrainingJob: Sendable {
         let validationSet = try validation.map {
             try TrainingData.load(path: $0, gguf: gguf, template: template, maxLength: maxSequenceLength)
         } ?? []
-        var base = try LlamaModel.load(file: gguf, precision: settings.precision, use: .training)
-        var initial: LoRAParameters?
         var settings = self.settings
+        // PiSSA changes the base weights, so it runs before training starts — on resume too, where the
+        // checkpoint's adapter belongs with the same (deterministic) residual weights. It needs every
+        // projection in Float32: the model is loaded so, then held in the run's precision.
+        let pissa = settings.initialization == .pissa && initialAdapter == nil
+        var base = try LlamaModel.load(file: gguf, precision: pissa ? .f32 : settings.precision, use: .training)
+        var initial: LoRAParameters?
         let shape = base.config
         if let initialAdapter, !resume {
             let loaded = try AdapterLoader.loadParameters(path: initialAdapter, shape: shape)
@@ -52,12 +56,8 @@ public struct TrainingJob: Sendable {
             var adopted = loaded
             adopted.settings = settings.lora
             initial = adopted
-        } else if settings.initialization == .pissa, initialAdapter == nil {
-            // PiSSA changes the base weights, so it runs before training starts — on resume too,
-            // where the checkpoint's adapter belongs with the same (deterministic) residual weights.
-            // It needs every projection in Float32: a bf16 model is packed again from the residuals.
-            let float32 = settings.precision == .f32 ? base : try LlamaModel.load(file: gguf, precision: .f32)
-            var weights = float32.weights
+        } else if pissa {
+            var weights = base.weights
             var parameters = LoRAParameters(shape: shape, settings: settings.lora)
             var rng = TrainingRNG(seed: settings.seed)
             try parameters.initialize(.pissa, rng: &rng, weights: &weights, svd: Self.topSingularTriplets)
