@@ -7,8 +7,8 @@
 /// of the two products training and inference take with it:
 /// - `.linear`:    out (rows, outFeatures) = x (rows, inFeatures) · Wᵀ   (forward)
 /// - `.transpose`: dx (rows, inFeatures)   = dy (rows, outFeatures) · W  (input gradient)
-public final class BF16Matrix: @unchecked Sendable {
-    public enum Product: Sendable { case linear, transpose }
+public final class BF16Matrix: PackedMatrix, @unchecked Sendable {
+    public typealias Product = FrozenProduct
 
     /// Whether this CPU has the bf16 dot-product instructions the products need.
     public static var isAvailable: Bool { NativeKernels.bf16Available }
@@ -50,7 +50,7 @@ public final class BF16Matrix: @unchecked Sendable {
     /// c (rows, outputs; row stride ldc) = alpha · a (rows, inner; row stride lda) · B + beta · c,
     /// on `threads` threads. A row's result is the same whatever `rows` and the thread count.
     public func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>,
-                         ldc: Int, alpha: Float = 1, beta: Float = 0, threads: Int = Parallel.threads) {
+                         ldc: Int, alpha: Float, beta: Float, threads: Int) {
         guard rows > 0 else { return }
         let done = NativeKernels.bf16Gemm(m: rows, n: outputs, k: inner, alpha: alpha, a: a, lda: lda,
                                           packed: packed, beta: beta, c: c, ldc: ldc, threads: threads)

@@ -100,7 +100,7 @@ struct BF16MatrixTests {
             a.withUnsafeBufferPointer { a in
                 c.withUnsafeMutableBufferPointer {
                     matrix.multiply(rows: count, a: a.baseAddress! + first * inFeatures, lda: inFeatures,
-                                    into: $0.baseAddress!, ldc: out, threads: threads)
+                                    into: $0.baseAddress!, ldc: out, alpha: 1, beta: 0, threads: threads)
                 }
             }
             return c

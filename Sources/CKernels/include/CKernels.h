@@ -76,6 +76,35 @@ void ck_bf16_pack(const float *b, size_t rowStride, size_t columnStride, int k, 
 int ck_bf16_gemm(int m, int n, int k, float alpha, const float *a, size_t lda, const uint16_t *packed,
                  float beta, float *c, size_t ldc, int threads);
 
+/// Instruction sets of the int8 products: a 4-byte dot product per lane with AVX-512 VNNI
+/// (vpdpbusd), pairs of byte products with AVX2 (vpmaddubsw, vpmaddwd), plain C otherwise.
+enum {
+    CK_INT8_PORTABLE = 0,
+    CK_INT8_AVX2 = 1,
+    CK_INT8_VNNI512 = 2,
+};
+
+/// The best int8 instruction set this CPU (and OS) supports, checked with cpuid once.
+int ck_int8_best_isa(void);
+
+/// Bytes a (k × n) operand takes once packed by `ck_int8_pack`: panels of 16 columns, each a
+/// 128-byte header (16 float scales, 16 int32 column sums) then ceil(k/4) groups of 16 × 4 bytes.
+size_t ck_int8_packed_bytes(int k, int n);
+
+/// Packs the (k × n) operand B, element (i, j) at b[i·rowStride + j·columnStride], into `packed`
+/// (ck_int8_packed_bytes, 64-byte aligned): column j quantized on its own, s_j = max_i |B[i][j]| / 127,
+/// q = round-to-nearest-even(B · (127 / max)) in [-127, 127]. A weight W (out, in) stored row-major
+/// packs as Wᵀ with (rowStride 1, columnStride in): one scale per output feature.
+void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed);
+
+/// C (m × n, row stride ldc) = alpha · A·B + beta · C, SwitchBack-style: each row of A is quantized
+/// on its own as B's columns are (s_r = max |A[r]| / 127), the products of the codes are summed
+/// exactly in int32, and C[r][j] = alpha · (float(Σ) · s_j) · s_r (+ beta · C, fused). Every `isa`
+/// gives the same bits, whatever m and `threads`. C is not read when beta is 0.
+/// Returns 0, or -1 for a bad shape or an `isa` above `ck_int8_best_isa()`.
+int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size_t lda, const void *packed,
+                 float beta, float *c, size_t ldc, int threads);
+
 /// Calls body(context, i) for every i in 0 ..< count on the calling thread and up to threads − 1
 /// pool workers, and returns when every call has returned. Idle workers poll for 0.3 ms (spinning,
 /// then yielding the CPU) before they sleep, so a run of small jobs (a decode step) does not pay a

@@ -1,0 +1,402 @@
+// Matrix products in int8 with exact int32 sums (SwitchBack-style: row-wise scales for the input,
+// column-wise for the frozen operand), for the frozen weights of `.int8` inference and training.
+//
+// B (k × n) is packed once in panels of 16 columns: a header of the 16 columns' scales and code
+// sums, then for each group of 4 consecutive k the 16 columns' 4 codes side by side (64 bytes), so
+// one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized row by row into a scratch; the
+// kernel broadcasts a row's 4 codes and multiplies them with the panel's groups.
+//
+// The dot products are exact whatever the instruction set, so every instantiation gives the same
+// sums; the float scaling after is written out the same way in each, so the results agree bit for bit:
+// - AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so A's codes are stored + 128
+//   (1..255) and 128 · Σ_i B[i][j] is taken off each sum afterwards, in int32.
+// - AVX2: vpmaddubsw adds two u8 × s8 products into int16 with saturation, which 255 · 127 · 2
+//   would reach; so A's codes stay signed and the sign moves to B (|a| · sign(b, a) = a · b, at
+//   most 127 · 127 · 2 = 32258), then vpmaddwd widens pairs to int32.
+// - portable: the same sums in C.
+#include "CKernels.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PANEL = 16, HEADER = 128, PANELS_PER_JOB = 4, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
+
+static size_t groups_of(int k) { return ((size_t)k + 3) / 4; }
+static size_t panel_bytes(int k) { return HEADER + groups_of(k) * PANEL * 4; }
+
+int ck_int8_best_isa(void) {
+#if defined(__x86_64__)
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vnni"))
+            cached = CK_INT8_VNNI512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            cached = CK_INT8_AVX2;
+        else
+            cached = CK_INT8_PORTABLE;
+    }
+    return cached;
+#else
+    return CK_INT8_PORTABLE;
+#endif
+}
+
+size_t ck_int8_packed_bytes(int k, int n) {
+    if (k <= 0 || n <= 0) return 0;
+    return ((size_t)n + PANEL - 1) / PANEL * panel_bytes(k);
+}
+
+/// Codes and scale of `count` values at stride `stride`: scale = max|v| / 127, code =
+/// rint(v · (127 / max)) (0 for an all-zero vector). The same arithmetic for A and B, in every ISA.
+static float quantize(const float *v, size_t stride, int count, int8_t *codes, size_t codeStride) {
+    float most = 0;
+    int nan = 0;
+    for (int i = 0; i < count; i++) {
+        float a = fabsf(v[(size_t)i * stride]);
+        nan |= a != a;
+        most = a > most ? a : most;
+    }
+    if (nan) most = NAN;  // NaN or infinity: the scale makes every result of the row NaN
+    if (most == 0 || !isfinite(most)) {
+        for (int i = 0; i < count; i++) codes[(size_t)i * codeStride] = 0;
+        return most == 0 ? 0 : NAN;
+    }
+    float inverse = 127.0f / most;
+    for (int i = 0; i < count; i++) {
+        float q = rintf(v[(size_t)i * stride] * inverse);
+        codes[(size_t)i * codeStride] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+    }
+    return most / 127.0f;
+}
+
+void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed) {
+    size_t groups = groups_of(k), panels = ((size_t)n + PANEL - 1) / PANEL;
+    int8_t *column = malloc((size_t)k);
+    for (size_t panel = 0; panel < panels; panel++) {
+        uint8_t *out = (uint8_t *)packed + panel * panel_bytes(k);
+        float *scales = (float *)out;
+        int32_t *sums = (int32_t *)(out + 64);
+        int8_t *codes = (int8_t *)(out + HEADER);
+        memset(codes, 0, groups * PANEL * 4);
+        for (int c = 0; c < PANEL; c++) {
+            size_t j = panel * PANEL + (size_t)c;
+            if (j >= (size_t)n) { scales[c] = 0; sums[c] = 0; continue; }
+            scales[c] = quantize(b + j * columnStride, rowStride, k, column, 1);
+            int32_t sum = 0;
+            for (int i = 0; i < k; i++) {
+                codes[((size_t)i / 4 * PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
+                sum += column[i];
+            }
+            sums[c] = sum;
+        }
+    }
+    free(column);
+}
+
+/// C[r][j] from the exact sum: alpha · (float(sum) · s_j) · s_r, + beta · C fused; the same
+/// operations in the same order as the vector stores below.
+static inline float scaled(int32_t sum, float columnScale, float rowScale, float alpha, float beta, const float *c) {
+    float value = alpha * (((float)sum * columnScale) * rowScale);
+    return beta != 0 ? fmaf(beta, *c, value) : value;
+}
+
+// MARK: - Portable
+
+static void tile_portable(int rows, size_t groups, const int8_t *a, size_t aStride, const float *rowScales,
+                          const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
+    const float *scales = (const float *)panel;
+    const int8_t *b = (const int8_t *)(panel + HEADER);
+    for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < columns; j++) {
+            int32_t sum = 0;
+            for (size_t g = 0; g < groups; g++)
+                for (int t = 0; t < 4; t++) sum += (int32_t)a[(size_t)r * aStride + 4 * g + t] * b[(g * PANEL + j) * 4 + t];
+            c[(size_t)r * ldc + j] = scaled(sum, scales[j], rowScales[r], alpha, beta, c + (size_t)r * ldc + j);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// MARK: - AVX2: up to 4 rows × one panel (two 8-lane accumulators per row)
+
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+
+static inline __attribute__((always_inline))
+void store8_avx2(__m256i sum, const float *columnScales, float rowScale, float alpha, float beta, float *c, int columns) {
+    __m256 value = _mm256_mul_ps(_mm256_set1_ps(alpha),
+                                 _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_loadu_ps(columnScales)),
+                                               _mm256_set1_ps(rowScale)));
+    if (columns >= 8) {
+        if (beta != 0) value = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c), value);
+        _mm256_storeu_ps(c, value);
+        return;
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, value);
+    for (int j = 0; j < columns; j++) c[j] = beta != 0 ? fmaf(beta, c[j], lanes[j]) : lanes[j];
+}
+
+static inline __attribute__((always_inline))
+void tile_avx2(const int rows, size_t groups, const int8_t *a, size_t aStride, const float *rowScales,
+               const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
+    __m256i acc[4][2];
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    const uint8_t *b = panel + HEADER;
+    for (size_t g = 0; g < groups; g++) {
+        __m256i b0 = _mm256_load_si256((const __m256i *)(b + g * 64));
+        __m256i b1 = _mm256_load_si256((const __m256i *)(b + g * 64 + 32));
+        for (int r = 0; r < rows; r++) {
+            int32_t four;
+            memcpy(&four, a + (size_t)r * aStride + 4 * g, 4);
+            __m256i x = _mm256_set1_epi32(four), magnitude = _mm256_abs_epi8(x);
+            __m256i p0 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b0, x));
+            __m256i p1 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b1, x));
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(p0, ones));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(p1, ones));
+        }
+    }
+    const float *scales = (const float *)panel;
+    for (int r = 0; r < rows; r++) {
+        store8_avx2(acc[r][0], scales, rowScales[r], alpha, beta, c + (size_t)r * ldc, columns);
+        if (columns > 8) store8_avx2(acc[r][1], scales + 8, rowScales[r], alpha, beta, c + (size_t)r * ldc + 8, columns - 8);
+    }
+}
+
+static void tiles_avx2(int rows, size_t groups, const int8_t *a, size_t aStride, const float *rowScales,
+                       const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4)
+        tile_avx2(4, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta);
+    switch (rows - r) {
+    case 3: tile_avx2(3, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta); break;
+    case 2: tile_avx2(2, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta); break;
+    case 1: tile_avx2(1, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta); break;
+    default: break;
+    }
+}
+
+/// `quantize` of one contiguous row, eight values at a time: the same maximum, the same product
+/// and the same round-to-nearest-even (vcvtps2dq), so the same codes and scale.
+static float quantize_row_avx2(const float *v, int count, int8_t *codes) {
+    const __m256 magnitudeMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 most8 = _mm256_setzero_ps(), unordered = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 x = _mm256_and_ps(_mm256_loadu_ps(v + i), magnitudeMask);
+        most8 = _mm256_max_ps(most8, x);
+        unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    }
+    float lanes[8], most = 0;
+    _mm256_storeu_ps(lanes, most8);
+    for (int l = 0; l < 8; l++) most = lanes[l] > most ? lanes[l] : most;
+    int nan = _mm256_movemask_ps(unordered) != 0;
+    for (; i < count; i++) {
+        float a = fabsf(v[i]);
+        nan |= a != a;
+        most = a > most ? a : most;
+    }
+    if (nan || most == 0 || !isfinite(most)) return quantize(v, 1, count, codes, 1);
+    float inverse = 127.0f / most;
+    __m256 scale = _mm256_set1_ps(inverse);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    i = 0;
+    for (; i + 32 <= count; i += 32) {
+        __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i), scale));
+        __m256i q1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i + 8), scale));
+        __m256i q2 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i + 16), scale));
+        __m256i q3 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i + 24), scale));
+        __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
+        _mm256_storeu_si256((__m256i *)(codes + i), _mm256_permutevar8x32_epi32(packed, order));
+    }
+    for (; i < count; i++) {
+        float q = rintf(v[i] * inverse);
+        codes[i] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+    }
+    return most / 127.0f;
+}
+
+#pragma clang attribute pop
+
+// MARK: - AVX-512 VNNI: up to 8 rows × two panels (one 16-lane accumulator per row and panel)
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))), apply_to = function)
+
+static inline __attribute__((always_inline))
+void store16_vnni(__m512i sum, const uint8_t *panel, float rowScale, float alpha, float beta, float *c, int columns) {
+    // Codes of A were stored + 128: take 128 · Σ_i B[i][j] back off, exactly, before converting.
+    __m512i exact = _mm512_sub_epi32(sum, _mm512_slli_epi32(_mm512_load_si512((const void *)(panel + 64)), 7));
+    __m512 value = _mm512_mul_ps(_mm512_set1_ps(alpha),
+                                 _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), _mm512_load_ps((const float *)panel)),
+                                               _mm512_set1_ps(rowScale)));
+    __mmask16 mask = columns >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << columns) - 1);
+    if (beta != 0) value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, c), value);
+    _mm512_mask_storeu_ps(c, mask, value);
+}
+
+static inline __attribute__((always_inline))
+void tile_vnni(const int rows, const int panels, size_t groups, const uint8_t *a, size_t aStride, const float *rowScales,
+               const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns, float alpha, float beta) {
+    __m512i acc[8][2];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    const uint8_t *b0p = panel + HEADER, *b1p = panel + panelStride + HEADER;
+    for (size_t g = 0; g < groups; g++) {
+        __m512i b0 = _mm512_load_si512((const void *)(b0p + g * 64));
+        __m512i b1 = panels > 1 ? _mm512_load_si512((const void *)(b1p + g * 64)) : b0;
+        for (int r = 0; r < rows; r++) {
+            int32_t four;
+            memcpy(&four, a + (size_t)r * aStride + 4 * g, 4);
+            __m512i x = _mm512_set1_epi32(four);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x, b0);
+            if (panels > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, b1);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        store16_vnni(acc[r][0], panel, rowScales[r], alpha, beta, c + (size_t)r * ldc, columns);
+        if (panels > 1)
+            store16_vnni(acc[r][1], panel + panelStride, rowScales[r], alpha, beta, c + (size_t)r * ldc + 16, columns - 16);
+    }
+}
+
+#define CK_VNNI_ROWS(P)                                                                                             \
+    switch (rows) {                                                                                                 \
+    case 1: tile_vnni(1, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 2: tile_vnni(2, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 3: tile_vnni(3, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 4: tile_vnni(4, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 5: tile_vnni(5, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 6: tile_vnni(6, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 7: tile_vnni(7, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    default: tile_vnni(8, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    }
+
+/// `rows` (≤ 8) rows × one or two panels (`columns` ≤ 32 of them).
+static void tile_rows_vnni(int rows, int panels, size_t groups, const uint8_t *a, size_t aStride, const float *rowScales,
+                           const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns, float alpha, float beta) {
+    if (panels > 1) { CK_VNNI_ROWS(2) } else { CK_VNNI_ROWS(1) }
+}
+
+#pragma clang attribute pop
+#endif
+
+// MARK: - Jobs
+
+typedef struct {
+    int isa, m, n, k;
+    float alpha, beta;
+    const float *a;
+    size_t lda;
+    const uint8_t *packed;
+    float *c;
+    size_t ldc;
+    int8_t *codes;       // (m, 4·groups) A's codes (+ 128 for VNNI, as uint8)
+    float *rowScales;    // (m)
+    int rowJobs, rowsPerJob;
+} Product;
+
+static void quantize_rows(void *context, int job) {
+    Product *g = context;
+    size_t width = 4 * groups_of(g->k);
+    int begin = job * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
+    for (int i = begin; i < end; i++) {
+        int8_t *row = g->codes + (size_t)i * width;
+#if defined(__x86_64__)
+        if (g->isa >= CK_INT8_AVX2)
+            g->rowScales[i] = quantize_row_avx2(g->a + (size_t)i * g->lda, g->k, row);
+        else
+#endif
+            g->rowScales[i] = quantize(g->a + (size_t)i * g->lda, 1, g->k, row, 1);
+        for (size_t t = (size_t)g->k; t < width; t++) row[t] = 0;
+        if (g->isa == CK_INT8_VNNI512)
+            for (size_t t = 0; t < width; t++) row[t] = (int8_t)(uint8_t)((uint8_t)row[t] ^ 0x80);  // + 128 mod 256
+    }
+}
+
+/// Job = PANELS_PER_JOB panels × rowsPerJob rows; the panels stay in L2 across the job's tiles.
+static void multiply_job(void *context, int job) {
+    Product *g = context;
+    int panelJob = job / g->rowJobs, rowJob = job % g->rowJobs;
+    size_t groups = groups_of(g->k), stride = panel_bytes(g->k), width = 4 * groups;
+    int panelCount = (g->n + PANEL - 1) / PANEL;
+    int firstPanel = panelJob * PANELS_PER_JOB;
+    int lastPanel = firstPanel + PANELS_PER_JOB < panelCount ? firstPanel + PANELS_PER_JOB : panelCount;
+    int begin = rowJob * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
+    for (int p = firstPanel; p < lastPanel;) {
+        int column = p * PANEL, columns = g->n - column;
+        const uint8_t *panel = g->packed + (size_t)p * stride;
+        switch (g->isa) {
+#if defined(__x86_64__)
+        case CK_INT8_VNNI512: {
+            int panels = p + 1 < lastPanel ? 2 : 1;
+            if (columns > panels * PANEL) columns = panels * PANEL;
+            for (int i = begin; i < end; i += 8) {
+                int rows = end - i < 8 ? end - i : 8;
+                tile_rows_vnni(rows, panels, groups, (const uint8_t *)g->codes + (size_t)i * width, width, g->rowScales + i,
+                               panel, stride, g->c + (size_t)i * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+            }
+            p += panels;
+            continue;
+        }
+        case CK_INT8_AVX2:
+            if (columns > PANEL) columns = PANEL;
+            tiles_avx2(end - begin, groups, g->codes + (size_t)begin * width, width, g->rowScales + begin, panel,
+                       g->c + (size_t)begin * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+            p += 1;
+            continue;
+#endif
+        default:
+            if (columns > PANEL) columns = PANEL;
+            tile_portable(end - begin, groups, g->codes + (size_t)begin * width, width, g->rowScales + begin, panel,
+                          g->c + (size_t)begin * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+            p += 1;
+        }
+    }
+}
+
+// A's codes are reused between calls (training calls this hundreds of times a step); products
+// from different threads take turns on them.
+static pthread_mutex_t scratchLock = PTHREAD_MUTEX_INITIALIZER;
+static void *scratch;
+static size_t scratchBytes;
+
+int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size_t lda, const void *packed,
+                 float beta, float *c, size_t ldc, int threads) {
+    if (isa < CK_INT8_PORTABLE || isa > ck_int8_best_isa() || m < 0 || n < 0 || k <= 0 || lda < (size_t)k ||
+        ldc < (size_t)n || ((uintptr_t)packed & 63) != 0)
+        return -1;
+    if (m == 0 || n == 0) return 0;
+    size_t width = 4 * groups_of(k), need = (size_t)m * width + (size_t)m * sizeof(float) + 64;
+    pthread_mutex_lock(&scratchLock);
+    if (need > scratchBytes) {
+        void *grown = realloc(scratch, need);
+        if (!grown) {
+            pthread_mutex_unlock(&scratchLock);
+            return -1;
+        }
+        scratch = grown;
+        scratchBytes = need;
+    }
+    // As the bf16 product: row jobs of at most ROWS_PER_JOB rows, split further when there are
+    // too few panel jobs to keep every thread busy.
+    int panelJobs = ((n + PANEL - 1) / PANEL + PANELS_PER_JOB - 1) / PANELS_PER_JOB;
+    int rowJobs = (m + ROWS_PER_JOB - 1) / ROWS_PER_JOB, wanted = JOBS_PER_THREAD * (threads > 1 ? threads : 1);
+    if (threads > 1 && panelJobs * rowJobs < wanted) {
+        int split = (wanted + panelJobs - 1) / panelJobs, most = (m + 7) / 8;
+        rowJobs = split < most ? split : most;
+    }
+    int rowsPerJob = (m + rowJobs - 1) / rowJobs;
+    rowJobs = (m + rowsPerJob - 1) / rowsPerJob;
+    float *rowScales = (float *)(((uintptr_t)scratch + (size_t)m * width + 63) & ~(uintptr_t)63);
+    Product g = { isa, m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, rowScales, rowJobs, rowsPerJob };
+    ck_parallel_for(g.rowJobs, threads, quantize_rows, &g);
+    ck_parallel_for(panelJobs * g.rowJobs, threads, multiply_job, &g);
+    pthread_mutex_unlock(&scratchLock);
+    return 0;
+}

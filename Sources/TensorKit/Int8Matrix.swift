@@ -1,0 +1,68 @@
+/// A frozen matrix operand held in int8 for SwitchBack-style products (Wortsman et al., 2023) with
+/// float32 inputs: each column of the operand (each output feature) has its own scale, each input
+/// row is quantized on the fly with its own, the code products are summed exactly in int32 and
+/// scaled back to float32 (CKernels' `ck_int8_gemm`). Four times the float32 FMA rate per
+/// instruction with AVX-512 VNNI, twice with AVX2; a portable kernel runs elsewhere. The sums are
+/// exact, so every instruction set gives the same bits.
+///
+/// Quantization: s = max |v| / 127 over the row or column, code = round-to-nearest-even(v · 127 / max);
+/// a value's error is at most s / 2.
+public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
+    /// The kernels' instruction sets, slowest first.
+    public enum InstructionSet: Int32, Sendable, CaseIterable, Comparable {
+        case portable = 0, avx2 = 1, vnni512 = 2
+
+        /// The fastest this CPU runs, from cpuid.
+        public static let best = InstructionSet(rawValue: NativeKernels.int8BestInstructionSet) ?? .portable
+
+        /// The sets this CPU runs (tests check each one).
+        public static var available: [InstructionSet] { allCases.filter { $0 <= best } }
+
+        public static func < (a: InstructionSet, b: InstructionSet) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public let inner: Int
+    public let outputs: Int
+    private let packed: UnsafeMutableRawPointer
+    public let bytes: Int
+
+    /// Packs `weight` (outFeatures × inFeatures, row-major) for `product`.
+    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, product: FrozenProduct) {
+        precondition(outFeatures > 0 && inFeatures > 0, "an int8 operand needs a non-empty weight")
+        switch product {
+        case .linear: (inner, outputs) = (inFeatures, outFeatures)
+        case .transpose: (inner, outputs) = (outFeatures, inFeatures)
+        }
+        bytes = NativeKernels.int8PackedBytes(k: inner, n: outputs)
+        packed = .allocate(byteCount: bytes, alignment: 64)
+        let (rowStride, columnStride) = product == .linear ? (1, inFeatures) : (inFeatures, 1)
+        NativeKernels.int8Pack(weight, rowStride: rowStride, columnStride: columnStride, k: inner, n: outputs,
+                               into: packed)
+    }
+
+    /// Packs `weight` (outFeatures · inFeatures values, row-major) for `product`.
+    public static func packing(_ weight: [Float], outFeatures: Int, inFeatures: Int, product: FrozenProduct) -> Int8Matrix {
+        precondition(weight.count == outFeatures * inFeatures, "weight is not \(outFeatures) × \(inFeatures)")
+        return weight.withUnsafeBufferPointer {
+            Int8Matrix(weight: $0.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures, product: product)
+        }
+    }
+
+    deinit { packed.deallocate() }
+
+    public func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>,
+                         ldc: Int, alpha: Float, beta: Float, threads: Int) {
+        multiply(rows: rows, a: a, lda: lda, into: c, ldc: ldc, alpha: alpha, beta: beta, threads: threads,
+                 instructionSet: .best)
+    }
+
+    /// `multiply` on `instructionSet` (tests check every one this CPU runs).
+    public func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>,
+                         ldc: Int, alpha: Float = 1, beta: Float = 0, threads: Int = Parallel.threads,
+                         instructionSet: InstructionSet) {
+        guard rows > 0 else { return }
+        let done = NativeKernels.int8Gemm(instructionSet.rawValue, m: rows, n: outputs, k: inner, alpha: alpha, a: a,
+                                          lda: lda, packed: packed, beta: beta, c: c, ldc: ldc, threads: threads)
+        precondition(done, "int8 product rejected: \(rows) × \(inner) · \(inner) × \(outputs), lda \(lda), ldc \(ldc)")
+    }
+}
