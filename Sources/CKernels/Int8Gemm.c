@@ -1,15 +1,19 @@
-// Matrix products in int8 with exact int32 sums (SwitchBack-style: row-wise scales for the input,
-// column-wise for the frozen operand), for the frozen weights of `.int8` inference and training.
+// Matrix products in int8 with exact int32 sums (SwitchBack-style: the frozen operand quantized per
+// column, the input on the fly), for the frozen weights of `.int8` inference and training. The input
+// has a scale per block of 32 values of a row (as llama.cpp's Q8 activation blocks): a row-wise scale
+// let one outlier feature of the residual stream flatten the others (SmolLM2's logits moved by 1.9).
 //
-// B (k × n) is packed once in panels of 16 columns: a header of the 16 columns' scales and code
-// sums, then for each group of 4 consecutive k the 16 columns' 4 codes side by side (64 bytes), so
-// one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized row by row into a scratch; the
-// kernel broadcasts a row's 4 codes and multiplies them with the panel's groups.
+// B (k × n) is packed once in panels of 16 columns: a header of the 16 columns' scales and, per block
+// of 32 k, their code sums, then for each quad of 4 consecutive k the 16 columns' 4 codes side by side
+// (64 bytes), so one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized block by block
+// into a scratch; the kernel broadcasts a row's 4 codes and multiplies them with the panel's quads,
+// sums each block exactly in int32, then adds float(sum) · (A's block scale) into a float32 lane.
 //
 // The dot products are exact whatever the instruction set, so every instantiation gives the same
-// sums; the float scaling after is written out the same way in each, so the results agree bit for bit:
+// sums; the float arithmetic after (one fused multiply-add per block, in block order, then the scales)
+// is written out the same way in each, so the results agree bit for bit:
 // - AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so A's codes are stored + 128
-//   (1..255) and 128 · Σ_i B[i][j] is taken off each sum afterwards, in int32.
+//   (1..255) and 128 · Σ_i B[i][j] over the block is taken off each block's sum, in int32.
 // - AVX2: vpmaddubsw adds two u8 × s8 products into int16 with saturation, which 255 · 127 · 2
 //   would reach; so A's codes stay signed and the sign moves to B (|a| · sign(b, a) = a · b, at
 //   most 127 · 127 · 2 = 32258), then vpmaddwd widens pairs to int32.
@@ -22,10 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PANEL = 16, HEADER = 128, PANELS_PER_JOB = 4, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
+enum { PANEL = 16, BLOCK = 32, QUADS_PER_BLOCK = BLOCK / 4, PANELS_PER_JOB = 4, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
 
-static size_t groups_of(int k) { return ((size_t)k + 3) / 4; }
-static size_t panel_bytes(int k) { return HEADER + groups_of(k) * PANEL * 4; }
+static size_t quads_of(int k) { return ((size_t)k + 3) / 4; }
+static size_t blocks_of(int k) { return ((size_t)k + BLOCK - 1) / BLOCK; }
+/// A panel: 16 float column scales, 16 int32 code sums per block, then the codes.
+static size_t header_bytes(int k) { return 64 + 64 * blocks_of(k); }
+static size_t panel_bytes(int k) { return header_bytes(k) + quads_of(k) * PANEL * 4; }
 
 int ck_int8_best_isa(void) {
 #if defined(__x86_64__)
@@ -75,48 +82,51 @@ static float quantize(const float *v, size_t stride, int count, int8_t *codes, s
 }
 
 void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed) {
-    size_t groups = groups_of(k), panels = ((size_t)n + PANEL - 1) / PANEL;
+    size_t panels = ((size_t)n + PANEL - 1) / PANEL;
     int8_t *column = malloc((size_t)k);
     for (size_t panel = 0; panel < panels; panel++) {
         uint8_t *out = (uint8_t *)packed + panel * panel_bytes(k);
+        memset(out, 0, panel_bytes(k));
         float *scales = (float *)out;
-        int32_t *sums = (int32_t *)(out + 64);
-        int8_t *codes = (int8_t *)(out + HEADER);
-        memset(codes, 0, groups * PANEL * 4);
+        int32_t *sums = (int32_t *)(out + 64);  // (blocks, 16)
+        int8_t *codes = (int8_t *)(out + header_bytes(k));
         for (int c = 0; c < PANEL; c++) {
             size_t j = panel * PANEL + (size_t)c;
-            if (j >= (size_t)n) { scales[c] = 0; sums[c] = 0; continue; }
+            if (j >= (size_t)n) continue;
             scales[c] = quantize(b + j * columnStride, rowStride, k, column, 1);
-            int32_t sum = 0;
             for (int i = 0; i < k; i++) {
                 codes[((size_t)i / 4 * PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
-                sum += column[i];
+                sums[(size_t)i / BLOCK * PANEL + (size_t)c] += column[i];
             }
-            sums[c] = sum;
         }
     }
     free(column);
 }
 
-/// C[r][j] from the exact sum: alpha · (float(sum) · s_j) · s_r, + beta · C fused; the same
-/// operations in the same order as the vector stores below.
-static inline float scaled(int32_t sum, float columnScale, float rowScale, float alpha, float beta, const float *c) {
-    float value = alpha * (((float)sum * columnScale) * rowScale);
+/// C[r][j] from the blocks' float sum Σ_b float(sum_b) · s_r,b (fused, in block order):
+/// alpha · (that · s_j), + beta · C fused; the same operations in the same order as the vector stores.
+static inline float scaled(float blockSum, float columnScale, float alpha, float beta, const float *c) {
+    float value = alpha * (blockSum * columnScale);
     return beta != 0 ? fmaf(beta, *c, value) : value;
 }
 
 // MARK: - Portable
 
-static void tile_portable(int rows, size_t groups, const int8_t *a, size_t aStride, const float *rowScales,
-                          const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
+static void tile_portable(int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales,
+                          size_t scaleStride, const uint8_t *panel, float *c, size_t ldc, int columns, float alpha,
+                          float beta) {
     const float *scales = (const float *)panel;
-    const int8_t *b = (const int8_t *)(panel + HEADER);
+    const int8_t *b = (const int8_t *)(panel + 64 + 64 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK));
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < columns; j++) {
-            int32_t sum = 0;
-            for (size_t g = 0; g < groups; g++)
-                for (int t = 0; t < 4; t++) sum += (int32_t)a[(size_t)r * aStride + 4 * g + t] * b[(g * PANEL + j) * 4 + t];
-            c[(size_t)r * ldc + j] = scaled(sum, scales[j], rowScales[r], alpha, beta, c + (size_t)r * ldc + j);
+            float total = 0;
+            for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+                int32_t sum = 0;
+                for (size_t g = q0; g < quads && g < q0 + QUADS_PER_BLOCK; g++)
+                    for (int t = 0; t < 4; t++) sum += (int32_t)a[(size_t)r * aStride + 4 * g + t] * b[(g * PANEL + j) * 4 + t];
+                total = fmaf((float)sum, aScales[(size_t)r * scaleStride + block], total);
+            }
+            c[(size_t)r * ldc + j] = scaled(total, scales[j], alpha, beta, c + (size_t)r * ldc + j);
         }
     }
 }
@@ -124,15 +134,13 @@ static void tile_portable(int rows, size_t groups, const int8_t *a, size_t aStri
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// MARK: - AVX2: up to 4 rows × one panel (two 8-lane accumulators per row)
+// MARK: - AVX2: up to 2 rows × one panel (two 8-lane int32 and two float32 accumulators per row)
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 
 static inline __attribute__((always_inline))
-void store8_avx2(__m256i sum, const float *columnScales, float rowScale, float alpha, float beta, float *c, int columns) {
-    __m256 value = _mm256_mul_ps(_mm256_set1_ps(alpha),
-                                 _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_loadu_ps(columnScales)),
-                                               _mm256_set1_ps(rowScale)));
+void store8_avx2(__m256 total, const float *columnScales, float alpha, float beta, float *c, int columns) {
+    __m256 value = _mm256_mul_ps(_mm256_set1_ps(alpha), _mm256_mul_ps(total, _mm256_loadu_ps(columnScales)));
     if (columns >= 8) {
         if (beta != 0) value = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c), value);
         _mm256_storeu_ps(c, value);
@@ -144,43 +152,51 @@ void store8_avx2(__m256i sum, const float *columnScales, float rowScale, float a
 }
 
 static inline __attribute__((always_inline))
-void tile_avx2(const int rows, size_t groups, const int8_t *a, size_t aStride, const float *rowScales,
+void tile_avx2(const int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales, size_t scaleStride,
                const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
-    __m256i acc[4][2];
+    __m256 total[2][2];
     const __m256i ones = _mm256_set1_epi16(1);
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    const uint8_t *b = panel + HEADER;
-    for (size_t g = 0; g < groups; g++) {
-        __m256i b0 = _mm256_load_si256((const __m256i *)(b + g * 64));
-        __m256i b1 = _mm256_load_si256((const __m256i *)(b + g * 64 + 32));
+    for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = _mm256_setzero_ps();
+    const uint8_t *b = panel + 64 + 64 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
+    for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+        __m256i acc[2][2];
+        for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+        size_t end = q0 + QUADS_PER_BLOCK < quads ? q0 + QUADS_PER_BLOCK : quads;
+        for (size_t g = q0; g < end; g++) {
+            __m256i b0 = _mm256_load_si256((const __m256i *)(b + g * 64));
+            __m256i b1 = _mm256_load_si256((const __m256i *)(b + g * 64 + 32));
+            for (int r = 0; r < rows; r++) {
+                int32_t four;
+                memcpy(&four, a + (size_t)r * aStride + 4 * g, 4);
+                __m256i x = _mm256_set1_epi32(four), magnitude = _mm256_abs_epi8(x);
+                __m256i p0 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b0, x));
+                __m256i p1 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b1, x));
+                acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(p0, ones));
+                acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(p1, ones));
+            }
+        }
         for (int r = 0; r < rows; r++) {
-            int32_t four;
-            memcpy(&four, a + (size_t)r * aStride + 4 * g, 4);
-            __m256i x = _mm256_set1_epi32(four), magnitude = _mm256_abs_epi8(x);
-            __m256i p0 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b0, x));
-            __m256i p1 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(b1, x));
-            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(p0, ones));
-            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(p1, ones));
+            __m256 scale = _mm256_set1_ps(aScales[(size_t)r * scaleStride + block]);
+            total[r][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][0]), scale, total[r][0]);
+            total[r][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][1]), scale, total[r][1]);
         }
     }
     const float *scales = (const float *)panel;
     for (int r = 0; r < rows; r++) {
-        store8_avx2(acc[r][0], scales, rowScales[r], alpha, beta, c + (size_t)r * ldc, columns);
-        if (columns > 8) store8_avx2(acc[r][1], scales + 8, rowScales[r], alpha, beta, c + (size_t)r * ldc + 8, columns - 8);
+        store8_avx2(total[r][0], scales, alpha, beta, c + (size_t)r * ldc, columns);
+        if (columns > 8) store8_avx2(total[r][1], scales + 8, alpha, beta, c + (size_t)r * ldc + 8, columns - 8);
     }
 }
 
-static void tiles_avx2(int rows, size_t groups, const int8_t *a, size_t aStride, const float *rowScales,
+static void tiles_avx2(int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales, size_t scaleStride,
                        const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
     int r = 0;
-    for (; r + 4 <= rows; r += 4)
-        tile_avx2(4, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta);
-    switch (rows - r) {
-    case 3: tile_avx2(3, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta); break;
-    case 2: tile_avx2(2, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta); break;
-    case 1: tile_avx2(1, groups, a + (size_t)r * aStride, aStride, rowScales + r, panel, c + (size_t)r * ldc, ldc, columns, alpha, beta); break;
-    default: break;
-    }
+    for (; r + 2 <= rows; r += 2)
+        tile_avx2(2, quads, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
+                  c + (size_t)r * ldc, ldc, columns, alpha, beta);
+    if (r < rows)
+        tile_avx2(1, quads, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
+                  c + (size_t)r * ldc, ldc, columns, alpha, beta);
 }
 
 /// `quantize` of one contiguous row, eight values at a time: the same maximum, the same product
@@ -225,61 +241,75 @@ static float quantize_row_avx2(const float *v, int count, int8_t *codes) {
 
 #pragma clang attribute pop
 
-// MARK: - AVX-512 VNNI: up to 8 rows × two panels (one 16-lane accumulator per row and panel)
+// MARK: - AVX-512 VNNI: up to 6 rows × two panels (a 16-lane int32 and float32 accumulator per row and panel)
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))), apply_to = function)
 
 static inline __attribute__((always_inline))
-void store16_vnni(__m512i sum, const uint8_t *panel, float rowScale, float alpha, float beta, float *c, int columns) {
-    // Codes of A were stored + 128: take 128 · Σ_i B[i][j] back off, exactly, before converting.
-    __m512i exact = _mm512_sub_epi32(sum, _mm512_slli_epi32(_mm512_load_si512((const void *)(panel + 64)), 7));
-    __m512 value = _mm512_mul_ps(_mm512_set1_ps(alpha),
-                                 _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(exact), _mm512_load_ps((const float *)panel)),
-                                               _mm512_set1_ps(rowScale)));
+void store16_vnni(__m512 total, const float *columnScales, float alpha, float beta, float *c, int columns) {
+    __m512 value = _mm512_mul_ps(_mm512_set1_ps(alpha), _mm512_mul_ps(total, _mm512_load_ps(columnScales)));
     __mmask16 mask = columns >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << columns) - 1);
     if (beta != 0) value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, c), value);
     _mm512_mask_storeu_ps(c, mask, value);
 }
 
+enum { VNNI_ROWS = 6 };
+
 static inline __attribute__((always_inline))
-void tile_vnni(const int rows, const int panels, size_t groups, const uint8_t *a, size_t aStride, const float *rowScales,
-               const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns, float alpha, float beta) {
-    __m512i acc[8][2];
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-    const uint8_t *b0p = panel + HEADER, *b1p = panel + panelStride + HEADER;
-    for (size_t g = 0; g < groups; g++) {
-        __m512i b0 = _mm512_load_si512((const void *)(b0p + g * 64));
-        __m512i b1 = panels > 1 ? _mm512_load_si512((const void *)(b1p + g * 64)) : b0;
+void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a, size_t aStride, const float *aScales,
+               size_t scaleStride, const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns,
+               float alpha, float beta) {
+    __m512 total[VNNI_ROWS][2];
+    for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = _mm512_setzero_ps();
+    size_t header = 64 + 64 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
+    const uint8_t *b0p = panel + header, *b1p = panel + panelStride + header;
+    for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+        __m512i acc[VNNI_ROWS][2];
+        for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+        size_t end = q0 + QUADS_PER_BLOCK < quads ? q0 + QUADS_PER_BLOCK : quads;
+        for (size_t g = q0; g < end; g++) {
+            __m512i b0 = _mm512_load_si512((const void *)(b0p + g * 64));
+            __m512i b1 = panels > 1 ? _mm512_load_si512((const void *)(b1p + g * 64)) : b0;
+            for (int r = 0; r < rows; r++) {
+                int32_t four;
+                memcpy(&four, a + (size_t)r * aStride + 4 * g, 4);
+                __m512i x = _mm512_set1_epi32(four);
+                acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x, b0);
+                if (panels > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, b1);
+            }
+        }
+        // A's codes were stored + 128: take 128 · Σ B over the block back off, exactly, before converting.
+        __m512i offset0 = _mm512_slli_epi32(_mm512_load_si512((const void *)(panel + 64 + 64 * block)), 7);
+        __m512i offset1 = panels > 1 ? _mm512_slli_epi32(_mm512_load_si512((const void *)(panel + panelStride + 64 + 64 * block)), 7)
+                                     : offset0;
         for (int r = 0; r < rows; r++) {
-            int32_t four;
-            memcpy(&four, a + (size_t)r * aStride + 4 * g, 4);
-            __m512i x = _mm512_set1_epi32(four);
-            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x, b0);
-            if (panels > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, b1);
+            __m512 scale = _mm512_set1_ps(aScales[(size_t)r * scaleStride + block]);
+            total[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset0)), scale, total[r][0]);
+            if (panels > 1)
+                total[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset1)), scale, total[r][1]);
         }
     }
     for (int r = 0; r < rows; r++) {
-        store16_vnni(acc[r][0], panel, rowScales[r], alpha, beta, c + (size_t)r * ldc, columns);
+        store16_vnni(total[r][0], (const float *)panel, alpha, beta, c + (size_t)r * ldc, columns);
         if (panels > 1)
-            store16_vnni(acc[r][1], panel + panelStride, rowScales[r], alpha, beta, c + (size_t)r * ldc + 16, columns - 16);
+            store16_vnni(total[r][1], (const float *)(panel + panelStride), alpha, beta, c + (size_t)r * ldc + 16, columns - 16);
     }
 }
 
 #define CK_VNNI_ROWS(P)                                                                                             \
     switch (rows) {                                                                                                 \
-    case 1: tile_vnni(1, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 2: tile_vnni(2, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 3: tile_vnni(3, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 4: tile_vnni(4, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 5: tile_vnni(5, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 6: tile_vnni(6, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 7: tile_vnni(7, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    default: tile_vnni(8, P, groups, a, aStride, rowScales, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 1: tile_vnni(1, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 2: tile_vnni(2, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 3: tile_vnni(3, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 4: tile_vnni(4, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 5: tile_vnni(5, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    default: tile_vnni(6, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
     }
 
-/// `rows` (≤ 8) rows × one or two panels (`columns` ≤ 32 of them).
-static void tile_rows_vnni(int rows, int panels, size_t groups, const uint8_t *a, size_t aStride, const float *rowScales,
-                           const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns, float alpha, float beta) {
+/// `rows` (≤ VNNI_ROWS) rows × one or two panels (`columns` ≤ 32 of them).
+static void tile_rows_vnni(int rows, int panels, size_t quads, const uint8_t *a, size_t aStride, const float *aScales,
+                           size_t scaleStride, const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns,
+                           float alpha, float beta) {
     if (panels > 1) { CK_VNNI_ROWS(2) } else { CK_VNNI_ROWS(1) }
 }
 
@@ -296,23 +326,27 @@ typedef struct {
     const uint8_t *packed;
     float *c;
     size_t ldc;
-    int8_t *codes;       // (m, 4·groups) A's codes (+ 128 for VNNI, as uint8)
-    float *rowScales;    // (m)
+    int8_t *codes;       // (m, 4·quads) A's codes (+ 128 for VNNI, as uint8)
+    float *aScales;      // (m, blocks) A's block scales
     int rowJobs, rowsPerJob;
 } Product;
 
 static void quantize_rows(void *context, int job) {
     Product *g = context;
-    size_t width = 4 * groups_of(g->k);
+    size_t width = 4 * quads_of(g->k), blocks = blocks_of(g->k);
     int begin = job * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
     for (int i = begin; i < end; i++) {
         int8_t *row = g->codes + (size_t)i * width;
+        const float *values = g->a + (size_t)i * g->lda;
+        for (size_t block = 0; block < blocks; block++) {
+            int first = (int)block * BLOCK, count = g->k - first < BLOCK ? g->k - first : BLOCK;
 #if defined(__x86_64__)
-        if (g->isa >= CK_INT8_AVX2)
-            g->rowScales[i] = quantize_row_avx2(g->a + (size_t)i * g->lda, g->k, row);
-        else
+            if (g->isa >= CK_INT8_AVX2)
+                g->aScales[(size_t)i * blocks + block] = quantize_row_avx2(values + first, count, row + first);
+            else
 #endif
-            g->rowScales[i] = quantize(g->a + (size_t)i * g->lda, 1, g->k, row, 1);
+                g->aScales[(size_t)i * blocks + block] = quantize(values + first, 1, count, row + first, 1);
+        }
         for (size_t t = (size_t)g->k; t < width; t++) row[t] = 0;
         if (g->isa == CK_INT8_VNNI512)
             for (size_t t = 0; t < width; t++) row[t] = (int8_t)(uint8_t)((uint8_t)row[t] ^ 0x80);  // + 128 mod 256
@@ -323,7 +357,7 @@ static void quantize_rows(void *context, int job) {
 static void multiply_job(void *context, int job) {
     Product *g = context;
     int panelJob = job / g->rowJobs, rowJob = job % g->rowJobs;
-    size_t groups = groups_of(g->k), stride = panel_bytes(g->k), width = 4 * groups;
+    size_t quads = quads_of(g->k), stride = panel_bytes(g->k), width = 4 * quads, blocks = blocks_of(g->k);
     int panelCount = (g->n + PANEL - 1) / PANEL;
     int firstPanel = panelJob * PANELS_PER_JOB;
     int lastPanel = firstPanel + PANELS_PER_JOB < panelCount ? firstPanel + PANELS_PER_JOB : panelCount;
@@ -331,30 +365,31 @@ static void multiply_job(void *context, int job) {
     for (int p = firstPanel; p < lastPanel;) {
         int column = p * PANEL, columns = g->n - column;
         const uint8_t *panel = g->packed + (size_t)p * stride;
+        const int8_t *a = g->codes + (size_t)begin * width;
+        const float *aScales = g->aScales + (size_t)begin * blocks;
+        float *c = g->c + (size_t)begin * g->ldc + column;
         switch (g->isa) {
 #if defined(__x86_64__)
         case CK_INT8_VNNI512: {
             int panels = p + 1 < lastPanel ? 2 : 1;
             if (columns > panels * PANEL) columns = panels * PANEL;
-            for (int i = begin; i < end; i += 8) {
-                int rows = end - i < 8 ? end - i : 8;
-                tile_rows_vnni(rows, panels, groups, (const uint8_t *)g->codes + (size_t)i * width, width, g->rowScales + i,
-                               panel, stride, g->c + (size_t)i * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+            for (int i = 0; i < end - begin; i += VNNI_ROWS) {
+                int rows = end - begin - i < VNNI_ROWS ? end - begin - i : VNNI_ROWS;
+                tile_rows_vnni(rows, panels, quads, (const uint8_t *)a + (size_t)i * width, width, aScales + (size_t)i * blocks,
+                               blocks, panel, stride, c + (size_t)i * g->ldc, g->ldc, columns, g->alpha, g->beta);
             }
             p += panels;
             continue;
         }
         case CK_INT8_AVX2:
             if (columns > PANEL) columns = PANEL;
-            tiles_avx2(end - begin, groups, g->codes + (size_t)begin * width, width, g->rowScales + begin, panel,
-                       g->c + (size_t)begin * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+            tiles_avx2(end - begin, quads, a, width, aScales, blocks, panel, c, g->ldc, columns, g->alpha, g->beta);
             p += 1;
             continue;
 #endif
         default:
             if (columns > PANEL) columns = PANEL;
-            tile_portable(end - begin, groups, g->codes + (size_t)begin * width, width, g->rowScales + begin, panel,
-                          g->c + (size_t)begin * g->ldc + column, g->ldc, columns, g->alpha, g->beta);
+            tile_portable(end - begin, quads, a, width, aScales, blocks, panel, c, g->ldc, columns, g->alpha, g->beta);
             p += 1;
         }
     }
@@ -372,7 +407,7 @@ int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size
         ldc < (size_t)n || ((uintptr_t)packed & 63) != 0)
         return -1;
     if (m == 0 || n == 0) return 0;
-    size_t width = 4 * groups_of(k), need = (size_t)m * width + (size_t)m * sizeof(float) + 64;
+    size_t width = 4 * quads_of(k), need = (size_t)m * width + (size_t)m * blocks_of(k) * sizeof(float) + 64;
     pthread_mutex_lock(&scratchLock);
     if (need > scratchBytes) {
         void *grown = realloc(scratch, need);
@@ -388,13 +423,13 @@ int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size
     int panelJobs = ((n + PANEL - 1) / PANEL + PANELS_PER_JOB - 1) / PANELS_PER_JOB;
     int rowJobs = (m + ROWS_PER_JOB - 1) / ROWS_PER_JOB, wanted = JOBS_PER_THREAD * (threads > 1 ? threads : 1);
     if (threads > 1 && panelJobs * rowJobs < wanted) {
-        int split = (wanted + panelJobs - 1) / panelJobs, most = (m + 7) / 8;
+        int split = (wanted + panelJobs - 1) / panelJobs, most = (m + 5) / 6;
         rowJobs = split < most ? split : most;
     }
     int rowsPerJob = (m + rowJobs - 1) / rowJobs;
     rowJobs = (m + rowsPerJob - 1) / rowsPerJob;
-    float *rowScales = (float *)(((uintptr_t)scratch + (size_t)m * width + 63) & ~(uintptr_t)63);
-    Product g = { isa, m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, rowScales, rowJobs, rowsPerJob };
+    float *aScales = (float *)(((uintptr_t)scratch + (size_t)m * width + 63) & ~(uintptr_t)63);
+    Product g = { isa, m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, aScales, rowJobs, rowsPerJob };
     ck_parallel_for(g.rowJobs, threads, quantize_rows, &g);
     ck_parallel_for(panelJobs * g.rowJobs, threads, multiply_job, &g);
     pthread_mutex_unlock(&scratchLock);

@@ -98,7 +98,7 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
     public var initAdapter: String?
     /// Continue from the last checkpoint in `out`.
     public var resume: Bool = false
-    /// Products with the frozen weights: f32 or bf16 (see `ComputePrecision`).
+    /// Products with the frozen weights: f32, bf16, int8 or auto (see `ComputePrecision`).
     public var precision: String = "f32"
     /// How the validation split is carved from `data` when checkpoints are chosen and `valid` is absent.
     public var selection: SelectionPlan = SelectionPlan()
@@ -107,7 +107,7 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
 
     public static let allowedTargets = ["q", "k", "v", "o", "gate", "up", "down"]
     public static let optimizers = ["adamw", "sgd"]
-    public static let precisions = ComputePrecision.allCases.map(\.rawValue)
+    public static let precisions = ComputePrecision.allCases.map(\.rawValue) + ["auto"]
 }
 
 /// `training.selection`: the share of the training data carved off (before training) to choose
@@ -146,7 +146,7 @@ public struct DecodingPlan: Codable, Sendable, Equatable {
     public var seed: Int?
     /// Chat template: auto, chatml, llama3 or raw.
     public var template: String = "auto"
-    /// Arithmetic of the projections: f32 or bf16 (see `ComputePrecision`).
+    /// Arithmetic of the projections: f32, bf16, int8 or auto (see `ComputePrecision`).
     public var precision: String = "f32"
 
     public init() {}

@@ -256,7 +256,7 @@ private struct ExperimentParser {
             }
             if let node = decoding.node("precision") {
                 plan.decoding.precision = try YAMLValue(node: node, file: map.file, path: decoding.child("precision"))
-                    .choice(ComputePrecision.allCases.map(\.rawValue))
+                    .choice(TrainingPlan.precisions)
             }
         }
         return plan

@@ -81,7 +81,7 @@ public final class ForwardActivations: @unchecked Sendable {
     let recomputedOutput: FloatBuffer
     /// What the call that filled these buffers shared across layers; nil before the first call.
     var pass: LayerPass?
-    /// bf16 outputs of projections packed together (see `BF16Weights.linear`), grown on first use.
+    /// outputs of bf16 or int8 projections packed together (see `PackedWeights.linear`), grown on first use.
     let joined = GrowingBuffer()
 
     public init(config: LlamaConfig, capacity: Int, probabilityCapacity: Int, keepsEveryLayer: Bool = true) {

@@ -49,7 +49,7 @@ public enum Attention {
         var blocks: [(segment: Int, head: Int, first: Int)] = []
         var small: [(segment: Int, token: Int)] = []
         for (index, segment) in segments.enumerated() {
-            if segment.count < sgemmThreshold {
+            if segment.routeLength < sgemmThreshold {
                 for i in 0..<segment.count { small.append((index, i)) }
                 continue
             }

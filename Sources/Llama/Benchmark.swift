@@ -9,6 +9,9 @@ public struct BenchmarkReport: Codable, Sendable {
     public var sgemmGFLOPS: Double
     /// The same product through `BF16Matrix` (bf16 inputs, float32 sums); nil without AVX-512 BF16.
     public var bf16GFLOPS: Double?
+    /// The same product through `Int8Matrix` (int8 codes, exact int32 sums, the input's quantization
+    /// included), counted as 2·n³ operations.
+    public var int8GOPS: Double
     public var modelLoadSeconds: Double
     public var prefillTokens: Int
     public var prefillTokensPerSecond: Double
@@ -26,26 +29,32 @@ public struct BenchmarkReport: Codable, Sendable {
     public var decodeBatch32FractionOfSgemmPeak: Double
     public var peakRSSMegabytes: Double
     /// The same load, prefill and decode with `.bf16` products; nil without AVX-512 BF16.
-    public var bf16Inference: BF16InferenceFigures?
+    public var bf16Inference: PackedInferenceFigures?
+    /// The same load, prefill and decode with `.int8` products.
+    public var int8Inference: PackedInferenceFigures?
 }
 
-/// Load, prefill and decode of the model loaded in `.bf16` (`tollgate bench`'s bf16 lines), with
-/// fractions of both peaks measured in the same run.
-public struct BF16InferenceFigures: Codable, Sendable {
+/// Load, prefill and decode of the model loaded in `.bf16` or `.int8` (`tollgate bench`'s bf16 and
+/// int8 lines), with fractions of the sgemm peak and of that precision's own peak, both measured in
+/// the same run.
+public struct PackedInferenceFigures: Codable, Sendable {
+    public var precision: ComputePrecision
     public var modelLoadSeconds: Double
-    /// Bytes of the bf16 packs of the projections and the LM head.
+    /// Bytes of the packs of the projections and the LM head.
     public var packedWeightBytes: Int
     public var prefillTokensPerSecond: Double
     public var prefillGFLOPS: Double
     public var prefillFractionOfSgemmPeak: Double
-    public var prefillFractionOfBF16Peak: Double
+    /// The precision's own product peak of this run (`BenchmarkReport.bf16GFLOPS` or `int8GOPS`).
+    public var precisionPeakGFLOPS: Double
+    public var prefillFractionOfPrecisionPeak: Double
     public var decodeBatch1TokensPerSecond: Double
     public var decodeBatch32TokensPerSecond: Double
     public var decodeBatch32GFLOPS: Double
     public var decodeBatch32FractionOfSgemmPeak: Double
-    public var decodeBatch32FractionOfBF16Peak: Double
-    /// Peak resident set size from the bf16 model's load on (the high-water mark is reset after the
-    /// float32 model is freed); nil where the kernel cannot reset it.
+    public var decodeBatch32FractionOfPrecisionPeak: Double
+    /// Peak resident set size from this model's load on (the high-water mark is reset after the
+    /// previous model is freed); nil where the kernel cannot reset it.
     public var peakRSSMegabytes: Double?
 }
 
@@ -61,13 +70,13 @@ public enum Benchmark {
 
     public static func run(modelURL: URL, options: Options = Options()) throws -> BenchmarkReport {
         let sgemm = sgemmGFLOPS()
-        let bf16Peak = bf16GFLOPS()
+        let bf16Peak = packedGFLOPS(.bf16), int8Peak = packedGFLOPS(.int8)!
         var measured = try measure(modelURL: modelURL, precision: .f32, options: options)
         let f32 = measured.figures
         let config = measured.config
         let matmulFLOPs = 2 * Double(config.matmulParameters)
         var result = BenchmarkReport(
-            openBLASCore: BLAS.coreName, threads: Parallel.threads, sgemmGFLOPS: sgemm, bf16GFLOPS: bf16Peak,
+            openBLASCore: BLAS.coreName, threads: Parallel.threads, sgemmGFLOPS: sgemm, bf16GFLOPS: bf16Peak, int8GOPS: int8Peak,
             modelLoadSeconds: f32.loadSeconds, prefillTokens: f32.prefillTokens,
             prefillTokensPerSecond: Double(f32.prefillTokens) / f32.prefillSeconds, prefillGFLOPS: f32.prefillGFLOPS,
             prefillFractionOfSgemmPeak: f32.prefillGFLOPS / sgemm,
@@ -78,20 +87,24 @@ public enum Benchmark {
             decodeBatch32GFLOPS: matmulFLOPs * f32.batchLarge / 1e9,
             decodeBatch32FractionOfSgemmPeak: matmulFLOPs * f32.batchLarge / 1e9 / sgemm,
             peakRSSMegabytes: peakRSSMegabytes())
-        guard let bf16Peak else { return result }
-        // The float32 model is freed above; the bf16 part's peak RSS is its own from here.
-        let reset = resetPeakRSS()
-        measured = try measure(modelURL: modelURL, precision: .bf16, options: options)
-        let bf16 = measured.figures
-        result.bf16Inference = BF16InferenceFigures(
-            modelLoadSeconds: bf16.loadSeconds, packedWeightBytes: measured.packedBytes,
-            prefillTokensPerSecond: Double(bf16.prefillTokens) / bf16.prefillSeconds, prefillGFLOPS: bf16.prefillGFLOPS,
-            prefillFractionOfSgemmPeak: bf16.prefillGFLOPS / sgemm, prefillFractionOfBF16Peak: bf16.prefillGFLOPS / bf16Peak,
-            decodeBatch1TokensPerSecond: bf16.batch1, decodeBatch32TokensPerSecond: bf16.batchLarge,
-            decodeBatch32GFLOPS: matmulFLOPs * bf16.batchLarge / 1e9,
-            decodeBatch32FractionOfSgemmPeak: matmulFLOPs * bf16.batchLarge / 1e9 / sgemm,
-            decodeBatch32FractionOfBF16Peak: matmulFLOPs * bf16.batchLarge / 1e9 / bf16Peak,
-            peakRSSMegabytes: reset ? peakRSSMegabytes() : nil)
+        // Each model is freed before the next loads; each part's peak RSS is its own from its reset.
+        func packed(_ precision: ComputePrecision, peak: Double) throws -> PackedInferenceFigures {
+            let reset = resetPeakRSS()
+            let measured = try measure(modelURL: modelURL, precision: precision, options: options)
+            let figures = measured.figures
+            return PackedInferenceFigures(
+                precision: precision, modelLoadSeconds: figures.loadSeconds, packedWeightBytes: measured.packedBytes,
+                prefillTokensPerSecond: Double(figures.prefillTokens) / figures.prefillSeconds,
+                prefillGFLOPS: figures.prefillGFLOPS, prefillFractionOfSgemmPeak: figures.prefillGFLOPS / sgemm,
+                precisionPeakGFLOPS: peak, prefillFractionOfPrecisionPeak: figures.prefillGFLOPS / peak,
+                decodeBatch1TokensPerSecond: figures.batch1, decodeBatch32TokensPerSecond: figures.batchLarge,
+                decodeBatch32GFLOPS: matmulFLOPs * figures.batchLarge / 1e9,
+                decodeBatch32FractionOfSgemmPeak: matmulFLOPs * figures.batchLarge / 1e9 / sgemm,
+                decodeBatch32FractionOfPrecisionPeak: matmulFLOPs * figures.batchLarge / 1e9 / peak,
+                peakRSSMegabytes: reset ? peakRSSMegabytes() : nil)
+        }
+        if let bf16Peak { result.bf16Inference = try packed(.bf16, peak: bf16Peak) }
+        result.int8Inference = try packed(.int8, peak: int8Peak)
         return result
     }
 
@@ -134,7 +147,7 @@ public enum Benchmark {
         }.max()!
         let figures = InferenceFigures(loadSeconds: loadSeconds, prefillTokens: t, prefillSeconds: prefillBest,
                                        prefillGFLOPS: prefillFLOPs / prefillBest / 1e9, batch1: batch1, batchLarge: batchLarge)
-        return (figures, config, model.decodeWeights?.bytesPerToken ?? 0, model.bf16PackedBytes)
+        return (figures, config, model.decodeWeights?.bytesPerToken ?? 0, model.packedBytes)
     }
 
     /// Best of several (n × n) · (n × n) sgemm runs.
@@ -153,14 +166,23 @@ public enum Benchmark {
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
     }
 
-    /// Best of several (n × n) · (n × n) products through `BF16Matrix`; nil without AVX-512 BF16.
-    public static func bf16GFLOPS(size n: Int = 2048, repeats: Int = 5) -> Double? {
+    /// Best of several (n × n) · (n × n) products through `BF16Matrix` or `Int8Matrix` (the input's
+    /// rounding or quantization included); nil for `.f32` or a precision this CPU cannot run.
+    public static func packedGFLOPS(_ precision: ComputePrecision, size n: Int = 2048, repeats: Int = 5) -> Double? {
         let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
         for i in 0..<(n * n) {
             a[i] = Float(i % 7) * 0.1
             b[i] = Float(i % 5) * 0.1
         }
-        guard let packed = BF16Matrix(weight: b.pointer, outFeatures: n, inFeatures: n, product: .linear) else { return nil }
+        let packed: any PackedMatrix
+        switch precision {
+        case .f32: return nil
+        case .bf16:
+            guard let matrix = BF16Matrix(weight: b.pointer, outFeatures: n, inFeatures: n, product: .linear) else { return nil }
+            packed = matrix
+        case .int8:
+            packed = Int8Matrix(weight: b.pointer, outFeatures: n, inFeatures: n, product: .linear)
+        }
         var best = Double.infinity
         for _ in 0..<repeats {
             let start = Date()

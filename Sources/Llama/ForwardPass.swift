@@ -16,7 +16,7 @@ struct LayerPass {
     /// (N, C) the o and down products before their residual add, when the stream is updated in
     /// place; nil when kept activations give them a buffer of their own.
     let projected: FloatBuffer?
-    /// (N, Σ out) outputs of bf16 projections packed together.
+    /// (N, Σ out) outputs of bf16 or int8 projections packed together.
     let joined: FloatBuffer?
 }
 
@@ -47,7 +47,7 @@ extension LlamaModel {
             tokens: n, segments: segments, cache: cache,
             routes: products == .float32 ? RowRoutes(float32Rows: n) : RowRoutes(segments: segments),
             cosines: cosines, sines: sines, adapter: adapter ?? adapterOperands, keepsProbabilities: kept != nil,
-            projected: scratch?.projected, joined: bf16Weights.map { (kept?.joined ?? scratch!.joined).take(n * $0.joinedWidth) })
+            projected: scratch?.projected, joined: packedWeights.map { (kept?.joined ?? scratch!.joined).take(n * $0.joinedWidth) })
 
         // The residual stream: one scratch buffer updated in place, or each layer's input kept.
         let stream = kept?.residuals[0] ?? scratch!.stream  // (N, C)
@@ -136,8 +136,8 @@ extension LlamaModel {
     private func project(_ l: Int, _ targets: [LoRATarget], outs: [FloatBuffer], inp: FloatBuffer,
                          acts: LayerActivations, pass: LayerPass) {
         let n = pass.tokens
-        if let bf16Weights, let joined = pass.joined {
-            bf16Weights.linear(layer: l, targets: targets, outs: outs.map(\.pointer), inp: inp.pointer, rows: n,
+        if let packedWeights, let joined = pass.joined {
+            packedWeights.linear(layer: l, targets: targets, outs: outs.map(\.pointer), inp: inp.pointer, rows: n,
                                joined: joined.pointer)
         } else {
             let decode = decodeWeights!.layers[l], weights = weights.layers[l]

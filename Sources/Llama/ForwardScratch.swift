@@ -14,7 +14,7 @@ final class ForwardScratch: @unchecked Sendable {
     /// One layer's intermediates, reused by every layer, with buffers shared where values die early;
     /// its attention residual is `stream`.
     let layer: LayerActivations
-    /// bf16 outputs of projections packed together, grown on first use.
+    /// bf16 or int8 outputs of projections packed together, grown on first use.
     let joined = GrowingBuffer()
 
     init(config: LlamaConfig, capacity: Int) {

@@ -6,7 +6,7 @@ import TensorKit
 public enum FrozenOperand {
     /// W itself, row-major; both products through OpenBLAS sgemm.
     case f32(UnsafePointer<Float>)
-    /// W packed in bfloat16 for each product; `linear` is nil for a projection packed together
-    /// with others (`BF16Weights`), whose forward product the forward pass takes.
-    case bf16(linear: BF16Matrix?, transpose: BF16Matrix)
+    /// W packed for each product in bf16 or int8; `linear` is nil for a projection packed together
+    /// with others (`PackedWeights`), whose forward product the forward pass takes.
+    case packed(linear: (any PackedMatrix)?, transpose: any PackedMatrix)
 }

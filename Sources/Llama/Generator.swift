@@ -20,6 +20,8 @@ public struct GenerationSettings: Sendable {
     public var batchSize: Int = 32
     /// Also return the K largest logits at the last prompt position.
     public var topLogits: Int = 0
+    /// Prefill the prompts' common prefix once (`SharedPrefix`); the answers are the same bits either way.
+    public var sharePrefix: Bool = true
 
     public init(maxTokens: Int = 256, temperature: Float = 0, topP: Float = 1, seed: UInt64 = 0,
                 stopStrings: [String] = [], stopTokens: Set<Int> = [], batchSize: Int = 32, topLogits: Int = 0) {
@@ -108,6 +110,7 @@ public final class Generator: @unchecked Sendable {
         let slots = max(1, min(settings.batchSize, prompts.count))
         let capacity = min(config.contextLength, prompts.map(\.count).max()! + maxTokens)
         let cache = KVCache(config: config, slots: slots, capacity: capacity)
+        let shared = settings.sharePrefix ? try SharedPrefix(prompts: prompts, model: model) : nil
 
         var results = [GenerationResult?](repeating: nil, count: prompts.count)
         var freeSlots = Array((0..<slots).reversed())
@@ -150,8 +153,14 @@ public final class Generator: @unchecked Sendable {
             }
             for state in admitted {
                 let prompt = prompts[state.index]
-                tokens.append(contentsOf: prompt)
-                segments.append(SequenceSegment(slot: state.slot, start: 0, count: prompt.count))
+                if let shared {
+                    shared.copy(into: cache, slot: state.slot)
+                    tokens.append(contentsOf: prompt[shared.count...])
+                    segments.append(shared.segment(of: prompt, slot: state.slot))
+                } else {
+                    tokens.append(contentsOf: prompt)
+                    segments.append(SequenceSegment(slot: state.slot, start: 0, count: prompt.count))
+                }
             }
             guard !segments.isEmpty else { continue }
             let result = try model.forward(tokens: tokens, segments: segments, cache: cache, logitRows: .lastOfEachSegment)

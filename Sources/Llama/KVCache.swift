@@ -39,11 +39,16 @@ public struct SequenceSegment: Sendable, Equatable {
     public var slot: Int
     public var start: Int
     public var count: Int
+    /// The length the kernels are chosen by (`RowRoutes`, `Attention`): `count`, except for the rest
+    /// of a prompt whose first `start` tokens came from a shared prefix (`SharedPrefix`), where it is
+    /// the whole prompt's, so those rows take the kernels an unsplit prefill gives them.
+    public var routeLength: Int
 
-    public init(slot: Int, start: Int, count: Int) {
+    public init(slot: Int, start: Int, count: Int, routeLength: Int? = nil) {
         self.slot = slot
         self.start = start
         self.count = count
+        self.routeLength = routeLength ?? count
     }
 
     /// Keys a token of this segment can see at most: start + count.

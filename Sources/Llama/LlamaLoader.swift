@@ -39,8 +39,8 @@ extension LlamaModel {
     /// Loads a llama GGUF: every tensor dequantized in parallel, q/k rows un-permuted to Hugging
     /// Face order, the tied embedding kept once for both lookup and LM head. In `.f32` the file
     /// stays mapped: decode reads the projections' quantized blocks from it (`DecodeWeights`). In
-    /// `.bf16` each projection is dequantized into a scratch and packed (`BF16Weights`); no Float32
-    /// copy of the projections is kept. Throws when this CPU cannot run `precision`.
+    /// `.bf16` and `.int8` each projection is dequantized into a scratch and packed (`PackedWeights`);
+    /// no Float32 copy of the projections is kept. Throws when this CPU cannot run `precision`.
     /// `use` decides the forms the weights are held in (see `ModelUse`).
     public static func load(url: URL, adapter: LoRAAdapter? = nil, precision: ComputePrecision = .f32,
                             use: ModelUse = .inference) throws -> LlamaModel {
@@ -61,13 +61,13 @@ extension LlamaModel {
             let decode = use == .training ? DecodeWeights(float32: weights, config: config)
                 : DecodeWeights(file: file, weights: weights, config: config)
             return LlamaModel(config: config, weights: weights, projections: .f32(decode), adapter: adapter)
-        case .bf16:
+        case .bf16, .int8:
             let weights = try loader.load(projections: false)
-            guard let packs = try BF16Weights.pack(config: config, output: weights.outputWeight, inputGradients: use == .training,
-                                                   fill: loader.projection) else {
-                throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "no AVX-512 BF16")
+            guard let packs = try PackedWeights.pack(precision, config: config, output: weights.outputWeight,
+                                                     inputGradients: use == .training, fill: loader.projection) else {
+                throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "not on this CPU")
             }
-            return LlamaModel(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)
+            return LlamaModel(config: config, weights: weights, projections: .packed(packs, precision), adapter: adapter)
         }
     }
 }

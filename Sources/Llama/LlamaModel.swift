@@ -15,14 +15,14 @@ public enum LogitRows: Sendable, Equatable {
 /// What a model is loaded for, which decides the forms its weights are held in.
 public enum ModelUse: Sendable, Equatable {
     /// Generation and scoring: in `.f32` decode reads the model file's quantized blocks (the file
-    /// stays mapped), in `.bf16` each projection is packed for the forward product only.
+    /// stays mapped), in `.bf16` and `.int8` each projection is packed for the forward product only.
     case inference
-    /// Training: every product in Float32 sgemm (`.f32`, the file is not kept) or bf16 packs for
-    /// both the forward product and the input gradient (`.bf16`); see `frozenOperand`.
+    /// Training: every product in Float32 sgemm (`.f32`, the file is not kept) or packs for both
+    /// the forward product and the input gradient (`.bf16`, `.int8`); see `frozenOperand`.
     case training
 }
 
-/// How the projections of a `.f32` forward call multiply (`.bf16` always uses its packs).
+/// How the projections of a `.f32` forward call multiply (`.bf16` and `.int8` always use their packs).
 public enum ProjectionRoute: Sendable, Equatable {
     /// Decode steps and short segments on the file's quantized blocks, long ones through sgemm
     /// (`RowRoutes`): generation and evaluation.
@@ -44,23 +44,23 @@ public struct ForwardResult: @unchecked Sendable {
 /// A Llama model: one set of weights and one forward pass (`ForwardPass.swift`) for generation,
 /// scoring and training. In `.f32`, decode steps and short prompts multiply by `decodeWeights` (the
 /// model file's quantized blocks), long prompts and training by the Float32 `weights` through sgemm;
-/// see `RowRoutes`. In `.bf16`, every row of every call multiplies the projections and the LM head
-/// packed in bfloat16 (`BF16Weights`), so a sequence's logits are the same whatever shares its batch;
+/// see `RowRoutes`. In `.bf16` and `.int8`, every row of every call multiplies the projections and the
+/// LM head packed in that precision (`PackedWeights`), so a sequence's logits are the same whatever shares its batch;
 /// the adapter's products stay Float32, routed as in `.f32`. A model loaded for `.training`
 /// also holds what a backward pass multiplies by (`frozenOperand`).
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
-    /// In `.bf16` the projections' buffers may be empty (count 0) when the packs were made straight
-    /// from the model file; the embedding, norms and LM head are always complete. Replacing the
-    /// weights re-points the decode kernels at them (`.f32`) or repacks them (`.bf16`; the new
-    /// projections must be complete).
+    /// In `.bf16` and `.int8` the projections' buffers may be empty (count 0) when the packs were made
+    /// straight from the model file; the embedding, norms and LM head are always complete. Replacing
+    /// the weights re-points the decode kernels at them (`.f32`) or repacks them (the new projections
+    /// must be complete).
     public var weights: LlamaWeights {
         didSet {
             switch projections {
             case .f32: projections = .f32(DecodeWeights(float32: weights, config: config))
-            case let .bf16(old):
-                projections = .bf16(try! BF16Weights.pack(float32: weights, config: config,
-                                                          inputGradients: old.transposes != nil)!)
+            case let .packed(old, precision):
+                projections = .packed(try! PackedWeights.pack(precision, float32: weights, config: config,
+                                                              inputGradients: old.transposes != nil)!, precision)
             }
         }
     }
@@ -70,18 +70,18 @@ public final class LlamaModel: @unchecked Sendable {
     public var precision: ComputePrecision {
         switch projections {
         case .f32: return .f32
-        case .bf16: return .bf16
+        case let .packed(_, precision): return precision
         }
     }
     /// The projections as decode reads them in `.f32`: the file's blocks when loaded from a GGUF.
-    /// Nil in `.bf16`, where every product goes through `bf16Weights`.
+    /// Nil in `.bf16` and `.int8`, where every product goes through `packedWeights`.
     public var decodeWeights: DecodeWeights? {
         if case let .f32(decode) = projections { return decode }
         return nil
     }
-    /// The packs every product multiplies in `.bf16`; nil in `.f32`.
-    var bf16Weights: BF16Weights? {
-        if case let .bf16(packs) = projections { return packs }
+    /// The packs every product multiplies in `.bf16` and `.int8`; nil in `.f32`.
+    var packedWeights: PackedWeights? {
+        if case let .packed(packs, _) = projections { return packs }
         return nil
     }
     /// Applied in every adapted projection as y += scale · (x·Aᵀ)·Bᵀ, unless a call brings its own.
@@ -99,27 +99,28 @@ public final class LlamaModel: @unchecked Sendable {
                   projections: .f32(DecodeWeights(float32: weights, config: config)), adapter: adapter)
     }
 
-    /// A model computing in `precision`; in `.bf16` the complete Float32 `weights` are packed (and
-    /// kept), with the transposes a backward pass needs for `.training`. Throws when this CPU
+    /// A model computing in `precision`; in `.bf16` and `.int8` the complete Float32 `weights` are
+    /// packed (and kept), with the transposes a backward pass needs for `.training`. Throws when this CPU
     /// cannot run `precision`.
     public convenience init(config: LlamaConfig, weights: LlamaWeights, adapter: LoRAAdapter? = nil,
                             precision: ComputePrecision, use: ModelUse = .inference) throws {
         switch precision {
         case .f32:
             self.init(config: config, weights: weights, adapter: adapter)
-        case .bf16:
-            guard let packs = try BF16Weights.pack(float32: weights, config: config, inputGradients: use == .training) else {
+        case .bf16, .int8:
+            guard let packs = try PackedWeights.pack(precision, float32: weights, config: config,
+                                                     inputGradients: use == .training) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "")
             }
-            self.init(config: config, weights: weights, projections: .bf16(packs), adapter: adapter)
+            self.init(config: config, weights: weights, projections: .packed(packs, precision), adapter: adapter)
         }
     }
 
     /// What the projections multiply with: the decode kernels' view of the weights (`.f32`), or the
-    /// bf16 packs (`.bf16`).
+    /// packs of `.bf16` or `.int8`.
     enum Projections {
         case f32(DecodeWeights)
-        case bf16(BF16Weights)
+        case packed(PackedWeights, ComputePrecision)
     }
 
     init(config: LlamaConfig, weights: LlamaWeights, projections: Projections, adapter: LoRAAdapter?) {
@@ -132,29 +133,29 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// Layer `layer`'s projection `target` W (out, in) as a backward pass multiplies it (dx = dy · W):
-    /// the Float32 weight, or its bf16 transpose pack (a model loaded for `.training`).
+    /// the Float32 weight, or its transpose pack (a model loaded for `.training`).
     public func frozenOperand(layer: Int, target: LoRATarget) -> FrozenOperand {
-        if let bf16Weights {
-            guard let transposes = bf16Weights.transposes else { preconditionFailure("bf16 model loaded for inference, not training") }
-            return .bf16(linear: nil, transpose: transposes[layer][target]!)
+        if let packedWeights {
+            guard let transposes = packedWeights.transposes else { preconditionFailure("\(precision) model loaded for inference, not training") }
+            return .packed(linear: nil, transpose: transposes[layer][target]!)
         }
         return .f32(UnsafePointer(weights.layers[layer].projection(target).pointer))
     }
 
     /// The LM head W (V, C) for both of its products: logits = h · Wᵀ and dh = dlogits · W.
     public var headOperand: FrozenOperand {
-        if let bf16Weights {
-            guard let transpose = bf16Weights.outputTranspose else { preconditionFailure("bf16 model loaded for inference, not training") }
-            return .bf16(linear: bf16Weights.output, transpose: transpose)
+        if let packedWeights {
+            guard let transpose = packedWeights.outputTranspose else { preconditionFailure("\(precision) model loaded for inference, not training") }
+            return .packed(linear: packedWeights.output, transpose: transpose)
         }
         return .f32(UnsafePointer(weights.outputWeight.pointer))
     }
 
-    /// Whether a backward pass can multiply by the frozen weights (`.bf16` needs transposes).
-    public var hasInputGradients: Bool { bf16Weights.map { $0.transposes != nil } ?? true }
+    /// Whether a backward pass can multiply by the frozen weights (packs need transposes).
+    public var hasInputGradients: Bool { packedWeights.map { $0.transposes != nil } ?? true }
 
-    /// Bytes of the bf16 packs (0 in `.f32`).
-    public var bf16PackedBytes: Int { bf16Weights?.bytes ?? 0 }
+    /// Bytes of the bf16 or int8 packs (0 in `.f32`).
+    public var packedBytes: Int { packedWeights?.bytes ?? 0 }
 
     /// Logits (T, V) for one sequence at every position.
     public func logits(tokens: [Int]) throws -> Matrix {
@@ -162,8 +163,8 @@ public final class LlamaModel: @unchecked Sendable {
                     logitRows: .all).logits
     }
 
-    /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. In `.bf16` every row uses the
-    /// packed head. In `.f32`, given the call's `segments`, rows of short segments use the decode
+    /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. In `.bf16` and `.int8` every row
+    /// uses the packed head. In `.f32`, given the call's `segments`, rows of short segments use the decode
     /// kernels (see `RowRoutes`); without, all use sgemm.
     public func lmHead(hidden: FloatBuffer, rows: [Int], segments: [SequenceSegment]? = nil) -> Matrix {
         let c = config.dim, v = config.vocabSize
@@ -178,8 +179,8 @@ public final class LlamaModel: @unchecked Sendable {
             source = FloatBuffer(count: rows.count * c)
             for (r, row) in rows.enumerated() { (source.pointer + r * c).update(from: hidden.pointer + row * c, count: c) }
         }
-        if let bf16Weights {
-            bf16Weights.output.multiply(rows: rows.count, a: source.pointer, lda: c, into: logits.pointer, ldc: v)
+        if let packedWeights {
+            packedWeights.output.multiply(rows: rows.count, a: source.pointer, lda: c, into: logits.pointer, ldc: v)
             return logits
         }
         let routes = segments.map { RowRoutes(tokens: rows, segments: $0) } ?? RowRoutes(float32Rows: rows.count)

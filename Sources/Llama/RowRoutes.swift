@@ -3,7 +3,7 @@ import TensorKit
 /// Which rows of a forward call the decode kernels multiply (on the model file's quantized
 /// blocks) and which go through sgemm on the Float32 weights. Decided per segment: decode steps
 /// and short prompts read the small quantized weights (memory-bound), long prompts run at sgemm
-/// speed (compute-bound). A sequence's rows take the same route whatever shares its batch, and the
+/// speed (compute-bound); the rest of a prompt after a shared prefix goes by the whole prompt's length. A sequence's rows take the same route whatever shares its batch, and the
 /// decode kernels give each row the same result whatever the other rows, so batched generation
 /// matches one-at-a-time generation exactly.
 struct RowRoutes {
@@ -47,7 +47,7 @@ struct RowRoutes {
         self.runs = runs
     }
 
-    private static func quantized(_ segment: SequenceSegment) -> Bool { segment.count < decodeSegmentLimit }
+    private static func quantized(_ segment: SequenceSegment) -> Bool { segment.routeLength < decodeSegmentLimit }
 
     /// out (N, W.rows) = inp (N, W.cols) · Wᵀ for each (out, W) pair, which share the input:
     /// quantized runs through `QuantizedLinear` (one parallel job for all pairs), the others

@@ -1,11 +1,12 @@
 /// A frozen matrix operand held in int8 for SwitchBack-style products (Wortsman et al., 2023) with
-/// float32 inputs: each column of the operand (each output feature) has its own scale, each input
-/// row is quantized on the fly with its own, the code products are summed exactly in int32 and
-/// scaled back to float32 (CKernels' `ck_int8_gemm`). Four times the float32 FMA rate per
+/// float32 inputs: each column of the operand (each output feature) has its own scale, each block of
+/// 32 values of an input row is quantized on the fly with its own (as llama.cpp's Q8 activation
+/// blocks: one outlier feature does not flatten a whole row), the code products of a block are
+/// summed exactly in int32 and scaled back to float32 (CKernels' `ck_int8_gemm`). Four times the float32 FMA rate per
 /// instruction with AVX-512 VNNI, twice with AVX2; a portable kernel runs elsewhere. The sums are
 /// exact, so every instruction set gives the same bits.
 ///
-/// Quantization: s = max |v| / 127 over the row or column, code = round-to-nearest-even(v · 127 / max);
+/// Quantization: s = max |v| / 127 over the block or column, code = round-to-nearest-even(v · 127 / max);
 /// a value's error is at most s / 2.
 public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
     /// The kernels' instruction sets, slowest first.

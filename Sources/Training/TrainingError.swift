@@ -40,7 +40,7 @@ public enum TrainingError: LocalizedError, Equatable {
         case let .io(path, reason):
             return "\(path): \(reason)"
         case let .precisionUnavailable(reason):
-            return "cannot use bf16 precision: \(reason)"
+            return "cannot use that precision: \(reason)"
         }
     }
 }

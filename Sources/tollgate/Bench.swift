@@ -40,8 +40,9 @@ struct Bench: ParsableCommand {
                 return
             }
             let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model))
-            let training = try TrainingBenchmark.runBothPrecisions(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
-                                                                   sgemmGFLOPS: report.sgemmGFLOPS, bf16GFLOPS: report.bf16GFLOPS)
+            let training = try TrainingBenchmark.runAllPrecisions(
+                modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: report.sgemmGFLOPS,
+                peaks: Self.peaks(bf16: report.bf16GFLOPS, int8: report.int8GOPS))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -52,11 +53,13 @@ struct Bench: ParsableCommand {
                 OpenBLAS core       \(report.openBLASCore), \(report.threads) threads
                 sgemm peak          \(format(report.sgemmGFLOPS)) GFLOP/s
                 bf16 peak           \(report.bf16GFLOPS.map { "\(format($0)) GFLOP/s" } ?? "n/a (no AVX-512 BF16)")
+                int8 peak           \(format(report.int8GOPS)) GOP/s (\(Int8Matrix.InstructionSet.best))
                 model load          \(format(report.modelLoadSeconds, 3)) s
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s, \(format(report.decodeBatch32GFLOPS)) GFLOP/s = \(format(100 * report.decodeBatch32FractionOfSgemmPeak))% of sgemm peak
-                \(bf16InferenceLines(report))
+                \(packedInferenceLines(report.bf16Inference, precision: .bf16))
+                \(packedInferenceLines(report.int8Inference, precision: .int8))
                 \(trainingLine(training))
                 peak RSS            \(format(report.peakRSSMegabytes)) MB after inference, \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB after training
                 """)
@@ -64,9 +67,9 @@ struct Bench: ParsableCommand {
     }
 
     private func runTrainingOnly() throws {
-        let sgemm = Benchmark.sgemmGFLOPS(), bf16 = Benchmark.bf16GFLOPS()
-        let training = try TrainingBenchmark.runBothPrecisions(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
-                                                               sgemmGFLOPS: sgemm, bf16GFLOPS: bf16)
+        let sgemm = Benchmark.sgemmGFLOPS(), bf16 = Benchmark.packedGFLOPS(.bf16), int8 = Benchmark.packedGFLOPS(.int8)!
+        let training = try TrainingBenchmark.runAllPrecisions(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
+                                                              sgemmGFLOPS: sgemm, peaks: Self.peaks(bf16: bf16, int8: int8))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -77,31 +80,40 @@ struct Bench: ParsableCommand {
             OpenBLAS core       \(BLAS.coreName), \(Parallel.threads) threads
             sgemm peak          \(format(sgemm)) GFLOP/s
             bf16 peak           \(bf16.map { "\(format($0)) GFLOP/s" } ?? "n/a (no AVX-512 BF16)")
+            int8 peak           \(format(int8)) GOP/s (\(Int8Matrix.InstructionSet.best))
             \(trainingLine(training))
             peak RSS            \(format(training.peakRSSMegabytes)) MB after training
             """)
     }
 
-    /// The bf16 model's load, prefill and decode, as fractions of both peaks.
-    private func bf16InferenceLines(_ report: BenchmarkReport) -> String {
-        guard let bf16 = report.bf16Inference else { return "bf16 inference      n/a (no AVX-512 BF16)" }
-        func peaks(_ sgemmFraction: Double, _ bf16Fraction: Double) -> String {
-            "\(format(100 * sgemmFraction))% of sgemm peak, \(format(100 * bf16Fraction))% of bf16 peak"
+    /// The peaks of the packed precisions this CPU runs.
+    static func peaks(bf16: Double?, int8: Double) -> [ComputePrecision: Double] {
+        var peaks: [ComputePrecision: Double] = [.int8: int8]
+        peaks[.bf16] = bf16
+        return peaks
+    }
+
+    /// A bf16 or int8 model's load, prefill and decode, as fractions of the sgemm peak and its own.
+    private func packedInferenceLines(_ figures: PackedInferenceFigures?, precision: ComputePrecision) -> String {
+        let name = precision.rawValue
+        guard let figures else { return "\(name) inference      n/a (\(precision.unavailableReason ?? "not measured"))" }
+        func peaks(_ sgemmFraction: Double, _ ownFraction: Double) -> String {
+            "\(format(100 * sgemmFraction))% of sgemm peak, \(format(100 * ownFraction))% of \(name) peak"
         }
         return """
-            bf16 model load     \(format(bf16.modelLoadSeconds, 3)) s, \(format(Double(bf16.packedWeightBytes) / 1e6)) MB of packed weights, peak RSS \(bf16.peakRSSMegabytes.map { "\(format($0)) MB" } ?? "n/a")
-            bf16 prefill        \(format(bf16.prefillTokensPerSecond)) tok/s, \(format(bf16.prefillGFLOPS)) GFLOP/s = \(peaks(bf16.prefillFractionOfSgemmPeak, bf16.prefillFractionOfBF16Peak))
-            bf16 decode batch 1 \(format(bf16.decodeBatch1TokensPerSecond)) tok/s
-            bf16 decode batch 32 \(format(bf16.decodeBatch32TokensPerSecond)) tok/s, \(format(bf16.decodeBatch32GFLOPS)) GFLOP/s = \(peaks(bf16.decodeBatch32FractionOfSgemmPeak, bf16.decodeBatch32FractionOfBF16Peak))
+            \(name) model load     \(format(figures.modelLoadSeconds, 3)) s, \(format(Double(figures.packedWeightBytes) / 1e6)) MB of packed weights, peak RSS \(figures.peakRSSMegabytes.map { "\(format($0)) MB" } ?? "n/a")
+            \(name) prefill        \(format(figures.prefillTokensPerSecond)) tok/s, \(format(figures.prefillGFLOPS)) GFLOP/s = \(peaks(figures.prefillFractionOfSgemmPeak, figures.prefillFractionOfPrecisionPeak))
+            \(name) decode batch 1 \(format(figures.decodeBatch1TokensPerSecond)) tok/s
+            \(name) decode batch 32 \(format(figures.decodeBatch32TokensPerSecond)) tok/s, \(format(figures.decodeBatch32GFLOPS)) GFLOP/s = \(peaks(figures.decodeBatch32FractionOfSgemmPeak, figures.decodeBatch32FractionOfPrecisionPeak))
             """
     }
 
-    /// One line per precision: "training LoRA f32" and "training LoRA bf16" (when the CPU has it).
+    /// One line per precision: "training LoRA f32", "… bf16" (when the CPU has it) and "… int8".
     private func trainingLine(_ lines: TrainingBenchmarkLines) -> String {
-        [lines.f32, lines.bf16].compactMap { $0 }.map { training in
+        lines.all.map { training in
             "training LoRA \(training.precision.rawValue)".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), "
                 + "\(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak"
-                + (training.fractionOfBF16Peak.map { ", \(format(100 * $0))% of bf16 peak" } ?? "")
+                + (training.fractionOfPrecisionPeak.map { ", \(format(100 * $0))% of \(training.precision.rawValue) peak" } ?? "")
         }.joined(separator: "\n")
     }
 

@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
     @Option(help: "Longest example accepted, in tokens.") var maxSeqLen: Int = 2048
     @Flag(help: "rsLoRA scaling alpha/√rank.") var rslora = false
     @Flag(help: "Recompute activations per layer in backward (less memory, more time).") var checkpointActivations = false
-    @Option(help: "Products with the frozen weights in f32, or bf16 (about twice as fast; needs AVX-512 BF16).") var precision: String = "f32"
+    @Option(help: "Products with the frozen weights in f32, bf16 (needs AVX-512 BF16), int8 (SwitchBack-style, fastest on most CPUs) or auto (the fastest this CPU has).") var precision: String = "f32"
     @Option(help: "Experiment store (SQLite) that records the run and its loss curve.") var store: String?
 
     func validate() throws {
@@ -59,7 +59,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--targets takes a comma-separated list of q,k,v,o,gate,up,down; \(name) is not one of them.")
         }
         guard maxSeqLen > 1 else { throw ValidationError("--max-seq-len must be at least 2.") }
-        guard ComputePrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or bf16.") }
+        guard ComputePrecision.named(precision) != nil else { throw ValidationError("--precision must be \(ComputePrecision.choices), not '\(precision)'.") }
     }
 
     func run() throws {
@@ -72,7 +72,7 @@ struct Train: ParsableCommand {
                 steps: steps, epochs: epochs ?? 1, batchSize: batchSize, gradientAccumulation: gradAccumulation,
                 maxGradientNorm: clip, seed: seed, saveEvery: saveEvery, validateEvery: validateEvery,
                 initialization: LoRAInitialization(rawValue: `init`)!, checkpointActivations: checkpointActivations,
-                precision: ComputePrecision(rawValue: precision)!)
+                precision: ComputePrecision.named(precision)!)
             let output = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
             let job = TrainingJob(model: URL(fileURLWithPath: model), data: data, validation: valid, output: output,

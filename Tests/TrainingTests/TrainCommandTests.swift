@@ -59,7 +59,7 @@ private func trainingDataFile(in directory: URL) throws -> URL {
     return url
 }
 
-/// Every precision this CPU can run (bf16 needs AVX-512 BF16).
+/// Every precision this CPU can run (bf16 needs AVX-512 BF16; int8 runs everywhere).
 private let runnablePrecisions = ComputePrecision.allCases.filter { $0.unavailableReason == nil }
 
 @Test(arguments: runnablePrecisions)
@@ -125,7 +125,7 @@ func resumingInAnotherPrecisionIsRefused() throws {
     let result = try TollgateBinary.run(["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", "x.jsonl",
                                          "--out", "/tmp/unused", "--precision", "fp16"])
     #expect(result.status == 64)
-    #expect(result.stderr.contains("--precision must be f32 or bf16."))
+    #expect(result.stderr.contains("--precision must be f32, bf16, int8 or auto, not 'fp16'."))
 }
 
 @Test(.disabled(if: BF16Matrix.isAvailable, "runs only on a CPU without AVX-512 BF16"))
@@ -136,5 +136,5 @@ func bf16OnACPUWithoutItIsInvalidInput() throws {
     let result = try TollgateBinary.run(["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path,
                                          "--out", directory.appendingPathComponent("adapter").path, "--precision", "bf16"])
     #expect(result.status == 2)
-    #expect(result.stderr == "tollgate: cannot use bf16 precision: this CPU has no AVX-512 BF16 instructions; use f32\n")
+    #expect(result.stderr == "tollgate: cannot use that precision: this CPU has no AVX-512 BF16 instructions; use f32 or int8\n")
 }

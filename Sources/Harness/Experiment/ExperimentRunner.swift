@@ -175,7 +175,7 @@ public enum ExperimentRunner {
         request.decoding = DecodingSettings(maxTokens: plan.decoding.maxTokens, temperature: plan.decoding.temperature,
                                             topP: plan.decoding.topP ?? 1, seed: UInt64(max(0, plan.decoding.seed ?? 0)),
                                             template: plan.decoding.template,
-                                            precision: ComputePrecision(rawValue: plan.decoding.precision) ?? .f32,
+                                            precision: ComputePrecision.named(plan.decoding.precision) ?? .f32,
                                             redact: experiment.privacy?.redact ?? [])
         request.batchSize = plan.batchSize ?? 32
         request.limit = plan.limit

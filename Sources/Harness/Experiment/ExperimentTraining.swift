@@ -95,7 +95,7 @@ extension ExperimentTraining {
             optimizer: OptimizerSettings(kind: OptimizerKind(rawValue: plan.optimizer) ?? .adamw),
             learningRate: Float(plan.learningRate), steps: plan.steps, epochs: Int((plan.epochs ?? 1).rounded(.up)),
             batchSize: plan.batchSize, seed: UInt64(max(0, plan.seed)), saveEvery: plan.saveEvery ?? 0,
-            precision: ComputePrecision(rawValue: plan.precision) ?? .f32)
+            precision: ComputePrecision.named(plan.precision) ?? .f32)
         settings.steps = plan.steps
         return settings
     }

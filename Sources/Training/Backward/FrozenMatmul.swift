@@ -11,9 +11,9 @@ public func frozenLinearForward(out: UnsafeMutablePointer<Float>, inp: UnsafePoi
     switch weight {
     case let .f32(w):
         matmulForward(out: out, inp: inp, weight: w, n: n, c: c, oc: oc)
-    case let .bf16(linear, _):
-        guard let linear else { preconditionFailure("this bf16 weight is packed with others; the forward pass multiplies it") }
-        precondition(linear.inner == c && linear.outputs == oc, "bf16 weight is not \(oc) × \(c)")
+    case let .packed(linear, _):
+        guard let linear else { preconditionFailure("this packed weight is packed with others; the forward pass multiplies it") }
+        precondition(linear.inner == c && linear.outputs == oc, "packed weight is not \(oc) × \(c)")
         linear.multiply(rows: n, a: inp, lda: c, into: out, ldc: oc)
     }
 }
@@ -26,8 +26,8 @@ public func frozenLinearInputGradient(dinp: UnsafeMutablePointer<Float>, dout: U
     case let .f32(w):
         gemm(transposeA: false, transposeB: false, m: n, n: c, k: oc, alpha: scale,
              a: dout, lda: oc, b: w, ldb: c, beta: accumulate ? 1 : 0, c: dinp, ldc: c)
-    case let .bf16(_, transpose):
-        precondition(transpose.inner == oc && transpose.outputs == c, "bf16 weight is not \(oc) × \(c)")
+    case let .packed(_, transpose):
+        precondition(transpose.inner == oc && transpose.outputs == c, "packed weight is not \(oc) × \(c)")
         transpose.multiply(rows: n, a: dout, lda: oc, into: dinp, ldc: c, alpha: scale, beta: accumulate ? 1 : 0)
     }
 }

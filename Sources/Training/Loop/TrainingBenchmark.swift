@@ -15,9 +15,10 @@ public struct TrainingBenchmarkReport: Codable, Sendable {
     public var gflops: Double
     public var sgemmGFLOPS: Double
     public var fractionOfSgemmPeak: Double
-    /// The bf16 product peak of the same run (`Benchmark.bf16GFLOPS`); nil without AVX-512 BF16.
-    public var bf16GFLOPS: Double?
-    public var fractionOfBF16Peak: Double?
+    /// The product peak of `precision` in the same run (`Benchmark.packedGFLOPS`); nil in f32,
+    /// whose peak is sgemm's.
+    public var precisionPeakGFLOPS: Double?
+    public var fractionOfPrecisionPeak: Double?
     public var secondsPerStep: Double
     /// The process's peak so far (VmHWM), this line's run included.
     public var peakRSSMegabytes: Double
@@ -25,10 +26,10 @@ public struct TrainingBenchmarkReport: Codable, Sendable {
 
 public enum TrainingBenchmark {
     /// The training line in `precision`, set against the sgemm peak (measured here when not given)
-    /// and the bf16 peak when one is given.
+    /// and the precision's own peak when one is given.
     public static func run(modelURL: URL, batch: Int = 8, sequenceLength: Int = 128, steps: Int = 3,
                            precision: ComputePrecision = .f32, sgemmGFLOPS: Double? = nil,
-                           bf16GFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
+                           precisionPeakGFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
         if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
         // The lines before this one freed their models and buffers: hand the pages they left free
@@ -59,18 +60,22 @@ public enum TrainingBenchmark {
         let gflops = flops / best / 1e9
         return TrainingBenchmarkReport(precision: precision, batch: batch, sequenceLength: sequenceLength,
                                        tokensPerSecond: Double(n) / best, gflops: gflops, sgemmGFLOPS: peak,
-                                       fractionOfSgemmPeak: gflops / peak, bf16GFLOPS: bf16GFLOPS,
-                                       fractionOfBF16Peak: bf16GFLOPS.map { gflops / $0 },
+                                       fractionOfSgemmPeak: gflops / peak, precisionPeakGFLOPS: precisionPeakGFLOPS,
+                                       fractionOfPrecisionPeak: precisionPeakGFLOPS.map { gflops / $0 },
                                        secondsPerStep: best, peakRSSMegabytes: peakResidentMegabytes())
     }
 
-    /// The training line in f32 and, when the CPU has AVX-512 BF16, in bf16, against the same peaks.
-    public static func runBothPrecisions(modelURL: URL, steps: Int = 3, sgemmGFLOPS: Double,
-                                         bf16GFLOPS: Double?) throws -> TrainingBenchmarkLines {
-        let f32 = try run(modelURL: modelURL, steps: steps, precision: .f32, sgemmGFLOPS: sgemmGFLOPS, bf16GFLOPS: bf16GFLOPS)
-        let bf16 = ComputePrecision.bf16.unavailableReason != nil ? nil
-            : try run(modelURL: modelURL, steps: steps, precision: .bf16, sgemmGFLOPS: sgemmGFLOPS, bf16GFLOPS: bf16GFLOPS)
-        return TrainingBenchmarkLines(f32: f32, bf16: bf16)
+    /// The training line in f32, in bf16 when the CPU has AVX-512 BF16, and in int8, each against the
+    /// sgemm peak and its own precision's peak (`peaks`, measured in the same run).
+    public static func runAllPrecisions(modelURL: URL, steps: Int = 3, sgemmGFLOPS: Double,
+                                        peaks: [ComputePrecision: Double]) throws -> TrainingBenchmarkLines {
+        func line(_ precision: ComputePrecision) throws -> TrainingBenchmarkReport {
+            try run(modelURL: modelURL, steps: steps, precision: precision, sgemmGFLOPS: sgemmGFLOPS,
+                    precisionPeakGFLOPS: peaks[precision])
+        }
+        return TrainingBenchmarkLines(f32: try line(.f32),
+                                      bf16: ComputePrecision.bf16.unavailableReason != nil ? nil : try line(.bf16),
+                                      int8: try line(.int8))
     }
 
     /// The multiply-adds (×2) one training step needs, as PyTorch would also have to do them:
@@ -108,21 +113,26 @@ public enum TrainingBenchmark {
     }
 }
 
-/// Both training lines of `tollgate bench`. In JSON the f32 line's fields stay where they were
-/// (so scripts reading `tokensPerSecond` keep working) and the bf16 line sits under `"bf16"`
-/// (absent without AVX-512 BF16).
+/// The training lines of `tollgate bench`. In JSON the f32 line's fields stay where they were
+/// (so scripts reading `tokensPerSecond` keep working), the bf16 line sits under `"bf16"` (absent
+/// without AVX-512 BF16) and the int8 line under `"int8"`.
 public struct TrainingBenchmarkLines: Encodable, Sendable {
     public var f32: TrainingBenchmarkReport
     public var bf16: TrainingBenchmarkReport?
+    public var int8: TrainingBenchmarkReport
 
-    /// The peak RSS over both lines.
-    public var peakRSSMegabytes: Double { max(f32.peakRSSMegabytes, bf16?.peakRSSMegabytes ?? 0) }
+    /// Every line, f32 first.
+    public var all: [TrainingBenchmarkReport] { [f32, bf16, int8].compactMap { $0 } }
+
+    /// The peak RSS over every line.
+    public var peakRSSMegabytes: Double { all.map(\.peakRSSMegabytes).max()! }
 
     public func encode(to encoder: Encoder) throws {
         try f32.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encodeIfPresent(bf16, forKey: .bf16)
+        try container.encode(int8, forKey: .int8)
     }
 
-    private enum Key: String, CodingKey { case bf16 }
+    private enum Key: String, CodingKey { case bf16, int8 }
 }

@@ -7,8 +7,8 @@ import TensorKit
 /// backward is that list reversed. The base weights are frozen; they carry gradients through but
 /// receive none. Legend: B batch, T time, N = B·T, C width, V vocabulary.
 public final class LoRATrainingModel: @unchecked Sendable {
-    /// The frozen base model. Its forward pass is the training forward; `.bf16` models must be
-    /// loaded for `.training`.
+    /// The frozen base model. Its forward pass is the training forward; `.bf16` and `.int8` models
+    /// must be loaded for `.training`.
     public let base: LlamaModel
     /// Keep only each layer's input in the forward pass and recompute the rest during backward:
     /// about one more forward's work for a fraction of the activation memory.
@@ -19,7 +19,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
 
     public init(base: LlamaModel, checkpointActivations: Bool = false) throws {
         guard base.hasInputGradients else {
-            throw TrainingError.precisionUnavailable(reason: "the bf16 model was loaded without the packs a backward pass needs; load it for training")
+            throw TrainingError.precisionUnavailable(reason: "the \(base.precision) model was loaded without the packs a backward pass needs; load it for training")
         }
         self.base = base
         self.checkpointActivations = checkpointActivations
@@ -157,12 +157,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
         workspace = ws
     }
 
-    /// Runs `body` with the BLAS threading its products want. In bf16 the float32 products left (the
-    /// adapters', attention's) are small and run on one OpenBLAS thread: a multi-threaded sgemm leaves
-    /// OpenBLAS's own threads spinning (yielding) after it, on the cores the bf16 products' pool
-    /// workers need. Measured on bench's training line: 501–522 tok/s before, 555–612 after.
+    /// Runs `body` with the BLAS threading its products want. In bf16 and int8 the float32 products
+    /// left (the adapters', attention's) are small and run on one OpenBLAS thread: a multi-threaded
+    /// sgemm leaves OpenBLAS's own threads spinning (yielding) after it, on the cores the packed
+    /// products' pool workers need. Measured on bench's training line: 501–522 tok/s before, 555–612 after.
     private func withProductThreads<R>(_ body: () throws -> R) rethrows -> R {
-        precision == .bf16 ? try BLAS.withSingleThread(body) : try body()
+        precision != .f32 ? try BLAS.withSingleThread(body) : try body()
     }
 
     private func checkTokens(_ tokens: [Int32], targets: [Int32], count: Int) throws {

@@ -5,11 +5,12 @@ import TestSupport
 import Testing
 import Training
 
-// Training with the frozen products in bf16 (`ComputePrecision.bf16`) against the float32 goldens of
-// transformers + PEFT: bf16 rounds every input of those products to 8 significant bits, so the
-// figures move by about 2⁻⁹ relative per product, not by float32 round-off. The tolerances below are a
-// few times the differences measured on the tiny-llama fixture (noted beside each). For scale:
-// rounding only the weights to bf16 (float32 products) already moves a probe logit by 0.073.
+// Training with the frozen products in bf16 or int8 (`ComputePrecision`) against the float32 goldens
+// of transformers + PEFT: bf16 rounds every input of those products to 8 significant bits, int8
+// quantizes them to 255 levels per row (activations, output gradients) or per output feature
+// (weights), so the figures move by about 2⁻⁹ relative per product, not by float32 round-off. The
+// tolerances are a few times the differences measured on the tiny-llama fixture (in `Tolerance`).
+// For scale: rounding only the weights to bf16 (float32 products) already moves a probe logit by 0.073.
 
 private func tinyModel(_ precision: ComputePrecision) throws -> LoRATrainingModel {
     try LoRATrainingModel(modelURL: Fixtures.url("tiny-llama.gguf"), precision: precision)
@@ -21,28 +22,47 @@ private func relativeError(_ a: [Float], _ b: [Float]) -> Double {
     return difference / b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
 }
 
-@Suite(.enabled(if: BF16Matrix.isAvailable, "this CPU has no AVX-512 BF16"))
-struct BF16Training {
-    @Test func bf16LossAndLogitsStayCloseToTheFloat32Goldens() throws {
+/// The packed precisions this CPU runs: bf16 (needs AVX-512 BF16) and int8 (everywhere).
+private let packedPrecisions = ComputePrecision.allCases.filter { $0 != .f32 && $0.unavailableReason == nil }
+
+/// What each packed precision may move, measured figures beside each.
+private struct Tolerance {
+    let loss: Double, probeLogit: Float, gradient: Double
+
+    static func of(_ precision: ComputePrecision) -> Tolerance {
+        switch precision {
+        // measured: loss 0.0028 base, 0.0079 lora (loss ≈ 12); probe logits 0.106, 0.103 (|logit| ≤ 5.6);
+        // gradients at most 0.043 relative to torch's, 0.021 to float32's (float32: < 1e-3)
+        case .bf16: return Tolerance(loss: 0.03, probeLogit: 0.35, gradient: 0.15)
+        // measured: see the note of issue 18
+        default: return Tolerance(loss: 0.03, probeLogit: 0.35, gradient: 0.15)
+        }
+    }
+}
+
+struct PackedTraining {
+    @Test(arguments: packedPrecisions)
+    func lossAndLogitsStayCloseToTheFloat32Goldens(precision: ComputePrecision) throws {
         let example = try GoldenExample()
-        let model = try tinyModel(.bf16)
-        #expect(model.precision == .bf16)
+        let model = try tinyModel(precision), tolerance = Tolerance.of(precision)
+        #expect(model.precision == precision)
         let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
         for (key, adapter) in [("base", nil as LoRAParameters?), ("lora", lora)] {
             let reference = example.golden[key] as! [String: Any]
             let loss = try model.lossSum(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
                                          lora: adapter) / Double(example.lossTokens)
             let lossDifference = abs(loss - (reference["loss"] as! NSNumber).doubleValue)
-            #expect(lossDifference < 0.03, "\(key) loss differs by \(lossDifference)")   // measured 0.0028 base, 0.0079 lora (loss ≈ 12)
+            #expect(lossDifference < tolerance.loss, "\(precision) \(key) loss differs by \(lossDifference)")
             let worst = example.worstProbeLogitDifference(try model.logits(tokens: example.ids, lora: adapter),
                                                           reference: reference, vocabulary: model.config.vocabSize)
-            #expect(worst < 0.35, "\(key) probe logits differ by \(worst)")   // measured 0.106 base, 0.103 lora (|logit| ≤ 5.6)
+            #expect(worst < tolerance.probeLogit, "\(precision) \(key) probe logits differ by \(worst)")
         }
     }
 
-    @Test func bf16LoRAGradientsStayCloseToTorchAutograd() throws {
+    @Test(arguments: packedPrecisions)
+    func loraGradientsStayCloseToTorchAutograd(precision: ComputePrecision) throws {
         let example = try GoldenExample()
-        let model = try tinyModel(.bf16)
+        let model = try tinyModel(precision)
         let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
         var gradients = lora.zeros()
         _ = try model.accumulateGradients(tokens: example.ids, targets: example.targets, batch: 1, time: example.ids.count,
@@ -52,17 +72,18 @@ struct BF16Training {
             for isA in [true, false] {
                 let key = LoRAParameters.peftKey(layer: slot.layer, projection: slot.projection, isA: isA)
                 let error = relativeError(isA ? gradients.a(slot) : gradients.b(slot), try reference.floats(key))
-                #expect(error < 0.15, "\(key): relative error \(error)")   // measured at most 0.043 (float32: < 1e-3)
+                #expect(error < Tolerance.of(precision).gradient, "\(precision) \(key): relative error \(error)")
             }
         }
     }
 
-    @Test func bf16GradientsAreBitIdenticalWhenRepeated() throws {
+    @Test(arguments: packedPrecisions)
+    func gradientsAreBitIdenticalWhenRepeated(precision: ComputePrecision) throws {
         let example = try GoldenExample()
         var runs: [[Float]] = []
         var losses: [Double] = []
         for _ in 0..<2 {
-            let model = try tinyModel(.bf16)
+            let model = try tinyModel(precision)
             var lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
             lora.settings.dropout = 0.1
             var gradients = lora.zeros()
@@ -76,11 +97,12 @@ struct BF16Training {
         #expect(runs[0].contains { $0 != 0 })
     }
 
-    @Test func bf16AndFloat32GradientsDifferButAgree() throws {
-        // the bf16 path is really taken: its gradients are not float32's, yet close to them
+    @Test(arguments: packedPrecisions)
+    func packedAndFloat32GradientsDifferButAgree(precision packed: ComputePrecision) throws {
+        // the packed path is really taken: its gradients are not float32's, yet close to them
         let example = try GoldenExample()
         var values: [ComputePrecision: [Float]] = [:]
-        for precision in ComputePrecision.allCases {
+        for precision in [ComputePrecision.f32, packed] {
             let model = try tinyModel(precision)
             let lora = try PEFTAdapter.load(directory: Fixtures.url("tiny-llama-lora"), shape: model.config)
             var gradients = lora.zeros()
@@ -88,9 +110,9 @@ struct BF16Training {
                                               lora: lora, gradients: &gradients, gradScale: 1 / Float(example.lossTokens))
             values[precision] = gradients.values
         }
-        #expect(values[.bf16] != values[.f32])
-        let error = relativeError(values[.bf16]!, values[.f32]!)
-        #expect(error < 0.15, "relative error \(error)")   // measured 0.021
+        #expect(values[packed] != values[.f32])
+        let error = relativeError(values[packed]!, values[.f32]!)
+        #expect(error < Tolerance.of(packed).gradient, "\(packed): relative error \(error)")
     }
 }
 

@@ -1,17 +1,19 @@
 import Foundation
 import TensorKit
 
-/// The projections and the LM head packed in bfloat16 for `.bf16` inference (see `ComputePrecision`).
+/// The projections and the LM head packed for `.bf16` or `.int8` products (`BF16Matrix`,
+/// `Int8Matrix`; see `ComputePrecision`).
 /// Projections that share an input are packed as one matrix, their outputs side by side — q, k, v
 /// as (C + 2·KVH·HD, C), gate and up as (2F, C) — so a block takes four products instead of seven
 /// and k and v (three 64-column panels each) do not leave a core idle. Every output still sums its
-/// own products in k order (`BF16Matrix`), so packing together changes no value. For training each
+/// own products (in both packs an output's value does not depend on the others), so packing
+/// together changes no value. For training each
 /// projection is packed alone, for both of its products (the forward and the input gradient), and
 /// writes its output in place: no joined copy beside the kept activations.
-struct BF16Weights: @unchecked Sendable {
+struct PackedWeights: @unchecked Sendable {
     /// The projections of one block, one pack per entry of `groups`.
     struct Layer: @unchecked Sendable {
-        let products: [BF16Matrix]
+        let products: [any PackedMatrix]
     }
 
     /// Projections packed together for inference, in the order the forward pass multiplies them.
@@ -25,11 +27,11 @@ struct BF16Weights: @unchecked Sendable {
     /// Output widths of each group's targets, e.g. (C, KVH·HD, KVH·HD) for q, k, v.
     let widths: [[Int]]
     /// (V, C): the LM head, or the token embedding when tied.
-    let output: BF16Matrix
+    let output: any PackedMatrix
     /// For a backward pass: each projection packed for dx = dy · W, (L) × target; nil for inference.
-    let transposes: [[LoRATarget: BF16Matrix]]?
+    let transposes: [[LoRATarget: any PackedMatrix]]?
     /// The LM head packed for dh = dlogits · W; nil for inference.
-    let outputTranspose: BF16Matrix?
+    let outputTranspose: (any PackedMatrix)?
 
     /// Floats a row of projections packed together writes (q, k and v's, or gate and up's): the
     /// width of the `joined` buffer `linear` needs.
@@ -49,10 +51,17 @@ struct BF16Weights: @unchecked Sendable {
     /// writes projection `target` of block `layer`, (out, in) row-major in Float32, into a scratch
     /// that is dropped once packed, so only one group's Float32 copy per core exists at a time.
     /// With `inputGradients` each projection and the head are also packed for dx = dy · W.
-    /// Nil when the CPU has no AVX-512 BF16.
-    static func pack(config: LlamaConfig, output: FloatBuffer, inputGradients: Bool = false,
-                     fill: @escaping @Sendable (Int, LoRATarget, UnsafeMutablePointer<Float>) throws -> Void) throws -> BF16Weights? {
-        guard BF16Matrix.isAvailable else { return nil }
+    /// Nil when this CPU cannot run `precision` (or it is `.f32`, which packs nothing).
+    static func pack(_ precision: ComputePrecision, config: LlamaConfig, output: FloatBuffer, inputGradients: Bool = false,
+                     fill: @escaping @Sendable (Int, LoRATarget, UnsafeMutablePointer<Float>) throws -> Void) throws -> PackedWeights? {
+        guard precision != .f32, precision.unavailableReason == nil else { return nil }
+        let packing = precision
+        func matrix(_ weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, product: FrozenProduct) -> any PackedMatrix {
+            if packing == .int8 {
+                return Int8Matrix(weight: weight, outFeatures: outFeatures, inFeatures: inFeatures, product: product)
+            }
+            return BF16Matrix(weight: weight, outFeatures: outFeatures, inFeatures: inFeatures, product: product)!
+        }
         let groups = inputGradients ? trainingGroups : inferenceGroups, perLayer = groups.count
         let packs = PackSlots(count: config.layers * perLayer + 1)
         // Transposes: job j's targets in order, one slot each (the head's at 0).
@@ -65,10 +74,10 @@ struct BF16Weights: @unchecked Sendable {
         // Job 0 is the LM head (the largest); then (layer, group) in order.
         Parallel.forEach(packs.count) { job in
             if job == 0 {
-                packs[0] = BF16Matrix(weight: output.pointer, outFeatures: config.vocabSize, inFeatures: config.dim,
+                packs[0] = matrix(output.pointer, outFeatures: config.vocabSize, inFeatures: config.dim,
                                       product: .linear)
                 if inputGradients {
-                    transposeSlots[0] = BF16Matrix(weight: output.pointer, outFeatures: config.vocabSize,
+                    transposeSlots[0] = matrix(output.pointer, outFeatures: config.vocabSize,
                                                    inFeatures: config.dim, product: .transpose)
                 }
                 return
@@ -88,12 +97,12 @@ struct BF16Weights: @unchecked Sendable {
                 failures.record(error)
                 return
             }
-            packs[job] = BF16Matrix(weight: scratch.pointer, outFeatures: row, inFeatures: inFeatures, product: .linear)
+            packs[job] = matrix(scratch.pointer, outFeatures: row, inFeatures: inFeatures, product: .linear)
             guard inputGradients else { return }
             row = 0
             for (target, rows) in zip(targets, outFeatures) {
                 transposeSlots[1 + layer * LoRATarget.allCases.count + LoRATarget.allCases.firstIndex(of: target)!] =
-                    BF16Matrix(weight: scratch.pointer + row * inFeatures, outFeatures: rows, inFeatures: inFeatures,
+                    matrix(scratch.pointer + row * inFeatures, outFeatures: rows, inFeatures: inFeatures,
                                product: .transpose)
                 row += rows
             }
@@ -104,20 +113,21 @@ struct BF16Weights: @unchecked Sendable {
         let layers = (0..<config.layers).map { Layer(products: Array(all[(1 + $0 * perLayer)..<(1 + ($0 + 1) * perLayer)])) }
         let widths = groups.map { $0.map { $0.features(config).outFeatures } }
         guard inputGradients else {
-            return BF16Weights(groups: groups, layers: layers, widths: widths, output: all[0], transposes: nil,
+            return PackedWeights(groups: groups, layers: layers, widths: widths, output: all[0], transposes: nil,
                                outputTranspose: nil)
         }
         let transposed = transposeSlots.values.map { $0! }, perLayerTargets = LoRATarget.allCases.count
         let transposes = (0..<config.layers).map { l in
             Dictionary(uniqueKeysWithValues: LoRATarget.allCases.enumerated().map { ($1, transposed[1 + l * perLayerTargets + $0]) })
         }
-        return BF16Weights(groups: groups, layers: layers, widths: widths, output: all[0], transposes: transposes,
+        return PackedWeights(groups: groups, layers: layers, widths: widths, output: all[0], transposes: transposes,
                            outputTranspose: transposed[0])
     }
 
     /// Packs of Float32 `weights` whose projections are complete.
-    static func pack(float32 weights: LlamaWeights, config: LlamaConfig, inputGradients: Bool = false) throws -> BF16Weights? {
-        try pack(config: config, output: weights.outputWeight, inputGradients: inputGradients) { layer, target, out in
+    static func pack(_ precision: ComputePrecision, float32 weights: LlamaWeights, config: LlamaConfig,
+                     inputGradients: Bool = false) throws -> PackedWeights? {
+        try pack(precision, config: config, output: weights.outputWeight, inputGradients: inputGradients) { layer, target, out in
             let source = weights.layers[layer].projection(target)
             let (inFeatures, outFeatures) = target.features(config)
             precondition(source.count == inFeatures * outFeatures, "layer \(layer) \(target) has no Float32 weight to pack")
@@ -154,7 +164,7 @@ struct BF16Weights: @unchecked Sendable {
 /// Results of parallel packing jobs, each slot written by one job.
 private final class PackSlots: @unchecked Sendable {
     let count: Int
-    private let slots: UnsafeMutablePointer<BF16Matrix?>
+    private let slots: UnsafeMutablePointer<(any PackedMatrix)?>
 
     init(count: Int) {
         self.count = count
@@ -167,12 +177,12 @@ private final class PackSlots: @unchecked Sendable {
         slots.deallocate()
     }
 
-    subscript(index: Int) -> BF16Matrix? {
+    subscript(index: Int) -> (any PackedMatrix)? {
         get { slots[index] }
         set { slots[index] = newValue }
     }
 
-    var values: [BF16Matrix?] { (0..<count).map { slots[$0] } }
+    var values: [(any PackedMatrix)?] { (0..<count).map { slots[$0] } }
 }
 
 /// Scratch buffers of one size handed to parallel jobs: as many exist as jobs ever ran at once.
