@@ -1,13 +1,14 @@
-// Matrix products in int8 with exact int32 sums (SwitchBack-style: the frozen operand quantized per
-// column, the input on the fly), for the frozen weights of `.int8` inference and training. The input
-// has a scale per block of 32 values of a row (as llama.cpp's Q8 activation blocks): a row-wise scale
-// let one outlier feature of the residual stream flatten the others (SmolLM2's logits moved by 1.9).
+// Matrix products in int8 with exact int32 sums (SwitchBack-style: the frozen operand quantized once,
+// the input on the fly), for the frozen weights of `.int8` inference and training. Both operands have
+// a scale per block of 32 values along k, as ggml's Q8_0 weights and llama.cpp's Q8 activation blocks:
+// with a scale per whole row or column, one outlier feature flattened the others (SmolLM2's logits
+// moved by 1.9 with row-wise inputs, 0.8 with row-wise weights; 0.1 with blocks).
 //
-// B (k × n) is packed once in panels of 16 columns: a header of the 16 columns' scales and, per block
-// of 32 k, their code sums, then for each quad of 4 consecutive k the 16 columns' 4 codes side by side
+// B (k × n) is packed once in panels of 16 columns: a header with, per block of 32 k, the 16 columns'
+// scales and code sums, then for each quad of 4 consecutive k the 16 columns' 4 codes side by side
 // (64 bytes), so one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized block by block
 // into a scratch; the kernel broadcasts a row's 4 codes and multiplies them with the panel's quads,
-// sums each block exactly in int32, then adds float(sum) · (A's block scale) into a float32 lane.
+// sums each block exactly in int32, then adds float(sum) · (s_A · s_B) of the block into a float32 lane.
 //
 // The dot products are exact whatever the instruction set, so every instantiation gives the same
 // sums; the float arithmetic after (one fused multiply-add per block, in block order, then the scales)
@@ -30,8 +31,8 @@ enum { PANEL = 16, BLOCK = 32, QUADS_PER_BLOCK = BLOCK / 4, PANELS_PER_JOB = 4, 
 
 static size_t quads_of(int k) { return ((size_t)k + 3) / 4; }
 static size_t blocks_of(int k) { return ((size_t)k + BLOCK - 1) / BLOCK; }
-/// A panel: 16 float column scales, 16 int32 code sums per block, then the codes.
-static size_t header_bytes(int k) { return 64 + 64 * blocks_of(k); }
+/// A panel: per block, 16 float column scales and 16 int32 code sums; then the codes.
+static size_t header_bytes(int k) { return 128 * blocks_of(k); }
 static size_t panel_bytes(int k) { return header_bytes(k) + quads_of(k) * PANEL * 4; }
 
 int ck_int8_best_isa(void) {
@@ -87,26 +88,27 @@ void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, 
     for (size_t panel = 0; panel < panels; panel++) {
         uint8_t *out = (uint8_t *)packed + panel * panel_bytes(k);
         memset(out, 0, panel_bytes(k));
-        float *scales = (float *)out;
-        int32_t *sums = (int32_t *)(out + 64);  // (blocks, 16)
         int8_t *codes = (int8_t *)(out + header_bytes(k));
         for (int c = 0; c < PANEL; c++) {
             size_t j = panel * PANEL + (size_t)c;
             if (j >= (size_t)n) continue;
-            scales[c] = quantize(b + j * columnStride, rowStride, k, column, 1);
-            for (int i = 0; i < k; i++) {
-                codes[((size_t)i / 4 * PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
-                sums[(size_t)i / BLOCK * PANEL + (size_t)c] += column[i];
+            for (int first = 0; first < k; first += BLOCK) {
+                int count = k - first < BLOCK ? k - first : BLOCK;
+                float *scales = (float *)(out + 128 * (size_t)(first / BLOCK));
+                int32_t *sums = (int32_t *)(out + 128 * (size_t)(first / BLOCK) + 64);
+                scales[c] = quantize(b + j * columnStride + (size_t)first * rowStride, rowStride, count, column + first, 1);
+                for (int i = first; i < first + count; i++) sums[c] += column[i];
             }
+            for (int i = 0; i < k; i++) codes[((size_t)i / 4 * PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
         }
     }
     free(column);
 }
 
-/// C[r][j] from the blocks' float sum Σ_b float(sum_b) · s_r,b (fused, in block order):
-/// alpha · (that · s_j), + beta · C fused; the same operations in the same order as the vector stores.
-static inline float scaled(float blockSum, float columnScale, float alpha, float beta, const float *c) {
-    float value = alpha * (blockSum * columnScale);
+/// C[r][j] from the blocks' float sum Σ_b float(sum_b) · (s_A,r,b · s_B,b,j) (fused, in block order):
+/// alpha · that, + beta · C fused; the same operations in the same order as the vector stores.
+static inline float scaled(float blockSum, float alpha, float beta, const float *c) {
+    float value = alpha * blockSum;
     return beta != 0 ? fmaf(beta, *c, value) : value;
 }
 
@@ -115,8 +117,7 @@ static inline float scaled(float blockSum, float columnScale, float alpha, float
 static void tile_portable(int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales,
                           size_t scaleStride, const uint8_t *panel, float *c, size_t ldc, int columns, float alpha,
                           float beta) {
-    const float *scales = (const float *)panel;
-    const int8_t *b = (const int8_t *)(panel + 64 + 64 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK));
+    const int8_t *b = (const int8_t *)(panel + 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK));
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < columns; j++) {
             float total = 0;
@@ -124,9 +125,10 @@ static void tile_portable(int rows, size_t quads, const int8_t *a, size_t aStrid
                 int32_t sum = 0;
                 for (size_t g = q0; g < quads && g < q0 + QUADS_PER_BLOCK; g++)
                     for (int t = 0; t < 4; t++) sum += (int32_t)a[(size_t)r * aStride + 4 * g + t] * b[(g * PANEL + j) * 4 + t];
-                total = fmaf((float)sum, aScales[(size_t)r * scaleStride + block], total);
+                float scale = aScales[(size_t)r * scaleStride + block] * ((const float *)(panel + 128 * block))[j];
+                total = fmaf((float)sum, scale, total);
             }
-            c[(size_t)r * ldc + j] = scaled(total, scales[j], alpha, beta, c + (size_t)r * ldc + j);
+            c[(size_t)r * ldc + j] = scaled(total, alpha, beta, c + (size_t)r * ldc + j);
         }
     }
 }
@@ -139,8 +141,8 @@ static void tile_portable(int rows, size_t quads, const int8_t *a, size_t aStrid
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 
 static inline __attribute__((always_inline))
-void store8_avx2(__m256 total, const float *columnScales, float alpha, float beta, float *c, int columns) {
-    __m256 value = _mm256_mul_ps(_mm256_set1_ps(alpha), _mm256_mul_ps(total, _mm256_loadu_ps(columnScales)));
+void store8_avx2(__m256 total, float alpha, float beta, float *c, int columns) {
+    __m256 value = _mm256_mul_ps(_mm256_set1_ps(alpha), total);
     if (columns >= 8) {
         if (beta != 0) value = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c), value);
         _mm256_storeu_ps(c, value);
@@ -157,7 +159,7 @@ void tile_avx2(const int rows, size_t quads, const int8_t *a, size_t aStride, co
     __m256 total[2][2];
     const __m256i ones = _mm256_set1_epi16(1);
     for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = _mm256_setzero_ps();
-    const uint8_t *b = panel + 64 + 64 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
+    const uint8_t *b = panel + 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
     for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
         __m256i acc[2][2];
         for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
@@ -175,16 +177,17 @@ void tile_avx2(const int rows, size_t quads, const int8_t *a, size_t aStride, co
                 acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(p1, ones));
             }
         }
+        const float *bScales = (const float *)(panel + 128 * block);
+        __m256 b0Scales = _mm256_load_ps(bScales), b1Scales = _mm256_load_ps(bScales + 8);
         for (int r = 0; r < rows; r++) {
-            __m256 scale = _mm256_set1_ps(aScales[(size_t)r * scaleStride + block]);
-            total[r][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][0]), scale, total[r][0]);
-            total[r][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][1]), scale, total[r][1]);
+            __m256 aScale = _mm256_set1_ps(aScales[(size_t)r * scaleStride + block]);
+            total[r][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(aScale, b0Scales), total[r][0]);
+            total[r][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(aScale, b1Scales), total[r][1]);
         }
     }
-    const float *scales = (const float *)panel;
     for (int r = 0; r < rows; r++) {
-        store8_avx2(total[r][0], scales, alpha, beta, c + (size_t)r * ldc, columns);
-        if (columns > 8) store8_avx2(total[r][1], scales + 8, alpha, beta, c + (size_t)r * ldc + 8, columns - 8);
+        store8_avx2(total[r][0], alpha, beta, c + (size_t)r * ldc, columns);
+        if (columns > 8) store8_avx2(total[r][1], alpha, beta, c + (size_t)r * ldc + 8, columns - 8);
     }
 }
 
@@ -246,8 +249,8 @@ static float quantize_row_avx2(const float *v, int count, int8_t *codes) {
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))), apply_to = function)
 
 static inline __attribute__((always_inline))
-void store16_vnni(__m512 total, const float *columnScales, float alpha, float beta, float *c, int columns) {
-    __m512 value = _mm512_mul_ps(_mm512_set1_ps(alpha), _mm512_mul_ps(total, _mm512_load_ps(columnScales)));
+void store16_vnni(__m512 total, float alpha, float beta, float *c, int columns) {
+    __m512 value = _mm512_mul_ps(_mm512_set1_ps(alpha), total);
     __mmask16 mask = columns >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << columns) - 1);
     if (beta != 0) value = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, c), value);
     _mm512_mask_storeu_ps(c, mask, value);
@@ -261,7 +264,7 @@ void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a,
                float alpha, float beta) {
     __m512 total[VNNI_ROWS][2];
     for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = _mm512_setzero_ps();
-    size_t header = 64 + 64 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
+    size_t header = 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
     const uint8_t *b0p = panel + header, *b1p = panel + panelStride + header;
     for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
         __m512i acc[VNNI_ROWS][2];
@@ -279,20 +282,23 @@ void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a,
             }
         }
         // A's codes were stored + 128: take 128 · Σ B over the block back off, exactly, before converting.
-        __m512i offset0 = _mm512_slli_epi32(_mm512_load_si512((const void *)(panel + 64 + 64 * block)), 7);
-        __m512i offset1 = panels > 1 ? _mm512_slli_epi32(_mm512_load_si512((const void *)(panel + panelStride + 64 + 64 * block)), 7)
-                                     : offset0;
+        const uint8_t *h0 = panel + 128 * block, *h1 = panel + panelStride + 128 * block;
+        __m512i offset0 = _mm512_slli_epi32(_mm512_load_si512((const void *)(h0 + 64)), 7);
+        __m512i offset1 = panels > 1 ? _mm512_slli_epi32(_mm512_load_si512((const void *)(h1 + 64)), 7) : offset0;
+        __m512 b0Scales = _mm512_load_ps((const float *)h0);
+        __m512 b1Scales = panels > 1 ? _mm512_load_ps((const float *)h1) : b0Scales;
         for (int r = 0; r < rows; r++) {
-            __m512 scale = _mm512_set1_ps(aScales[(size_t)r * scaleStride + block]);
-            total[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset0)), scale, total[r][0]);
+            __m512 aScale = _mm512_set1_ps(aScales[(size_t)r * scaleStride + block]);
+            total[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset0)),
+                                          _mm512_mul_ps(aScale, b0Scales), total[r][0]);
             if (panels > 1)
-                total[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset1)), scale, total[r][1]);
+                total[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset1)),
+                                              _mm512_mul_ps(aScale, b1Scales), total[r][1]);
         }
     }
     for (int r = 0; r < rows; r++) {
-        store16_vnni(total[r][0], (const float *)panel, alpha, beta, c + (size_t)r * ldc, columns);
-        if (panels > 1)
-            store16_vnni(total[r][1], (const float *)(panel + panelStride), alpha, beta, c + (size_t)r * ldc + 16, columns - 16);
+        store16_vnni(total[r][0], alpha, beta, c + (size_t)r * ldc, columns);
+        if (panels > 1) store16_vnni(total[r][1], alpha, beta, c + (size_t)r * ldc + 16, columns - 16);
     }
 }
 

@@ -2,9 +2,9 @@
 /// - `f32`: float32 throughout; what the transformers/PEFT goldens check, the same on every CPU.
 /// - `bf16`: inputs and frozen weights rounded to bfloat16, products summed in float32 (`BF16Matrix`),
 ///   about twice as fast on CPUs with AVX-512 BF16.
-/// - `int8`: SwitchBack-style (`Int8Matrix`): frozen weights quantized per output feature once,
-///   inputs (activations, and output gradients in training) per row on the fly, products summed
-///   exactly in int32; AVX-512 VNNI, AVX2 or portable kernels, all giving the same bits.
+/// - `int8`: SwitchBack-style (`Int8Matrix`): frozen weights quantized once, inputs (activations,
+///   and output gradients in training) on the fly, both in blocks of 32 with a scale each, products
+///   summed exactly in int32; AVX-512 VNNI, AVX2 or portable kernels, all giving the same bits.
 /// In each, norms, softmax, attention, the loss, LoRA parameters and optimizer state stay float32,
 /// and runs are bit-for-bit repeatable on the same CPU.
 public enum ComputePrecision: String, Sendable, CaseIterable, Codable {

@@ -1,13 +1,13 @@
 /// A frozen matrix operand held in int8 for SwitchBack-style products (Wortsman et al., 2023) with
-/// float32 inputs: each column of the operand (each output feature) has its own scale, each block of
-/// 32 values of an input row is quantized on the fly with its own (as llama.cpp's Q8 activation
-/// blocks: one outlier feature does not flatten a whole row), the code products of a block are
+/// float32 inputs: the operand quantized once, each input row on the fly, both with a scale per
+/// block of 32 values along the shared dimension (ggml's Q8_0 for weights, llama.cpp's Q8 blocks for
+/// activations: one outlier feature does not flatten a whole row); the code products of a block are
 /// summed exactly in int32 and scaled back to float32 (CKernels' `ck_int8_gemm`). Four times the float32 FMA rate per
 /// instruction with AVX-512 VNNI, twice with AVX2; a portable kernel runs elsewhere. The sums are
 /// exact, so every instruction set gives the same bits.
 ///
-/// Quantization: s = max |v| / 127 over the block or column, code = round-to-nearest-even(v · 127 / max);
-/// a value's error is at most s / 2.
+/// Quantization: s = max |v| / 127 over the block, code = round-to-nearest-even(v · 127 / max); a
+/// value's error is at most s / 2.
 public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
     /// The kernels' instruction sets, slowest first.
     public enum InstructionSet: Int32, Sendable, CaseIterable, Comparable {

@@ -13,15 +13,25 @@ let packedPrecisions = ComputePrecision.allCases.filter { $0 != .f32 && $0.unava
 struct PackedTolerance {
     /// SmolLM2's top-10 logits and logsumexp at the last prompt position.
     let smolLogit: Double, smolLSE: Double
-    /// tiny-llama's probe logits and logsumexp over 42 positions, and argmax misses with the LoRA adapter.
-    let tinyLogit: Double, tinyLSE: Double, tinyLoRAArgmaxMisses: Int
+    /// tiny-llama's probe logits and logsumexp over 42 positions, and argmax misses without and with
+    /// the LoRA adapter.
+    let tinyLogit: Double, tinyLSE: Double, tinyBaseArgmaxMisses: Int, tinyLoRAArgmaxMisses: Int
+    /// How far apart float32's two best logits may be where greedy tokens part from the goldens'.
+    let nearTie: Float
 
     static func of(_ precision: ComputePrecision) -> PackedTolerance {
         switch precision {
-        // Measured (Zen 4): SmolLM2 0.089 / 0.069; tiny 0.107 base, 0.103 LoRA / 0.0072, 2 misses of 42.
-        case .bf16: return PackedTolerance(smolLogit: 0.3, smolLSE: 0.25, tinyLogit: 0.35, tinyLSE: 0.03, tinyLoRAArgmaxMisses: 4)
-        // Measured (Xeon, VNNI; every instruction set gives the same bits): see the note of issue 18.
-        default: return PackedTolerance(smolLogit: 0.5, smolLSE: 0.4, tinyLogit: 0.35, tinyLSE: 0.05, tinyLoRAArgmaxMisses: 4)
+        // Measured (Zen 4): SmolLM2 0.089 / 0.069; tiny 0.107 base, 0.103 LoRA / 0.0072, 0 and 2 misses
+        // of 42; greedy parts at a gap of 0.018.
+        case .bf16:
+            return PackedTolerance(smolLogit: 0.3, smolLSE: 0.25, tinyLogit: 0.35, tinyLSE: 0.03, tinyBaseArgmaxMisses: 0,
+                                   tinyLoRAArgmaxMisses: 4, nearTie: 0.1)
+        // Measured (Xeon; every instruction set gives the same bits): SmolLM2 0.44 / 0.21, top-1 the same;
+        // tiny 0.40 base, 1.04 LoRA / 0.027, 4 and 3 misses of 42 — a 32-wide random model, where one
+        // block of 32 is a whole row and its top logits nearly tie; greedy parts at gaps of 0.19 and less.
+        default:
+            return PackedTolerance(smolLogit: 0.8, smolLSE: 0.5, tinyLogit: 1.5, tinyLSE: 0.06, tinyBaseArgmaxMisses: 6,
+                                   tinyLoRAArgmaxMisses: 6, nearTie: 0.3)
         }
     }
 }
@@ -54,8 +64,8 @@ struct PackedTolerance {
     }
 
     /// Greedy tokens follow transformers' until a near tie: where they part, float32's two best
-    /// logits are less than 0.1 apart. bf16 measured: 8 of 8 and 24 of 24 tokens in two cases; the
-    /// other diverges at its third token, where float32's two best are 0.018 apart.
+    /// logits are close. bf16 measured: 8 of 8 and 24 of 24 tokens in two cases; the other diverges
+    /// at its third token, where float32's two best are 0.018 apart. int8 diverges in two cases.
     @Test(.enabled(if: Fixtures.smolLM2 != nil), arguments: packedPrecisions)
     func smolLM2GreedyTokensFollowTheGoldensUntilANearTie(precision: ComputePrecision) throws {
         let model = try Self.smol(precision), f32 = try #require(SmolLM2GoldenTests.model)
@@ -72,9 +82,9 @@ struct PackedTolerance {
             let prefix = item.ids + item.greedy.prefix(same)
             let row = try f32.logits(tokens: prefix).row(prefix.count - 1)
             let gap = row[item.greedy[same]] - row[ids[same]]
-            #expect(gap >= 0 && gap < 0.1, "float32 prefers \(item.greedy[same]) over \(precision)'s \(ids[same]) by \(gap)")
+            #expect(gap >= 0 && gap < PackedTolerance.of(precision).nearTie, "float32 prefers \(item.greedy[same]) over \(precision)'s \(ids[same]) by \(gap)")
         }
-        #expect(diverged <= 1)
+        #expect(diverged <= (precision == .bf16 ? 1 : 2))
     }
 
     /// Each prompt's tokens and top logits are bit-identical alone, two slots at a time, and all at once.
@@ -111,7 +121,7 @@ struct TinyLlamaPackedTests {
     }
 
     /// Over 42 positions, base and LoRA: probe logits and logsumexp close to the goldens, argmax the
-    /// same at every position of the base model. Prefill and token-by-token decode give the same figures.
+    /// same at (nearly) every position. Prefill and token-by-token decode give the same figures.
     @Test(arguments: packedPrecisions)
     func baseAndLoRALogitsStayCloseToTheFloat32Goldens(precision: ComputePrecision) throws {
         let url = Fixtures.url("tiny-llama.gguf"), tolerance = PackedTolerance.of(precision)
@@ -122,7 +132,8 @@ struct TinyLlamaPackedTests {
             for logits in [try model.logits(tokens: golden.ids), try TinyLlamaDecodeTests.decodeOneTokenAtATime(model, golden.ids)] {
                 let worst = Self.worstDifferences(logits, golden)
                 #expect(worst.logit < tolerance.tinyLogit && worst.lse < tolerance.tinyLSE, "\(precision) \(section): \(worst)")
-                #expect(worst.argmaxMisses <= (lora == nil ? 0 : tolerance.tinyLoRAArgmaxMisses), "\(precision) \(section): \(worst)")
+                #expect(worst.argmaxMisses <= (lora == nil ? tolerance.tinyBaseArgmaxMisses : tolerance.tinyLoRAArgmaxMisses),
+                        "\(precision) \(section): \(worst)")
             }
         }
     }

@@ -12,7 +12,7 @@ struct Int8MatrixTests {
 
     static let block = 32
 
-    /// Codes and scale of `values` as the kernel quantizes a block of a row, or a column: s = max|v| / 127,
+    /// Codes and scale of `values` as the kernel quantizes a block of 32 along k: s = max|v| / 127,
     /// code = round-to-nearest-even(v · (127 / max)).
     static func quantize(_ values: [Float]) -> (codes: [Int], scale: Float) {
         let most = values.map(abs).max() ?? 0
@@ -41,31 +41,34 @@ struct Int8MatrixTests {
                                 alpha: alpha, beta: beta, instructionSet: isa)
             }
         }
-        // B's column j: the weight's row j (.linear) or column j (.transpose).
+        // B's column j: the weight's row j (.linear) or column j (.transpose), in blocks of 32 along k.
+        func blocks(_ values: [Float]) -> [(codes: [Int], scale: Float)] {
+            stride(from: 0, to: values.count, by: Self.block).map { quantize(Array(values[$0..<min(values.count, $0 + Self.block)])) }
+        }
         let columns = (0..<n).map { j in
-            quantize((0..<k).map { q in product == .linear ? weight[j * inFeatures + q] : weight[q * inFeatures + j] })
+            blocks((0..<k).map { q in product == .linear ? weight[j * inFeatures + q] : weight[q * inFeatures + j] })
         }
         for i in 0..<rows {
             let rowValues = Array(a[(i * lda)..<(i * lda + k)])
-            let blocks = stride(from: 0, to: k, by: Self.block).map { quantize(Array(rowValues[$0..<min(k, $0 + Self.block)])) }
-            let codes = blocks.flatMap(\.codes), scales = (0..<k).map { blocks[$0 / Self.block].scale }
+            let rowBlocks = blocks(rowValues)
+            let codes = rowBlocks.flatMap(\.codes), scales = (0..<k).map { rowBlocks[$0 / Self.block].scale }
             for j in 0..<ldc {
                 let got = Double(c[i * ldc + j]), start = Double(c0[i * ldc + j])
                 guard j < n else {
                     #expect(got == start, "column \(j) past the product was written")
                     continue
                 }
-                let column = columns[j]
+                let column = columns[j], columnCodes = column.flatMap(\.codes)
                 var blockTotal = 0.0, magnitude = 0.0
-                for (b, block) in blocks.enumerated() {
+                for (b, block) in rowBlocks.enumerated() {
                     let first = b * Self.block
-                    let sum = (first..<min(k, first + Self.block)).map { codes[$0] * column.codes[$0] }.reduce(0, +)
-                    blockTotal += Double(sum) * Double(block.scale)
-                    magnitude += abs(Double(sum) * Double(block.scale))
+                    let sum = (first..<min(k, first + Self.block)).map { codes[$0] * columnCodes[$0] }.reduce(0, +)
+                    blockTotal += Double(sum) * Double(block.scale) * Double(column[b].scale)
+                    magnitude += abs(Double(sum) * Double(block.scale) * Double(column[b].scale))
                 }
-                let exact = Double(alpha) * blockTotal * Double(column.scale) + Double(beta) * start
-                // A rounding per block sum and per fused add, two scalings, and the fused add of beta · C.
-                let rounding = 1.2e-7 * Double(blocks.count + 3) * abs(Double(alpha)) * magnitude * Double(column.scale)
+                let exact = Double(alpha) * blockTotal + Double(beta) * start
+                // Per block a product of scales, a conversion and a fused add; alpha; the fused add of beta · C.
+                let rounding = 1.2e-7 * Double(2 * rowBlocks.count + 3) * abs(Double(alpha)) * magnitude
                     + 1.2e-7 * abs(exact)
                 #expect(abs(got - exact) <= rounding + 1e-30, "(\(i), \(j)) on \(isa): \(got) vs codes' \(exact)")
                 // Against the true product: each value is off by at most half its scale.
@@ -74,8 +77,8 @@ struct Int8MatrixTests {
                     let x = Double(rowValues[q])
                     let w = Double(product == .linear ? weight[j * inFeatures + q] : weight[q * inFeatures + j])
                     truth += x * w
-                    bound += abs(x) * Double(column.scale) / 2 + abs(w) * Double(scales[q]) / 2
-                        + Double(scales[q]) * Double(column.scale) / 4
+                    let columnScale = Double(column[q / Self.block].scale)
+                    bound += abs(x) * columnScale / 2 + abs(w) * Double(scales[q]) / 2 + Double(scales[q]) * columnScale / 4
                 }
                 let expected = Double(alpha) * truth + Double(beta) * start
                 #expect(abs(got - expected) <= abs(Double(alpha)) * bound + rounding + 1e-6 * abs(expected),
