@@ -5,16 +5,16 @@
 // moved by 1.9 with row-wise inputs, 0.8 with row-wise weights; 0.1 with blocks).
 //
 // B (k × n) is packed once in panels of 16 columns: a header with, per block of 32 k, the 16 columns'
-// scales and code sums, then for each quad of 4 consecutive k the 16 columns' 4 codes side by side
-// (64 bytes), so one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized block by block
+// scales and offsets (−128 · their code sums), then for each quad of 4 consecutive k the 16 columns'
+// 4 codes side by side (64 bytes), so one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized block by block
 // into a scratch; the kernel broadcasts a row's 4 codes and multiplies them with the panel's quads,
 // sums each block exactly in int32, then adds float(sum) · (s_A · s_B) of the block into a float32 lane.
 //
 // The dot products are exact whatever the instruction set, so every instantiation gives the same
-// sums; the float arithmetic after (one fused multiply-add per block, in block order, then the scales)
-// is written out the same way in each, so the results agree bit for bit:
+// sums; the float arithmetic after (per block the product of the two scales and one fused multiply-add,
+// in block order; then alpha) is written out the same way in each, so the results agree bit for bit:
 // - AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so A's codes are stored + 128
-//   (1..255) and 128 · Σ_i B[i][j] over the block is taken off each block's sum, in int32.
+//   (1..255) and each block's sum starts from −128 · Σ_i B[i][j] over the block, in int32.
 // - AVX2: vpmaddubsw adds two u8 × s8 products into int16 with saturation, which 255 · 127 · 2
 //   would reach; so A's codes stay signed and the sign moves to B (|a| · sign(b, a) = a · b, at
 //   most 127 · 127 · 2 = 32258), then vpmaddwd widens pairs to int32.
@@ -31,7 +31,7 @@ enum { PANEL = 16, BLOCK = 32, QUADS_PER_BLOCK = BLOCK / 4, PANELS_PER_JOB = 4, 
 
 static size_t quads_of(int k) { return ((size_t)k + 3) / 4; }
 static size_t blocks_of(int k) { return ((size_t)k + BLOCK - 1) / BLOCK; }
-/// A panel: per block, 16 float column scales and 16 int32 code sums; then the codes.
+/// A panel: per block, 16 float column scales and 16 int32 offsets (−128 · the block's code sum); then the codes.
 static size_t header_bytes(int k) { return 128 * blocks_of(k); }
 static size_t panel_bytes(int k) { return header_bytes(k) + quads_of(k) * PANEL * 4; }
 
@@ -95,9 +95,9 @@ void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, 
             for (int first = 0; first < k; first += BLOCK) {
                 int count = k - first < BLOCK ? k - first : BLOCK;
                 float *scales = (float *)(out + 128 * (size_t)(first / BLOCK));
-                int32_t *sums = (int32_t *)(out + 128 * (size_t)(first / BLOCK) + 64);
+                int32_t *offsets = (int32_t *)(out + 128 * (size_t)(first / BLOCK) + 64);
                 scales[c] = quantize(b + j * columnStride + (size_t)first * rowStride, rowStride, count, column + first, 1);
-                for (int i = first; i < first + count; i++) sums[c] += column[i];
+                for (int i = first; i < first + count; i++) offsets[c] -= 128 * column[i];
             }
             for (int i = 0; i < k; i++) codes[((size_t)i / 4 * PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
         }
@@ -267,8 +267,15 @@ void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a,
     size_t header = 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
     const uint8_t *b0p = panel + header, *b1p = panel + panelStride + header;
     for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+        // A's codes are stored + 128: each sum starts from −128 · Σ B over the block, so it ends exact.
+        const uint8_t *h0 = panel + 128 * block, *h1 = panel + panelStride + 128 * block;
+        __m512i offset0 = _mm512_load_si512((const void *)(h0 + 64));
+        __m512i offset1 = panels > 1 ? _mm512_load_si512((const void *)(h1 + 64)) : offset0;
         __m512i acc[VNNI_ROWS][2];
-        for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+        for (int r = 0; r < rows; r++) {
+            acc[r][0] = offset0;
+            acc[r][1] = offset1;
+        }
         size_t end = q0 + QUADS_PER_BLOCK < quads ? q0 + QUADS_PER_BLOCK : quads;
         for (size_t g = q0; g < end; g++) {
             __m512i b0 = _mm512_load_si512((const void *)(b0p + g * 64));
@@ -281,19 +288,13 @@ void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a,
                 if (panels > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, b1);
             }
         }
-        // A's codes were stored + 128: take 128 · Σ B over the block back off, exactly, before converting.
-        const uint8_t *h0 = panel + 128 * block, *h1 = panel + panelStride + 128 * block;
-        __m512i offset0 = _mm512_slli_epi32(_mm512_load_si512((const void *)(h0 + 64)), 7);
-        __m512i offset1 = panels > 1 ? _mm512_slli_epi32(_mm512_load_si512((const void *)(h1 + 64)), 7) : offset0;
         __m512 b0Scales = _mm512_load_ps((const float *)h0);
         __m512 b1Scales = panels > 1 ? _mm512_load_ps((const float *)h1) : b0Scales;
         for (int r = 0; r < rows; r++) {
             __m512 aScale = _mm512_set1_ps(aScales[(size_t)r * scaleStride + block]);
-            total[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset0)),
-                                          _mm512_mul_ps(aScale, b0Scales), total[r][0]);
+            total[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), _mm512_mul_ps(aScale, b0Scales), total[r][0]);
             if (panels > 1)
-                total[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset1)),
-                                              _mm512_mul_ps(aScale, b1Scales), total[r][1]);
+                total[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), _mm512_mul_ps(aScale, b1Scales), total[r][1]);
         }
     }
     for (int r = 0; r < rows; r++) {

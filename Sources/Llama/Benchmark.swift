@@ -27,6 +27,8 @@ public struct BenchmarkReport: Codable, Sendable {
     /// 2 · matmul parameters FLOPs a token (projections and LM head; attention left out) at batch 32.
     public var decodeBatch32GFLOPS: Double
     public var decodeBatch32FractionOfSgemmPeak: Double
+    /// An eval-shaped batch with and without its common prefix shared, in f32.
+    public var evalSharedPrefix: SharedPrefixEvalFigures
     public var peakRSSMegabytes: Double
     /// The same load, prefill and decode with `.bf16` products; nil without AVX-512 BF16.
     public var bf16Inference: PackedInferenceFigures?
@@ -53,6 +55,7 @@ public struct PackedInferenceFigures: Codable, Sendable {
     public var decodeBatch32GFLOPS: Double
     public var decodeBatch32FractionOfSgemmPeak: Double
     public var decodeBatch32FractionOfPrecisionPeak: Double
+    public var evalSharedPrefix: SharedPrefixEvalFigures
     /// Peak resident set size from this model's load on (the high-water mark is reset after the
     /// previous model is freed); nil where the kernel cannot reset it.
     public var peakRSSMegabytes: Double?
@@ -68,7 +71,9 @@ public enum Benchmark {
         public init() {}
     }
 
-    public static func run(modelURL: URL, options: Options = Options()) throws -> BenchmarkReport {
+    /// The f32 figures, then those of each packed precision in `packed` this CPU runs.
+    public static func run(modelURL: URL, options: Options = Options(),
+                           packed: [ComputePrecision] = [.bf16, .int8]) throws -> BenchmarkReport {
         let sgemm = sgemmGFLOPS()
         let bf16Peak = packedGFLOPS(.bf16), int8Peak = packedGFLOPS(.int8)!
         var measured = try measure(modelURL: modelURL, precision: .f32, options: options)
@@ -86,9 +91,9 @@ public enum Benchmark {
             decodeBatch32TokensPerSecond: f32.batchLarge,
             decodeBatch32GFLOPS: matmulFLOPs * f32.batchLarge / 1e9,
             decodeBatch32FractionOfSgemmPeak: matmulFLOPs * f32.batchLarge / 1e9 / sgemm,
-            peakRSSMegabytes: peakRSSMegabytes())
+            evalSharedPrefix: f32.sharedPrefix, peakRSSMegabytes: peakRSSMegabytes())
         // Each model is freed before the next loads; each part's peak RSS is its own from its reset.
-        func packed(_ precision: ComputePrecision, peak: Double) throws -> PackedInferenceFigures {
+        func measurePacked(_ precision: ComputePrecision, peak: Double) throws -> PackedInferenceFigures {
             let reset = resetPeakRSS()
             let measured = try measure(modelURL: modelURL, precision: precision, options: options)
             let figures = measured.figures
@@ -101,10 +106,10 @@ public enum Benchmark {
                 decodeBatch32GFLOPS: matmulFLOPs * figures.batchLarge / 1e9,
                 decodeBatch32FractionOfSgemmPeak: matmulFLOPs * figures.batchLarge / 1e9 / sgemm,
                 decodeBatch32FractionOfPrecisionPeak: matmulFLOPs * figures.batchLarge / 1e9 / peak,
-                peakRSSMegabytes: reset ? peakRSSMegabytes() : nil)
+                evalSharedPrefix: figures.sharedPrefix, peakRSSMegabytes: reset ? peakRSSMegabytes() : nil)
         }
-        if let bf16Peak { result.bf16Inference = try packed(.bf16, peak: bf16Peak) }
-        result.int8Inference = try packed(.int8, peak: int8Peak)
+        if let bf16Peak, packed.contains(.bf16) { result.bf16Inference = try measurePacked(.bf16, peak: bf16Peak) }
+        if packed.contains(.int8) { result.int8Inference = try measurePacked(.int8, peak: int8Peak) }
         return result
     }
 
@@ -116,6 +121,7 @@ public enum Benchmark {
         var prefillGFLOPS: Double
         var batch1: Double
         var batchLarge: Double
+        var sharedPrefix: SharedPrefixEvalFigures
     }
 
     /// Loads the model in `precision`, measures it, and lets it go before returning.
@@ -146,7 +152,8 @@ public enum Benchmark {
             try decodeTokensPerSecond(model: model, batch: options.largeBatch, options: options)
         }.max()!
         let figures = InferenceFigures(loadSeconds: loadSeconds, prefillTokens: t, prefillSeconds: prefillBest,
-                                       prefillGFLOPS: prefillFLOPs / prefillBest / 1e9, batch1: batch1, batchLarge: batchLarge)
+                                       prefillGFLOPS: prefillFLOPs / prefillBest / 1e9, batch1: batch1, batchLarge: batchLarge,
+                                       sharedPrefix: try SharedPrefixEvalFigures.measure(model: model))
         return (figures, config, model.decodeWeights?.bytesPerToken ?? 0, model.packedBytes)
     }
 

@@ -24,9 +24,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Training steps measured after one warm-up step; the fastest counts (other processes on the cores slow single steps).")
     var trainingSteps = 3
 
+    @Option(help: "Precision lines to measure: all, or one of f32, bf16, int8, auto (the f32 inference lines, the reference, always run).")
+    var precision = "all"
+
+    /// The precisions `--precision` names.
+    private var precisions: [ComputePrecision] {
+        precision == "all" ? ComputePrecision.allCases : [ComputePrecision.named(precision)!]
+    }
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if trainingSteps < 1 { throw ValidationError("--training-steps must be at least 1.") }
+        if precision != "all" { _ = try PrecisionOption.parse(precision) }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("Model file \(model) does not exist; pass --model PATH or run `make setup`.")
         }
@@ -39,9 +48,9 @@ struct Bench: ParsableCommand {
                 try runTrainingOnly()
                 return
             }
-            let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model))
-            let training = try TrainingBenchmark.runAllPrecisions(
-                modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: report.sgemmGFLOPS,
+            let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model), packed: precisions)
+            let training = try TrainingBenchmark.runPrecisions(
+                precisions, modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: report.sgemmGFLOPS,
                 peaks: Self.peaks(bf16: report.bf16GFLOPS, int8: report.int8GOPS))
             if json {
                 let encoder = JSONEncoder()
@@ -58,8 +67,9 @@ struct Bench: ParsableCommand {
                 prefill (\(report.prefillTokens) tok)   \(format(report.prefillTokensPerSecond)) tok/s, \(format(report.prefillGFLOPS)) GFLOP/s = \(format(100 * report.prefillFractionOfSgemmPeak))% of sgemm peak
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s, \(format(report.decodeBatch32GFLOPS)) GFLOP/s = \(format(100 * report.decodeBatch32FractionOfSgemmPeak))% of sgemm peak
-                \(packedInferenceLines(report.bf16Inference, precision: .bf16))
-                \(packedInferenceLines(report.int8Inference, precision: .int8))
+                \(sharedPrefixLine(report.evalSharedPrefix, precision: .f32))
+                \(packedInferenceLines(report.bf16Inference, precision: .bf16, measured: precisions.contains(.bf16)))
+                \(packedInferenceLines(report.int8Inference, precision: .int8, measured: precisions.contains(.int8)))
                 \(trainingLine(training))
                 peak RSS            \(format(report.peakRSSMegabytes)) MB after inference, \(format(max(report.peakRSSMegabytes, training.peakRSSMegabytes))) MB after training
                 """)
@@ -68,8 +78,8 @@ struct Bench: ParsableCommand {
 
     private func runTrainingOnly() throws {
         let sgemm = Benchmark.sgemmGFLOPS(), bf16 = Benchmark.packedGFLOPS(.bf16), int8 = Benchmark.packedGFLOPS(.int8)!
-        let training = try TrainingBenchmark.runAllPrecisions(modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
-                                                              sgemmGFLOPS: sgemm, peaks: Self.peaks(bf16: bf16, int8: int8))
+        let training = try TrainingBenchmark.runPrecisions(precisions, modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
+                                                           sgemmGFLOPS: sgemm, peaks: Self.peaks(bf16: bf16, int8: int8))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -94,9 +104,11 @@ struct Bench: ParsableCommand {
     }
 
     /// A bf16 or int8 model's load, prefill and decode, as fractions of the sgemm peak and its own.
-    private func packedInferenceLines(_ figures: PackedInferenceFigures?, precision: ComputePrecision) -> String {
+    private func packedInferenceLines(_ figures: PackedInferenceFigures?, precision: ComputePrecision, measured: Bool) -> String {
         let name = precision.rawValue
-        guard let figures else { return "\(name) inference      n/a (\(precision.unavailableReason ?? "not measured"))" }
+        guard let figures else {
+            return "\(name) inference      n/a (\(measured ? precision.unavailableReason ?? "not measured" : "not asked for"))"
+        }
         func peaks(_ sgemmFraction: Double, _ ownFraction: Double) -> String {
             "\(format(100 * sgemmFraction))% of sgemm peak, \(format(100 * ownFraction))% of \(name) peak"
         }
@@ -105,7 +117,18 @@ struct Bench: ParsableCommand {
             \(name) prefill        \(format(figures.prefillTokensPerSecond)) tok/s, \(format(figures.prefillGFLOPS)) GFLOP/s = \(peaks(figures.prefillFractionOfSgemmPeak, figures.prefillFractionOfPrecisionPeak))
             \(name) decode batch 1 \(format(figures.decodeBatch1TokensPerSecond)) tok/s
             \(name) decode batch 32 \(format(figures.decodeBatch32TokensPerSecond)) tok/s, \(format(figures.decodeBatch32GFLOPS)) GFLOP/s = \(peaks(figures.decodeBatch32FractionOfSgemmPeak, figures.decodeBatch32FractionOfPrecisionPeak))
+            \(sharedPrefixLine(figures.evalSharedPrefix, precision: precision))
             """
+    }
+
+    /// "eval, shared prefix": prompts per second with the common prefix prefilled once, and without.
+    private func sharedPrefixLine(_ figures: SharedPrefixEvalFigures, precision: ComputePrecision) -> String {
+        let label = (precision == .f32 ? "" : "\(precision.rawValue) ") + "eval, shared prefix"
+        return label.padding(toLength: max(20, label.count + 1), withPad: " ", startingAt: 0)
+            + "\(format(figures.promptsPerSecond)) prompts/s, \(format(figures.unsharedPromptsPerSecond)) without sharing "
+            + "(\(format(figures.speedup, 2))×; \(figures.prompts) prompts of \(figures.commonTokens) common tokens, "
+            + "\(figures.sharedTokens) shared, + \(figures.ownTokens.lowerBound)–\(figures.ownTokens.upperBound) own, "
+            + "\(figures.newTokens) new each)"
     }
 
     /// One line per precision: "training LoRA f32", "… bf16" (when the CPU has it) and "… int8".

@@ -88,7 +88,8 @@ enum {
 int ck_int8_best_isa(void);
 
 /// Bytes a (k × n) operand takes once packed by `ck_int8_pack`: panels of 16 columns, each a header
-/// (per block of 32 k, 16 float scales and 16 int32 code sums) and ceil(k/4) quads of 16 × 4 codes.
+/// (per block of 32 k, 16 float scales and 16 int32 offsets, −128 · the code sums) and ceil(k/4) quads
+/// of 16 × 4 codes.
 size_t ck_int8_packed_bytes(int k, int n);
 
 /// Packs the (k × n) operand B, element (i, j) at b[i·rowStride + j·columnStride], into `packed`

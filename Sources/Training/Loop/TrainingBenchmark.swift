@@ -65,17 +65,17 @@ public enum TrainingBenchmark {
                                        secondsPerStep: best, peakRSSMegabytes: peakResidentMegabytes())
     }
 
-    /// The training line in f32, in bf16 when the CPU has AVX-512 BF16, and in int8, each against the
-    /// sgemm peak and its own precision's peak (`peaks`, measured in the same run).
-    public static func runAllPrecisions(modelURL: URL, steps: Int = 3, sgemmGFLOPS: Double,
-                                        peaks: [ComputePrecision: Double]) throws -> TrainingBenchmarkLines {
-        func line(_ precision: ComputePrecision) throws -> TrainingBenchmarkReport {
-            try run(modelURL: modelURL, steps: steps, precision: precision, sgemmGFLOPS: sgemmGFLOPS,
-                    precisionPeakGFLOPS: peaks[precision])
+    /// The training line in each of `precisions` this CPU runs (bf16 needs AVX-512 BF16), each against
+    /// the sgemm peak and its own precision's peak (`peaks`, measured in the same run).
+    public static func runPrecisions(_ precisions: [ComputePrecision] = ComputePrecision.allCases, modelURL: URL,
+                                     steps: Int = 3, sgemmGFLOPS: Double,
+                                     peaks: [ComputePrecision: Double]) throws -> TrainingBenchmarkLines {
+        func line(_ precision: ComputePrecision) throws -> TrainingBenchmarkReport? {
+            guard precisions.contains(precision), precision.unavailableReason == nil else { return nil }
+            return try run(modelURL: modelURL, steps: steps, precision: precision, sgemmGFLOPS: sgemmGFLOPS,
+                           precisionPeakGFLOPS: peaks[precision])
         }
-        return TrainingBenchmarkLines(f32: try line(.f32),
-                                      bf16: ComputePrecision.bf16.unavailableReason != nil ? nil : try line(.bf16),
-                                      int8: try line(.int8))
+        return TrainingBenchmarkLines(f32: try line(.f32), bf16: try line(.bf16), int8: try line(.int8))
     }
 
     /// The multiply-adds (×2) one training step needs, as PyTorch would also have to do them:
@@ -113,25 +113,25 @@ public enum TrainingBenchmark {
     }
 }
 
-/// The training lines of `tollgate bench`. In JSON the f32 line's fields stay where they were
-/// (so scripts reading `tokensPerSecond` keep working), the bf16 line sits under `"bf16"` (absent
-/// without AVX-512 BF16) and the int8 line under `"int8"`.
+/// The training lines of `tollgate bench`, each present when measured. In JSON the f32 line's fields
+/// stay where they were (so scripts reading `tokensPerSecond` keep working), the bf16 line sits under
+/// `"bf16"` and the int8 line under `"int8"`.
 public struct TrainingBenchmarkLines: Encodable, Sendable {
-    public var f32: TrainingBenchmarkReport
+    public var f32: TrainingBenchmarkReport?
     public var bf16: TrainingBenchmarkReport?
-    public var int8: TrainingBenchmarkReport
+    public var int8: TrainingBenchmarkReport?
 
     /// Every line, f32 first.
     public var all: [TrainingBenchmarkReport] { [f32, bf16, int8].compactMap { $0 } }
 
     /// The peak RSS over every line.
-    public var peakRSSMegabytes: Double { all.map(\.peakRSSMegabytes).max()! }
+    public var peakRSSMegabytes: Double { all.map(\.peakRSSMegabytes).max() ?? 0 }
 
     public func encode(to encoder: Encoder) throws {
-        try f32.encode(to: encoder)
+        try f32?.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encodeIfPresent(bf16, forKey: .bf16)
-        try container.encode(int8, forKey: .int8)
+        try container.encodeIfPresent(int8, forKey: .int8)
     }
 
     private enum Key: String, CodingKey { case bf16, int8 }
