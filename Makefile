@@ -26,6 +26,7 @@ help:
 	@echo "make test   set up and run the test suite"
 	@echo "make setup  install Debian packages and fetch the default model (idempotent)"
 	@echo "make interop  check adapters in real PEFT and llama.cpp's GGUF layout (installs PyTorch)"
+	@echo "make bench-peers  tollgate bench beside PyTorch + PEFT training and llama.cpp decode and eval (installs PyTorch)"
 
 setup: deps model
 
@@ -107,3 +108,17 @@ interop: setup build
 
 clean:
 	rm -rf .build
+
+# Tollgate against its peers in one run (Benchmarks/peers/): `tollgate bench`, then PyTorch + PEFT LoRA
+# training in the interop venv (the same pinned packages as `interop`), llama.cpp's batch-1 decode and
+# the 210-message support-routing eval through its server (llama-server venv), and Tollgate's own eval
+# of those messages in f32 and int8. One JSON line per peer measurement; takes about six minutes.
+.PHONY: bench-peers
+bench-peers: build model llama-server
+	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, peft, gguf" 2>/dev/null || \
+	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES)
+	$(TOLLGATE) bench --model $(MODEL)
+	@$(INTEROP_VENV)/bin/python Benchmarks/peers/pytorch_peft_training.py $(MODEL)
+	@$(LLAMA_SERVER_VENV)/bin/python Benchmarks/peers/llamacpp_eval.py $(MODEL) Datasets/support-routing/holdout.jsonl
+	@python3 Benchmarks/peers/tollgate_eval.py $(TOLLGATE) $(MODEL) Datasets/support-routing/holdout.jsonl f32 int8
