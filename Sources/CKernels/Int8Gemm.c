@@ -47,6 +47,11 @@ int ck_int8_best_isa(void) {
             cached = CK_INT8_AVX2;
         else
             cached = CK_INT8_PORTABLE;
+        // TOLLGATE_INT8_ISA=avx2 or portable caps it, to measure an older CPU's path on a newer one
+        // (the results are the same bits on every path).
+        const char *cap = getenv("TOLLGATE_INT8_ISA");
+        if (cap && strcmp(cap, "avx2") == 0 && cached > CK_INT8_AVX2) cached = CK_INT8_AVX2;
+        if (cap && strcmp(cap, "portable") == 0) cached = CK_INT8_PORTABLE;
     }
     return cached;
 #else

@@ -96,7 +96,8 @@ size_t ck_int8_packed_bytes(int k, int n);
 /// (ck_int8_packed_bytes, 64-byte aligned): each block of 32 k of column j quantized on its own,
 /// s_b,j = max |B[block b][j]| / 127, q = round-to-nearest-even(B · (127 / max)) in [-127, 127] — for a
 /// weight W (out, in) stored row-major, packed as Wᵀ with (rowStride 1, columnStride in), these are the
-/// codes and scales of ggml's Q8_0 (whose Q8_0 blocks it reproduces, scales to a float rounding).
+/// codes and scales of ggml's Q8_0 (a Q8_0 tensor dequantized and packed gets its own codes and
+/// scales back exactly: each block's largest code is ±127).
 void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed);
 
 /// C (m × n, row stride ldc) = alpha · A·B + beta · C, SwitchBack-style: each block of 32 values of a

@@ -16,7 +16,7 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// `auto` (the model's own template), `chatml`, `llama3` or `raw`.
     public var template: String = "auto"
-    /// Arithmetic of the projections and the LM head. bf16 answers may differ from f32 ones, so it
+    /// Arithmetic of the projections and the LM head. bf16 and int8 answers may differ from f32 ones, so it
     /// is part of the identity; it is encoded only when not f32, so float32 evaluations keep the
     /// cache keys and identities they had before the setting existed.
     public var precision: ComputePrecision = .f32

@@ -33,7 +33,7 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     public var initialization: LoRAInitialization
     /// Recompute activations per layer in backward to save memory.
     public var checkpointActivations: Bool
-    /// Arithmetic of the products with frozen weights: f32, or bf16 (about twice as fast, needs AVX-512 BF16).
+    /// Arithmetic of the products with frozen weights: f32, bf16 (needs AVX-512 BF16) or int8 (see `ComputePrecision`).
     public var precision: ComputePrecision
 
     public init(lora: LoRASettings = LoRASettings(), optimizer: OptimizerSettings = OptimizerSettings(),
