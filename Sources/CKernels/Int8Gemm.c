@@ -4,10 +4,10 @@
 // with a scale per whole row or column, one outlier feature flattened the others (SmolLM2's logits
 // moved by 1.9 with row-wise inputs, 0.8 with row-wise weights; 0.1 with blocks).
 //
-// B (k × n) is packed once in panels of 16 columns: a header with, per block of 32 k, the 16 columns'
-// scales and offsets (−128 · their code sums), then for each quad of 4 consecutive k the 16 columns'
-// 4 codes side by side (64 bytes), so one 64-byte load feeds one vpdpbusd for 16 columns. A is quantized block by block
-// into a scratch; the kernel broadcasts a row's 4 codes and multiplies them with the panel's quads,
+// B (k × n) is packed once (Int8Pack.c, layout in Int8Layout.h) in panels of 16 columns: a header
+// with, per block of 32 k, the 16 columns' scales and offsets (−128 · their code sums), then for each
+// quad of 4 consecutive k the 16 columns' 4 codes side by side (64 bytes), so one 64-byte load feeds
+// one vpdpbusd for 16 columns. A is quantized block by block into a scratch; the kernel broadcasts a row's 4 codes and multiplies them with the panel's quads,
 // sums each block exactly in int32, then adds float(sum) · (s_A · s_B) of the block into a float32 lane.
 //
 // The dot products are exact whatever the instruction set, so every instantiation gives the same
@@ -27,88 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PANEL = 16, BLOCK = 32, QUADS_PER_BLOCK = BLOCK / 4, PANELS_PER_JOB = 4, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
+#include "Int8Layout.h"
 
-static size_t quads_of(int k) { return ((size_t)k + 3) / 4; }
-static size_t blocks_of(int k) { return ((size_t)k + BLOCK - 1) / BLOCK; }
-/// A panel: per block, 16 float column scales and 16 int32 offsets (−128 · the block's code sum); then the codes.
-static size_t header_bytes(int k) { return 128 * blocks_of(k); }
-static size_t panel_bytes(int k) { return header_bytes(k) + quads_of(k) * PANEL * 4; }
-
-int ck_int8_best_isa(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vnni"))
-            cached = CK_INT8_VNNI512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            cached = CK_INT8_AVX2;
-        else
-            cached = CK_INT8_PORTABLE;
-        // TOLLGATE_INT8_ISA=avx2 or portable caps it, to measure an older CPU's path on a newer one
-        // (the results are the same bits on every path).
-        const char *cap = getenv("TOLLGATE_INT8_ISA");
-        if (cap && strcmp(cap, "avx2") == 0 && cached > CK_INT8_AVX2) cached = CK_INT8_AVX2;
-        if (cap && strcmp(cap, "portable") == 0) cached = CK_INT8_PORTABLE;
-    }
-    return cached;
-#else
-    return CK_INT8_PORTABLE;
-#endif
-}
-
-size_t ck_int8_packed_bytes(int k, int n) {
-    if (k <= 0 || n <= 0) return 0;
-    return ((size_t)n + PANEL - 1) / PANEL * panel_bytes(k);
-}
-
-/// Codes and scale of `count` values at stride `stride`: scale = max|v| / 127, code =
-/// rint(v · (127 / max)) (0 for an all-zero vector). The same arithmetic for A and B, in every ISA.
-static float quantize(const float *v, size_t stride, int count, int8_t *codes, size_t codeStride) {
-    float most = 0;
-    int nan = 0;
-    for (int i = 0; i < count; i++) {
-        float a = fabsf(v[(size_t)i * stride]);
-        nan |= a != a;
-        most = a > most ? a : most;
-    }
-    if (nan) most = NAN;  // NaN or infinity: the scale makes every result of the row NaN
-    if (most == 0 || !isfinite(most)) {
-        for (int i = 0; i < count; i++) codes[(size_t)i * codeStride] = 0;
-        return most == 0 ? 0 : NAN;
-    }
-    float inverse = 127.0f / most;
-    for (int i = 0; i < count; i++) {
-        float q = rintf(v[(size_t)i * stride] * inverse);
-        codes[(size_t)i * codeStride] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
-    }
-    return most / 127.0f;
-}
-
-void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed) {
-    size_t panels = ((size_t)n + PANEL - 1) / PANEL;
-    int8_t *column = malloc((size_t)k);
-    for (size_t panel = 0; panel < panels; panel++) {
-        uint8_t *out = (uint8_t *)packed + panel * panel_bytes(k);
-        memset(out, 0, panel_bytes(k));
-        int8_t *codes = (int8_t *)(out + header_bytes(k));
-        for (int c = 0; c < PANEL; c++) {
-            size_t j = panel * PANEL + (size_t)c;
-            if (j >= (size_t)n) continue;
-            for (int first = 0; first < k; first += BLOCK) {
-                int count = k - first < BLOCK ? k - first : BLOCK;
-                float *scales = (float *)(out + 128 * (size_t)(first / BLOCK));
-                int32_t *offsets = (int32_t *)(out + 128 * (size_t)(first / BLOCK) + 64);
-                scales[c] = quantize(b + j * columnStride + (size_t)first * rowStride, rowStride, count, column + first, 1);
-                for (int i = first; i < first + count; i++) offsets[c] -= 128 * column[i];
-            }
-            for (int i = 0; i < k; i++) codes[((size_t)i / 4 * PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
-        }
-    }
-    free(column);
-}
+enum { PANEL = CK_INT8_PANEL, QUADS_PER_BLOCK = CK_INT8_QUADS_PER_BLOCK };
+enum { PANELS_PER_JOB = 4, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
 
 /// C[r][j] from the blocks' float sum Σ_b float(sum_b) · (s_A,r,b · s_B,b,j) (fused, in block order):
 /// alpha · that, + beta · C fused; the same operations in the same order as the vector stores.
@@ -205,46 +127,6 @@ static void tiles_avx2(int rows, size_t quads, const int8_t *a, size_t aStride, 
     if (r < rows)
         tile_avx2(1, quads, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
                   c + (size_t)r * ldc, ldc, columns, alpha, beta);
-}
-
-/// `quantize` of one contiguous row, eight values at a time: the same maximum, the same product
-/// and the same round-to-nearest-even (vcvtps2dq), so the same codes and scale.
-static float quantize_row_avx2(const float *v, int count, int8_t *codes) {
-    const __m256 magnitudeMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    __m256 most8 = _mm256_setzero_ps(), unordered = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 x = _mm256_and_ps(_mm256_loadu_ps(v + i), magnitudeMask);
-        most8 = _mm256_max_ps(most8, x);
-        unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-    }
-    float lanes[8], most = 0;
-    _mm256_storeu_ps(lanes, most8);
-    for (int l = 0; l < 8; l++) most = lanes[l] > most ? lanes[l] : most;
-    int nan = _mm256_movemask_ps(unordered) != 0;
-    for (; i < count; i++) {
-        float a = fabsf(v[i]);
-        nan |= a != a;
-        most = a > most ? a : most;
-    }
-    if (nan || most == 0 || !isfinite(most)) return quantize(v, 1, count, codes, 1);
-    float inverse = 127.0f / most;
-    __m256 scale = _mm256_set1_ps(inverse);
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    i = 0;
-    for (; i + 32 <= count; i += 32) {
-        __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i), scale));
-        __m256i q1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i + 8), scale));
-        __m256i q2 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i + 16), scale));
-        __m256i q3 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + i + 24), scale));
-        __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
-        _mm256_storeu_si256((__m256i *)(codes + i), _mm256_permutevar8x32_epi32(packed, order));
-    }
-    for (; i < count; i++) {
-        float q = rintf(v[i] * inverse);
-        codes[i] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
-    }
-    return most / 127.0f;
 }
 
 #pragma clang attribute pop
@@ -345,19 +227,19 @@ typedef struct {
 
 static void quantize_rows(void *context, int job) {
     Product *g = context;
-    size_t width = 4 * quads_of(g->k), blocks = blocks_of(g->k);
+    size_t width = 4 * ck_int8_quads(g->k), blocks = ck_int8_blocks(g->k);
     int begin = job * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
     for (int i = begin; i < end; i++) {
         int8_t *row = g->codes + (size_t)i * width;
         const float *values = g->a + (size_t)i * g->lda;
         for (size_t block = 0; block < blocks; block++) {
-            int first = (int)block * BLOCK, count = g->k - first < BLOCK ? g->k - first : BLOCK;
+            int first = (int)block * CK_INT8_BLOCK, count = g->k - first < CK_INT8_BLOCK ? g->k - first : CK_INT8_BLOCK;
 #if defined(__x86_64__)
             if (g->isa >= CK_INT8_AVX2)
-                g->aScales[(size_t)i * blocks + block] = quantize_row_avx2(values + first, count, row + first);
+                g->aScales[(size_t)i * blocks + block] = ck_int8_quantize_avx2(values + first, count, row + first);
             else
 #endif
-                g->aScales[(size_t)i * blocks + block] = quantize(values + first, 1, count, row + first, 1);
+                g->aScales[(size_t)i * blocks + block] = ck_int8_quantize(values + first, 1, count, row + first);
         }
         for (size_t t = (size_t)g->k; t < width; t++) row[t] = 0;
         if (g->isa == CK_INT8_VNNI512)
@@ -369,7 +251,7 @@ static void quantize_rows(void *context, int job) {
 static void multiply_job(void *context, int job) {
     Product *g = context;
     int panelJob = job / g->rowJobs, rowJob = job % g->rowJobs;
-    size_t quads = quads_of(g->k), stride = panel_bytes(g->k), width = 4 * quads, blocks = blocks_of(g->k);
+    size_t quads = ck_int8_quads(g->k), stride = ck_int8_panel_bytes(g->k), width = 4 * quads, blocks = ck_int8_blocks(g->k);
     int panelCount = (g->n + PANEL - 1) / PANEL;
     int firstPanel = panelJob * PANELS_PER_JOB;
     int lastPanel = firstPanel + PANELS_PER_JOB < panelCount ? firstPanel + PANELS_PER_JOB : panelCount;
@@ -419,7 +301,7 @@ int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size
         ldc < (size_t)n || ((uintptr_t)packed & 63) != 0)
         return -1;
     if (m == 0 || n == 0) return 0;
-    size_t width = 4 * quads_of(k), need = (size_t)m * width + (size_t)m * blocks_of(k) * sizeof(float) + 64;
+    size_t width = 4 * ck_int8_quads(k), need = (size_t)m * width + (size_t)m * ck_int8_blocks(k) * sizeof(float) + 64;
     pthread_mutex_lock(&scratchLock);
     if (need > scratchBytes) {
         void *grown = realloc(scratch, need);
