@@ -29,7 +29,7 @@
 
 #include "Int8Layout.h"
 
-enum { PANEL = CK_INT8_PANEL, QUADS_PER_BLOCK = CK_INT8_QUADS_PER_BLOCK };
+enum { PANEL = CK_INT8_PANEL };
 enum { PANELS_PER_JOB = 4, ROWS_PER_JOB = 96, JOBS_PER_THREAD = 8 };
 
 /// C[r][j] from the blocks' float sum Σ_b float(sum_b) · (s_A,r,b · s_B,b,j) (fused, in block order):
@@ -41,16 +41,16 @@ static inline float scaled(float blockSum, float alpha, float beta, const float 
 
 // MARK: - Portable
 
-static void tile_portable(int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales,
+static void tile_portable(int rows, size_t quads, size_t quadsPerBlock, const int8_t *a, size_t aStride, const float *aScales,
                           size_t scaleStride, const uint8_t *panel, float *c, size_t ldc, int columns, float alpha,
                           float beta) {
-    const int8_t *b = (const int8_t *)(panel + 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK));
+    const int8_t *b = (const int8_t *)(panel + 128 * ((quads + quadsPerBlock - 1) / quadsPerBlock));
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < columns; j++) {
             float total = 0;
-            for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+            for (size_t q0 = 0, block = 0; q0 < quads; q0 += quadsPerBlock, block++) {
                 int32_t sum = 0;
-                for (size_t g = q0; g < quads && g < q0 + QUADS_PER_BLOCK; g++)
+                for (size_t g = q0; g < quads && g < q0 + quadsPerBlock; g++)
                     for (int t = 0; t < 4; t++) sum += (int32_t)a[(size_t)r * aStride + 4 * g + t] * b[(g * PANEL + j) * 4 + t];
                 float scale = aScales[(size_t)r * scaleStride + block] * ((const float *)(panel + 128 * block))[j];
                 total = fmaf((float)sum, scale, total);
@@ -81,16 +81,16 @@ void store8_avx2(__m256 total, float alpha, float beta, float *c, int columns) {
 }
 
 static inline __attribute__((always_inline))
-void tile_avx2(const int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales, size_t scaleStride,
+void tile_avx2(const int rows, size_t quads, size_t quadsPerBlock, const int8_t *a, size_t aStride, const float *aScales, size_t scaleStride,
                const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
     __m256 total[2][2];
     const __m256i ones = _mm256_set1_epi16(1);
     for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = _mm256_setzero_ps();
-    const uint8_t *b = panel + 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
-    for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+    const uint8_t *b = panel + 128 * ((quads + quadsPerBlock - 1) / quadsPerBlock);
+    for (size_t q0 = 0, block = 0; q0 < quads; q0 += quadsPerBlock, block++) {
         __m256i acc[2][2];
         for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-        size_t end = q0 + QUADS_PER_BLOCK < quads ? q0 + QUADS_PER_BLOCK : quads;
+        size_t end = q0 + quadsPerBlock < quads ? q0 + quadsPerBlock : quads;
         for (size_t g = q0; g < end; g++) {
             __m256i b0 = _mm256_load_si256((const __m256i *)(b + g * 64));
             __m256i b1 = _mm256_load_si256((const __m256i *)(b + g * 64 + 32));
@@ -118,14 +118,14 @@ void tile_avx2(const int rows, size_t quads, const int8_t *a, size_t aStride, co
     }
 }
 
-static void tiles_avx2(int rows, size_t quads, const int8_t *a, size_t aStride, const float *aScales, size_t scaleStride,
+static void tiles_avx2(int rows, size_t quads, size_t quadsPerBlock, const int8_t *a, size_t aStride, const float *aScales, size_t scaleStride,
                        const uint8_t *panel, float *c, size_t ldc, int columns, float alpha, float beta) {
     int r = 0;
     for (; r + 2 <= rows; r += 2)
-        tile_avx2(2, quads, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
+        tile_avx2(2, quads, quadsPerBlock, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
                   c + (size_t)r * ldc, ldc, columns, alpha, beta);
     if (r < rows)
-        tile_avx2(1, quads, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
+        tile_avx2(1, quads, quadsPerBlock, a + (size_t)r * aStride, aStride, aScales + (size_t)r * scaleStride, scaleStride, panel,
                   c + (size_t)r * ldc, ldc, columns, alpha, beta);
 }
 
@@ -146,14 +146,14 @@ void store16_vnni(__m512 total, float alpha, float beta, float *c, int columns) 
 enum { VNNI_ROWS = 6 };
 
 static inline __attribute__((always_inline))
-void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a, size_t aStride, const float *aScales,
+void tile_vnni(const int rows, const int panels, size_t quads, size_t quadsPerBlock, const uint8_t *a, size_t aStride, const float *aScales,
                size_t scaleStride, const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns,
                float alpha, float beta) {
     __m512 total[VNNI_ROWS][2];
     for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = _mm512_setzero_ps();
-    size_t header = 128 * ((quads + QUADS_PER_BLOCK - 1) / QUADS_PER_BLOCK);
+    size_t header = 128 * ((quads + quadsPerBlock - 1) / quadsPerBlock);
     const uint8_t *b0p = panel + header, *b1p = panel + panelStride + header;
-    for (size_t q0 = 0, block = 0; q0 < quads; q0 += QUADS_PER_BLOCK, block++) {
+    for (size_t q0 = 0, block = 0; q0 < quads; q0 += quadsPerBlock, block++) {
         // A's codes are stored + 128: each sum starts from −128 · Σ B over the block, so it ends exact.
         const uint8_t *h0 = panel + 128 * block, *h1 = panel + panelStride + 128 * block;
         __m512i offset0 = _mm512_load_si512((const void *)(h0 + 64));
@@ -163,7 +163,7 @@ void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a,
             acc[r][0] = offset0;
             acc[r][1] = offset1;
         }
-        size_t end = q0 + QUADS_PER_BLOCK < quads ? q0 + QUADS_PER_BLOCK : quads;
+        size_t end = q0 + quadsPerBlock < quads ? q0 + quadsPerBlock : quads;
         for (size_t g = q0; g < end; g++) {
             __m512i b0 = _mm512_load_si512((const void *)(b0p + g * 64));
             __m512i b1 = panels > 1 ? _mm512_load_si512((const void *)(b1p + g * 64)) : b0;
@@ -192,16 +192,16 @@ void tile_vnni(const int rows, const int panels, size_t quads, const uint8_t *a,
 
 #define CK_VNNI_ROWS(P)                                                                                             \
     switch (rows) {                                                                                                 \
-    case 1: tile_vnni(1, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 2: tile_vnni(2, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 3: tile_vnni(3, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 4: tile_vnni(4, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    case 5: tile_vnni(5, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
-    default: tile_vnni(6, P, quads, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 1: tile_vnni(1, P, quads, quadsPerBlock, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 2: tile_vnni(2, P, quads, quadsPerBlock, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 3: tile_vnni(3, P, quads, quadsPerBlock, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 4: tile_vnni(4, P, quads, quadsPerBlock, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    case 5: tile_vnni(5, P, quads, quadsPerBlock, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
+    default: tile_vnni(6, P, quads, quadsPerBlock, a, aStride, aScales, scaleStride, panel, panelStride, c, ldc, columns, alpha, beta); break; \
     }
 
 /// `rows` (≤ VNNI_ROWS) rows × one or two panels (`columns` ≤ 32 of them).
-static void tile_rows_vnni(int rows, int panels, size_t quads, const uint8_t *a, size_t aStride, const float *aScales,
+static void tile_rows_vnni(int rows, int panels, size_t quads, size_t quadsPerBlock, const uint8_t *a, size_t aStride, const float *aScales,
                            size_t scaleStride, const uint8_t *panel, size_t panelStride, float *c, size_t ldc, int columns,
                            float alpha, float beta) {
     if (panels > 1) { CK_VNNI_ROWS(2) } else { CK_VNNI_ROWS(1) }
@@ -213,7 +213,7 @@ static void tile_rows_vnni(int rows, int panels, size_t quads, const uint8_t *a,
 // MARK: - Jobs
 
 typedef struct {
-    int isa, m, n, k;
+    int isa, m, n, k, block;
     float alpha, beta;
     const float *a;
     size_t lda;
@@ -227,13 +227,13 @@ typedef struct {
 
 static void quantize_rows(void *context, int job) {
     Product *g = context;
-    size_t width = 4 * ck_int8_quads(g->k), blocks = ck_int8_blocks(g->k);
+    size_t width = 4 * ck_int8_quads(g->k), blocks = ck_int8_blocks(g->k, g->block);
     int begin = job * g->rowsPerJob, end = begin + g->rowsPerJob < g->m ? begin + g->rowsPerJob : g->m;
     for (int i = begin; i < end; i++) {
         int8_t *row = g->codes + (size_t)i * width;
         const float *values = g->a + (size_t)i * g->lda;
         for (size_t block = 0; block < blocks; block++) {
-            int first = (int)block * CK_INT8_BLOCK, count = g->k - first < CK_INT8_BLOCK ? g->k - first : CK_INT8_BLOCK;
+            int first = (int)block * g->block, count = g->k - first < g->block ? g->k - first : g->block;
 #if defined(__x86_64__)
             if (g->isa >= CK_INT8_AVX2)
                 g->aScales[(size_t)i * blocks + block] = ck_int8_quantize_avx2(values + first, count, row + first);
@@ -251,7 +251,8 @@ static void quantize_rows(void *context, int job) {
 static void multiply_job(void *context, int job) {
     Product *g = context;
     int panelJob = job / g->rowJobs, rowJob = job % g->rowJobs;
-    size_t quads = ck_int8_quads(g->k), stride = ck_int8_panel_bytes(g->k), width = 4 * quads, blocks = ck_int8_blocks(g->k);
+    size_t quads = ck_int8_quads(g->k), quadsPerBlock = (size_t)g->block / 4, width = 4 * quads;
+    size_t stride = ck_int8_panel_bytes(g->k, g->block), blocks = ck_int8_blocks(g->k, g->block);
     int panelCount = (g->n + PANEL - 1) / PANEL;
     int firstPanel = panelJob * PANELS_PER_JOB;
     int lastPanel = firstPanel + PANELS_PER_JOB < panelCount ? firstPanel + PANELS_PER_JOB : panelCount;
@@ -269,7 +270,7 @@ static void multiply_job(void *context, int job) {
             if (columns > panels * PANEL) columns = panels * PANEL;
             for (int i = 0; i < end - begin; i += VNNI_ROWS) {
                 int rows = end - begin - i < VNNI_ROWS ? end - begin - i : VNNI_ROWS;
-                tile_rows_vnni(rows, panels, quads, (const uint8_t *)a + (size_t)i * width, width, aScales + (size_t)i * blocks,
+                tile_rows_vnni(rows, panels, quads, quadsPerBlock, (const uint8_t *)a + (size_t)i * width, width, aScales + (size_t)i * blocks,
                                blocks, panel, stride, c + (size_t)i * g->ldc, g->ldc, columns, g->alpha, g->beta);
             }
             p += panels;
@@ -277,13 +278,13 @@ static void multiply_job(void *context, int job) {
         }
         case CK_INT8_AVX2:
             if (columns > PANEL) columns = PANEL;
-            tiles_avx2(end - begin, quads, a, width, aScales, blocks, panel, c, g->ldc, columns, g->alpha, g->beta);
+            tiles_avx2(end - begin, quads, quadsPerBlock, a, width, aScales, blocks, panel, c, g->ldc, columns, g->alpha, g->beta);
             p += 1;
             continue;
 #endif
         default:
             if (columns > PANEL) columns = PANEL;
-            tile_portable(end - begin, quads, a, width, aScales, blocks, panel, c, g->ldc, columns, g->alpha, g->beta);
+            tile_portable(end - begin, quads, quadsPerBlock, a, width, aScales, blocks, panel, c, g->ldc, columns, g->alpha, g->beta);
             p += 1;
         }
     }
@@ -295,13 +296,13 @@ static pthread_mutex_t scratchLock = PTHREAD_MUTEX_INITIALIZER;
 static void *scratch;
 static size_t scratchBytes;
 
-int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size_t lda, const void *packed,
+int ck_int8_gemm(int isa, int m, int n, int k, int block, float alpha, const float *a, size_t lda, const void *packed,
                  float beta, float *c, size_t ldc, int threads) {
-    if (isa < CK_INT8_PORTABLE || isa > ck_int8_best_isa() || m < 0 || n < 0 || k <= 0 || lda < (size_t)k ||
+    if (isa < CK_INT8_PORTABLE || isa > ck_int8_best_isa() || m < 0 || n < 0 || k <= 0 || !ck_int8_valid_block(block) || lda < (size_t)k ||
         ldc < (size_t)n || ((uintptr_t)packed & 63) != 0)
         return -1;
     if (m == 0 || n == 0) return 0;
-    size_t width = 4 * ck_int8_quads(k), need = (size_t)m * width + (size_t)m * ck_int8_blocks(k) * sizeof(float) + 64;
+    size_t width = 4 * ck_int8_quads(k), need = (size_t)m * width + (size_t)m * ck_int8_blocks(k, block) * sizeof(float) + 64;
     pthread_mutex_lock(&scratchLock);
     if (need > scratchBytes) {
         void *grown = realloc(scratch, need);
@@ -323,7 +324,7 @@ int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size
     int rowsPerJob = (m + rowJobs - 1) / rowJobs;
     rowJobs = (m + rowsPerJob - 1) / rowsPerJob;
     float *aScales = (float *)(((uintptr_t)scratch + (size_t)m * width + 63) & ~(uintptr_t)63);
-    Product g = { isa, m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, aScales, rowJobs, rowsPerJob };
+    Product g = { isa, m, n, k, block, alpha, beta, a, lda, packed, c, ldc, scratch, aScales, rowJobs, rowsPerJob };
     ck_parallel_for(g.rowJobs, threads, quantize_rows, &g);
     ck_parallel_for(panelJobs * g.rowJobs, threads, multiply_job, &g);
     pthread_mutex_unlock(&scratchLock);

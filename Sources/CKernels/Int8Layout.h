@@ -6,15 +6,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Columns per panel, values per scale block along k, and 4-value quads per block (one vpdpbusd step).
-enum { CK_INT8_PANEL = 16, CK_INT8_BLOCK = 32, CK_INT8_QUADS_PER_BLOCK = CK_INT8_BLOCK / 4 };
+// Columns per panel. A pack's scale blocks are `block` values along k (a multiple of 4 from 4 to 64):
+// whole 4-value quads, one vpdpbusd step each.
+enum { CK_INT8_PANEL = 16 };
 
 static inline size_t ck_int8_quads(int k) { return ((size_t)k + 3) / 4; }
-static inline size_t ck_int8_blocks(int k) { return ((size_t)k + CK_INT8_BLOCK - 1) / CK_INT8_BLOCK; }
+static inline size_t ck_int8_blocks(int k, int block) { return ((size_t)k + (size_t)block - 1) / (size_t)block; }
 /// A panel: per block, 16 float column scales and 16 int32 offsets (−128 · the block's code sum); then
 /// the codes, quad by quad, 16 columns × 4 bytes each.
-static inline size_t ck_int8_header_bytes(int k) { return 128 * ck_int8_blocks(k); }
-static inline size_t ck_int8_panel_bytes(int k) { return ck_int8_header_bytes(k) + ck_int8_quads(k) * CK_INT8_PANEL * 4; }
+static inline size_t ck_int8_header_bytes(int k, int block) { return 128 * ck_int8_blocks(k, block); }
+static inline size_t ck_int8_panel_bytes(int k, int block) {
+    return ck_int8_header_bytes(k, block) + ck_int8_quads(k) * CK_INT8_PANEL * 4;
+}
+/// Whether `block` is a scale block size the kernels take.
+static inline int ck_int8_valid_block(int block) { return block >= 4 && block <= 64 && block % 4 == 0; }
 
 /// Codes and scale of `count` values at stride `stride`: scale = max|v| / 127, code =
 /// round-to-nearest-even(v · (127 / max)) (all 0 for an all-zero vector, scale NaN when a value is

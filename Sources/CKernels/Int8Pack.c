@@ -31,9 +31,9 @@ int ck_int8_best_isa(void) {
 #endif
 }
 
-size_t ck_int8_packed_bytes(int k, int n) {
-    if (k <= 0 || n <= 0) return 0;
-    return ((size_t)n + CK_INT8_PANEL - 1) / CK_INT8_PANEL * ck_int8_panel_bytes(k);
+size_t ck_int8_packed_bytes(int k, int n, int block) {
+    if (k <= 0 || n <= 0 || !ck_int8_valid_block(block)) return 0;
+    return ((size_t)n + CK_INT8_PANEL - 1) / CK_INT8_PANEL * ck_int8_panel_bytes(k, block);
 }
 
 float ck_int8_quantize(const float *v, size_t stride, int count, int8_t *codes) {
@@ -57,20 +57,20 @@ float ck_int8_quantize(const float *v, size_t stride, int count, int8_t *codes) 
     return most / 127.0f;
 }
 
-void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed) {
+void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, int block, void *packed) {
     size_t panels = ((size_t)n + CK_INT8_PANEL - 1) / CK_INT8_PANEL;
     int8_t *column = malloc((size_t)k);
     for (size_t panel = 0; panel < panels; panel++) {
-        uint8_t *out = (uint8_t *)packed + panel * ck_int8_panel_bytes(k);
-        memset(out, 0, ck_int8_panel_bytes(k));
-        int8_t *codes = (int8_t *)(out + ck_int8_header_bytes(k));
+        uint8_t *out = (uint8_t *)packed + panel * ck_int8_panel_bytes(k, block);
+        memset(out, 0, ck_int8_panel_bytes(k, block));
+        int8_t *codes = (int8_t *)(out + ck_int8_header_bytes(k, block));
         for (int c = 0; c < CK_INT8_PANEL; c++) {
             size_t j = panel * CK_INT8_PANEL + (size_t)c;
             if (j >= (size_t)n) continue;
-            for (int first = 0; first < k; first += CK_INT8_BLOCK) {
-                int count = k - first < CK_INT8_BLOCK ? k - first : CK_INT8_BLOCK;
-                float *scales = (float *)(out + 128 * (size_t)(first / CK_INT8_BLOCK));
-                int32_t *offsets = (int32_t *)(out + 128 * (size_t)(first / CK_INT8_BLOCK) + 64);
+            for (int first = 0; first < k; first += block) {
+                int count = k - first < block ? k - first : block;
+                float *scales = (float *)(out + 128 * (size_t)(first / block));
+                int32_t *offsets = (int32_t *)(out + 128 * (size_t)(first / block) + 64);
                 scales[c] = ck_int8_quantize(b + j * columnStride + (size_t)first * rowStride, rowStride, count, column + first);
                 for (int i = first; i < first + count; i++) offsets[c] -= 128 * column[i];
             }

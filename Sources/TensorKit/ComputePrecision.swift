@@ -3,8 +3,9 @@
 /// - `bf16`: inputs and frozen weights rounded to bfloat16, products summed in float32 (`BF16Matrix`),
 ///   about twice as fast on CPUs with AVX-512 BF16.
 /// - `int8`: SwitchBack-style (`Int8Matrix`): frozen weights quantized once, inputs (activations,
-///   and output gradients in training) on the fly, both in blocks of 32 with a scale each, products
-///   summed exactly in int32; AVX-512 VNNI, AVX2 or portable kernels, all giving the same bits.
+///   and output gradients in training) on the fly, both in blocks of 32 (16 for q, k, v) with a scale
+///   each, products summed exactly in int32; AVX-512 VNNI, AVX2 or portable kernels, all giving the
+///   same bits.
 /// In each, norms, softmax, attention, the loss, LoRA parameters and optimizer state stay float32,
 /// and runs are bit-for-bit repeatable on the same CPU.
 public enum ComputePrecision: String, Sendable, CaseIterable, Codable {

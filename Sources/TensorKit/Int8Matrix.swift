@@ -1,7 +1,7 @@
 /// A frozen matrix operand held in int8 for SwitchBack-style products (Wortsman et al., 2023) with
 /// float32 inputs: the operand quantized once, each input row on the fly, both with a scale per
-/// block of 32 values along the shared dimension (ggml's Q8_0 for weights, llama.cpp's Q8 blocks for
-/// activations: one outlier feature does not flatten a whole row); the code products of a block are
+/// block of values along the shared dimension (32 by default: ggml's Q8_0 for weights, llama.cpp's Q8
+/// blocks for activations; one outlier feature does not flatten a whole row); the code products of a block are
 /// summed exactly in int32 and scaled back to float32 (CKernels' `ck_int8_gemm`). Four times the float32 FMA rate per
 /// instruction with AVX-512 VNNI, twice with AVX2; a portable kernel runs elsewhere. The sums are
 /// exact, so every instruction set gives the same bits.
@@ -24,28 +24,35 @@ public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
 
     public let inner: Int
     public let outputs: Int
+    /// Values per scale block along the shared dimension, for both operands.
+    public let block: Int
     private let packed: UnsafeMutableRawPointer
     public let bytes: Int
 
-    /// Packs `weight` (outFeatures × inFeatures, row-major) for `product`.
-    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, product: FrozenProduct) {
+    /// Packs `weight` (outFeatures × inFeatures, row-major) for `product`, in scale blocks of `block`
+    /// values (a multiple of 4 up to 64; 32 is Q8_0's).
+    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, product: FrozenProduct, block: Int = 32) {
         precondition(outFeatures > 0 && inFeatures > 0, "an int8 operand needs a non-empty weight")
+        precondition(block >= 4 && block <= 64 && block % 4 == 0, "int8 scale blocks are 4 to 64 values, whole quads")
+        self.block = block
         switch product {
         case .linear: (inner, outputs) = (inFeatures, outFeatures)
         case .transpose: (inner, outputs) = (outFeatures, inFeatures)
         }
-        bytes = NativeKernels.int8PackedBytes(k: inner, n: outputs)
+        bytes = NativeKernels.int8PackedBytes(k: inner, n: outputs, block: block)
         packed = .allocate(byteCount: bytes, alignment: 64)
         let (rowStride, columnStride) = product == .linear ? (1, inFeatures) : (inFeatures, 1)
         NativeKernels.int8Pack(weight, rowStride: rowStride, columnStride: columnStride, k: inner, n: outputs,
-                               into: packed)
+                               block: block, into: packed)
     }
 
     /// Packs `weight` (outFeatures · inFeatures values, row-major) for `product`.
-    public static func packing(_ weight: [Float], outFeatures: Int, inFeatures: Int, product: FrozenProduct) -> Int8Matrix {
+    public static func packing(_ weight: [Float], outFeatures: Int, inFeatures: Int, product: FrozenProduct,
+                               block: Int = 32) -> Int8Matrix {
         precondition(weight.count == outFeatures * inFeatures, "weight is not \(outFeatures) × \(inFeatures)")
         return weight.withUnsafeBufferPointer {
-            Int8Matrix(weight: $0.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures, product: product)
+            Int8Matrix(weight: $0.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures, product: product,
+                       block: block)
         }
     }
 
@@ -62,7 +69,7 @@ public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
                          ldc: Int, alpha: Float = 1, beta: Float = 0, threads: Int = Parallel.threads,
                          instructionSet: InstructionSet) {
         guard rows > 0 else { return }
-        let done = NativeKernels.int8Gemm(instructionSet.rawValue, m: rows, n: outputs, k: inner, alpha: alpha, a: a,
+        let done = NativeKernels.int8Gemm(instructionSet.rawValue, m: rows, n: outputs, k: inner, block: block, alpha: alpha, a: a,
                                           lda: lda, packed: packed, beta: beta, c: c, ldc: ldc, threads: threads)
         precondition(done, "int8 product rejected: \(rows) × \(inner) · \(inner) × \(outputs), lda \(lda), ldc \(ldc)")
     }

@@ -63,19 +63,21 @@ enum NativeKernels {
     static var int8BestInstructionSet: Int32 { ck_int8_best_isa() }
 
     /// See `ck_int8_packed_bytes` in CKernels.h.
-    static func int8PackedBytes(k: Int, n: Int) -> Int { Int(ck_int8_packed_bytes(Int32(k), Int32(n))) }
+    static func int8PackedBytes(k: Int, n: Int, block: Int) -> Int {
+        Int(ck_int8_packed_bytes(Int32(k), Int32(n), Int32(block)))
+    }
 
     /// See `ck_int8_pack` in CKernels.h.
-    static func int8Pack(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int,
+    static func int8Pack(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int, block: Int,
                          into packed: UnsafeMutableRawPointer) {
-        ck_int8_pack(b, rowStride, columnStride, Int32(k), Int32(n), packed)
+        ck_int8_pack(b, rowStride, columnStride, Int32(k), Int32(n), Int32(block), packed)
     }
 
     /// See `ck_int8_gemm` in CKernels.h; false when the kernel rejected the arguments.
-    static func int8Gemm(_ isa: Int32, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    static func int8Gemm(_ isa: Int32, m: Int, n: Int, k: Int, block: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                          packed: UnsafeRawPointer, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
                          threads: Int) -> Bool {
-        ck_int8_gemm(isa, Int32(m), Int32(n), Int32(k), alpha, a, lda, packed, beta, c, ldc, Int32(threads)) == 0
+        ck_int8_gemm(isa, Int32(m), Int32(n), Int32(k), Int32(block), alpha, a, lda, packed, beta, c, ldc, Int32(threads)) == 0
     }
 
     /// See `ck_release_free_memory` in CKernels.h.

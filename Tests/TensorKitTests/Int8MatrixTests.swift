@@ -10,9 +10,7 @@ struct Int8MatrixTests {
         (0..<count).map { _ in (rng.unit() * 2 - 1) * (rng.unit() < 0.1 ? 100 : 1) }
     }
 
-    static let block = 32
-
-    /// Codes and scale of `values` as the kernel quantizes a block of 32 along k: s = max|v| / 127,
+    /// Codes and scale of `values` as the kernel quantizes a scale block along k: s = max|v| / 127,
     /// code = round-to-nearest-even(v · (127 / max)).
     static func quantize(_ values: [Float]) -> (codes: [Int], scale: Float) {
         let most = values.map(abs).max() ?? 0
@@ -25,14 +23,14 @@ struct Int8MatrixTests {
     /// starting from `c0` on `isa`, checks every entry against float64, and returns c.
     @discardableResult
     static func check(rows: Int, out: Int, inFeatures: Int, product: FrozenProduct, alpha: Float, beta: Float,
-                      padA: Int, padC: Int, seed: UInt64, isa: Int8Matrix.InstructionSet) -> [Float] {
+                      padA: Int, padC: Int, seed: UInt64, isa: Int8Matrix.InstructionSet, block: Int = 32) -> [Float] {
         var rng = XorShift(seed: seed)
         let weight = random(out * inFeatures, &rng)
         let (k, n) = product == .linear ? (inFeatures, out) : (out, inFeatures)
         let lda = k + padA, ldc = n + padC
         let a = random(rows * lda, &rng)
         let c0 = random(rows * ldc, &rng)
-        let matrix = Int8Matrix.packing(weight, outFeatures: out, inFeatures: inFeatures, product: product)
+        let matrix = Int8Matrix.packing(weight, outFeatures: out, inFeatures: inFeatures, product: product, block: block)
         #expect(matrix.inner == k && matrix.outputs == n)
         var c = c0
         a.withUnsafeBufferPointer { a in
@@ -41,9 +39,9 @@ struct Int8MatrixTests {
                                 alpha: alpha, beta: beta, instructionSet: isa)
             }
         }
-        // B's column j: the weight's row j (.linear) or column j (.transpose), in blocks of 32 along k.
+        // B's column j: the weight's row j (.linear) or column j (.transpose), in blocks along k.
         func blocks(_ values: [Float]) -> [(codes: [Int], scale: Float)] {
-            stride(from: 0, to: values.count, by: Self.block).map { quantize(Array(values[$0..<min(values.count, $0 + Self.block)])) }
+            stride(from: 0, to: values.count, by: block).map { quantize(Array(values[$0..<min(values.count, $0 + block)])) }
         }
         let columns = (0..<n).map { j in
             blocks((0..<k).map { q in product == .linear ? weight[j * inFeatures + q] : weight[q * inFeatures + j] })
@@ -51,7 +49,7 @@ struct Int8MatrixTests {
         for i in 0..<rows {
             let rowValues = Array(a[(i * lda)..<(i * lda + k)])
             let rowBlocks = blocks(rowValues)
-            let codes = rowBlocks.flatMap(\.codes), scales = (0..<k).map { rowBlocks[$0 / Self.block].scale }
+            let codes = rowBlocks.flatMap(\.codes), scales = (0..<k).map { rowBlocks[$0 / block].scale }
             for j in 0..<ldc {
                 let got = Double(c[i * ldc + j]), start = Double(c0[i * ldc + j])
                 guard j < n else {
@@ -60,11 +58,11 @@ struct Int8MatrixTests {
                 }
                 let column = columns[j], columnCodes = column.flatMap(\.codes)
                 var blockTotal = 0.0, magnitude = 0.0
-                for (b, block) in rowBlocks.enumerated() {
-                    let first = b * Self.block
-                    let sum = (first..<min(k, first + Self.block)).map { codes[$0] * columnCodes[$0] }.reduce(0, +)
-                    blockTotal += Double(sum) * Double(block.scale) * Double(column[b].scale)
-                    magnitude += abs(Double(sum) * Double(block.scale) * Double(column[b].scale))
+                for (b, rowBlock) in rowBlocks.enumerated() {
+                    let first = b * block
+                    let sum = (first..<min(k, first + block)).map { codes[$0] * columnCodes[$0] }.reduce(0, +)
+                    blockTotal += Double(sum) * Double(rowBlock.scale) * Double(column[b].scale)
+                    magnitude += abs(Double(sum) * Double(rowBlock.scale) * Double(column[b].scale))
                 }
                 let exact = Double(alpha) * blockTotal + Double(beta) * start
                 // Per block a product of scales, a conversion and a fused add; alpha; the fused add of beta · C.
@@ -77,7 +75,7 @@ struct Int8MatrixTests {
                     let x = Double(rowValues[q])
                     let w = Double(product == .linear ? weight[j * inFeatures + q] : weight[q * inFeatures + j])
                     truth += x * w
-                    let columnScale = Double(column[q / Self.block].scale)
+                    let columnScale = Double(column[q / block].scale)
                     bound += abs(x) * columnScale / 2 + abs(w) * Double(scales[q]) / 2 + Double(scales[q]) * columnScale / 4
                 }
                 let expected = Double(alpha) * truth + Double(beta) * start
@@ -88,33 +86,35 @@ struct Int8MatrixTests {
         return c
     }
 
-    @Test(arguments: Int8Matrix.InstructionSet.available)
-    func bothProductsMatchFloat64OnOddShapes(isa: Int8Matrix.InstructionSet) {
+    @Test(arguments: Int8Matrix.InstructionSet.available, [16, 32])
+    func bothProductsMatchFloat64OnOddShapes(isa: Int8Matrix.InstructionSet, block: Int) {
         let shapes: [(rows: Int, out: Int, inFeatures: Int)] = [(1, 1, 1), (1, 16, 4), (2, 17, 3), (5, 33, 96), (7, 40, 577),
                                                                  (9, 130, 33), (8, 64, 64), (13, 200, 131), (97, 70, 40)]
         for (index, shape) in shapes.enumerated() {
             for product in [FrozenProduct.linear, .transpose] {
                 Self.check(rows: shape.rows, out: shape.out, inFeatures: shape.inFeatures, product: product,
-                           alpha: 1, beta: 0, padA: 0, padC: 0, seed: UInt64(index + 1), isa: isa)
+                           alpha: 1, beta: 0, padA: 0, padC: 0, seed: UInt64(index + 1), isa: isa, block: block)
             }
         }
     }
 
-    @Test(arguments: Int8Matrix.InstructionSet.available)
-    func scalesAccumulatesAndKeepsStrides(isa: Int8Matrix.InstructionSet) {
-        Self.check(rows: 9, out: 70, inFeatures: 45, product: .linear, alpha: 0.5, beta: 1, padA: 3, padC: 5, seed: 11, isa: isa)
+    @Test(arguments: Int8Matrix.InstructionSet.available, [16, 32])
+    func scalesAccumulatesAndKeepsStrides(isa: Int8Matrix.InstructionSet, block: Int) {
+        Self.check(rows: 9, out: 70, inFeatures: 45, product: .linear, alpha: 0.5, beta: 1, padA: 3, padC: 5, seed: 11, isa: isa,
+                   block: block)
         Self.check(rows: 100, out: 45, inFeatures: 70, product: .transpose, alpha: -2, beta: 0.25, padA: 1, padC: 2,
-                   seed: 12, isa: isa)
+                   seed: 12, isa: isa, block: block)
     }
 
     /// The sums are exact, so every instruction set gives the same bits: a run's results do not
     /// depend on the CPU it ran on, only on its inputs.
-    @Test func everyInstructionSetGivesTheSameBits() {
+    @Test(arguments: [16, 32])
+    func everyInstructionSetGivesTheSameBits(block: Int) {
         let portable = Self.check(rows: 37, out: 150, inFeatures: 200, product: .linear, alpha: 1, beta: 0, padA: 0,
-                                  padC: 0, seed: 31, isa: .portable)
+                                  padC: 0, seed: 31, isa: .portable, block: block)
         for isa in Int8Matrix.InstructionSet.available where isa != .portable {
             let other = Self.check(rows: 37, out: 150, inFeatures: 200, product: .linear, alpha: 1, beta: 0, padA: 0,
-                                   padC: 0, seed: 31, isa: isa)
+                                   padC: 0, seed: 31, isa: isa, block: block)
             #expect(other == portable, "\(isa) differs from the portable kernel")
         }
     }

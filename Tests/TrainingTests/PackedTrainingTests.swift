@@ -34,10 +34,10 @@ private struct Tolerance {
         // measured: loss 0.0028 base, 0.0079 lora (loss ≈ 12); probe logits 0.106, 0.103 (|logit| ≤ 5.6);
         // gradients at most 0.043 relative to torch's, 0.021 to float32's (float32: < 1e-3)
         case .bf16: return Tolerance(loss: 0.03, probeLogit: 0.35, gradient: 0.15)
-        // measured (Xeon; every instruction set gives the same bits): loss 0.0355 lora; probe logits
-        // 0.40 base, 1.04 lora (one block of 32 is a whole row of this 32-wide random model); gradients
-        // at most 0.34 relative to torch's (one tensor; the rest ≤ 0.2), 0.15 to float32's
-        default: return Tolerance(loss: 0.1, probeLogit: 1.5, gradient: 0.5)
+        // measured (Xeon; every instruction set gives the same bits): loss 0.028 base, 0.026 lora; probe
+        // logits 0.33 base, 0.62 lora (a 32-wide random model: one block is a whole row or half of one);
+        // gradients at most 0.24 relative to torch's (one tensor; the rest ≤ 0.12), 0.085 to float32's
+        default: return Tolerance(loss: 0.06, probeLogit: 1.0, gradient: 0.4)
         }
     }
 }

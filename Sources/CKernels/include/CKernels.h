@@ -87,26 +87,26 @@ enum {
 /// The best int8 instruction set this CPU (and OS) supports, checked with cpuid once.
 int ck_int8_best_isa(void);
 
-/// Bytes a (k × n) operand takes once packed by `ck_int8_pack`: panels of 16 columns, each a header
-/// (per block of 32 k, 16 float scales and 16 int32 offsets, −128 · the code sums) and ceil(k/4) quads
-/// of 16 × 4 codes.
-size_t ck_int8_packed_bytes(int k, int n);
+/// Bytes a (k × n) operand takes once packed by `ck_int8_pack` in scale blocks of `block` values along
+/// k (a multiple of 4 from 4 to 64; 0 bytes otherwise): panels of 16 columns, each a header (per block,
+/// 16 float scales and 16 int32 offsets, −128 · the code sums) and ceil(k/4) quads of 16 × 4 codes.
+size_t ck_int8_packed_bytes(int k, int n, int block);
 
 /// Packs the (k × n) operand B, element (i, j) at b[i·rowStride + j·columnStride], into `packed`
-/// (ck_int8_packed_bytes, 64-byte aligned): each block of 32 k of column j quantized on its own,
+/// (ck_int8_packed_bytes, 64-byte aligned): each block of `block` k of column j quantized on its own,
 /// s_b,j = max |B[block b][j]| / 127, q = round-to-nearest-even(B · (127 / max)) in [-127, 127] — for a
-/// weight W (out, in) stored row-major, packed as Wᵀ with (rowStride 1, columnStride in), these are the
-/// codes and scales of ggml's Q8_0 (a Q8_0 tensor dequantized and packed gets its own codes and
-/// scales back exactly: each block's largest code is ±127).
-void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, void *packed);
+/// weight W (out, in) stored row-major, packed as Wᵀ with (rowStride 1, columnStride in) in blocks of
+/// 32, these are the codes and scales of ggml's Q8_0 (a Q8_0 tensor dequantized and packed gets its
+/// own codes and scales back exactly: each block's largest code is ±127).
+void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, int block, void *packed);
 
-/// C (m × n, row stride ldc) = alpha · A·B + beta · C, SwitchBack-style: each block of 32 values of a
-/// row of A is quantized on the fly as B's are (s_r,b = max |A[r][block b]| / 127), the code products
+/// C (m × n, row stride ldc) = alpha · A·B + beta · C, SwitchBack-style: each block of `block` values
+/// (B's) of a row of A is quantized on the fly as B's are (s_r,b = max |A[r][block b]| / 127), the code products
 /// of each block are summed exactly in int32, and C[r][j] = alpha · Σ_b float(Σ_r,j,b) · (s_r,b · s_b,j)
 /// (fused, in block order) (+ beta · C, fused). Every `isa` gives the same bits, whatever m and
 /// `threads`. C is not read when beta is 0.
 /// Returns 0, or -1 for a bad shape or an `isa` above `ck_int8_best_isa()`.
-int ck_int8_gemm(int isa, int m, int n, int k, float alpha, const float *a, size_t lda, const void *packed,
+int ck_int8_gemm(int isa, int m, int n, int k, int block, float alpha, const float *a, size_t lda, const void *packed,
                  float beta, float *c, size_t ldc, int threads);
 
 /// Calls body(context, i) for every i in 0 ..< count on the calling thread and up to threads − 1
