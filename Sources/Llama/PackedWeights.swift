@@ -46,9 +46,10 @@ struct PackedWeights: @unchecked Sendable {
 
     /// Values per int8 scale block for the pack of `targets` (none: the LM head) for `product`: 16 for
     /// the forward products of q, k and v, 32 (Q8_0's) for the rest. Attention's scores magnify the
-    /// error of the keys: measured on a SmolLM2 batch, LoRA gradients were 14.1% off float32's with
-    /// blocks of 32 everywhere, 9.2% with k and v at 16, 8.8% with every forward product at 16 and no
-    /// better with the input gradients at 16; q, k and v are a sixth of the products.
+    /// error of the keys: on one SmolLM2 batch, LoRA gradients were 14.1% off float32's with blocks of
+    /// 32 everywhere, 9.2% with k and v at 16, 11.1% with q, k and v (one batch is a noisy measure),
+    /// 8.8% with every forward product at 16 (but training 19% slower), and no better with the input
+    /// gradients at 16. q, k and v are a sixth of the products; the inference pack joins them.
     static func int8Block(_ targets: [LoRATarget], _ product: FrozenProduct) -> Int {
         product == .linear && targets.contains(where: { [.q, .k, .v].contains($0) }) ? 16 : 32
     }
