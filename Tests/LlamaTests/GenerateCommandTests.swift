@@ -48,7 +48,7 @@ struct GenerateCommandTests {
         let expected = try library.complete("Where is my parcel?", format: .init(), settings: GenerationSettings(maxTokens: 6))
         #expect(object["ids"] as? [Int] == expected.ids)
         let usage = try TollgateBinary.run(["generate", "--model", model, "--precision", "f16", "Hi"])
-        #expect(usage.status == 64 && usage.stderr.contains("--precision must be f32 or bf16"))
+        #expect(usage.status == 64 && usage.stderr.contains("--precision must be f32, bf16, int8 or auto"))
     }
 
     @Test func missingModelIsInvalidInputOnOneLine() throws {

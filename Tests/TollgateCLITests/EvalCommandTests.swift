@@ -97,7 +97,7 @@ import TensorKit
         let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(2, in: folder), store = folder.appendingPathComponent("t.db").path
         let result = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--precision", "fp16"]))
-        #expect(result.status == 64 && result.stderr.contains("--precision must be f32 or bf16"))
+        #expect(result.status == 64 && result.stderr.contains("--precision must be f32, bf16, int8 or auto"))
         #expect(!FileManager.default.fileExists(atPath: store))
     }
 
