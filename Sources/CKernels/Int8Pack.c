@@ -11,11 +11,12 @@ int ck_int8_best_isa(void) {
 #if defined(__x86_64__)
     static int cached = -1;
     if (cached < 0) {
+        // The float kernels' choice (ck_best_isa), plus VNNI for the AVX-512 path.
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vnni"))
+        int isa = ck_best_isa();
+        if (isa == CK_ISA_AVX512 && __builtin_cpu_supports("avx512vnni"))
             cached = CK_INT8_VNNI512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        else if (isa >= CK_ISA_AVX2)
             cached = CK_INT8_AVX2;
         else
             cached = CK_INT8_PORTABLE;

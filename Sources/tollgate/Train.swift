@@ -59,7 +59,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--targets takes a comma-separated list of q,k,v,o,gate,up,down; \(name) is not one of them.")
         }
         guard maxSeqLen > 1 else { throw ValidationError("--max-seq-len must be at least 2.") }
-        guard ComputePrecision.named(precision) != nil else { throw ValidationError("--precision must be \(ComputePrecision.choices), not '\(precision)'.") }
+        _ = try PrecisionOption.parse(precision)
     }
 
     func run() throws {
@@ -72,7 +72,7 @@ struct Train: ParsableCommand {
                 steps: steps, epochs: epochs ?? 1, batchSize: batchSize, gradientAccumulation: gradAccumulation,
                 maxGradientNorm: clip, seed: seed, saveEvery: saveEvery, validateEvery: validateEvery,
                 initialization: LoRAInitialization(rawValue: `init`)!, checkpointActivations: checkpointActivations,
-                precision: ComputePrecision.named(precision)!)
+                precision: try PrecisionOption.parse(precision))
             let output = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
             let job = TrainingJob(model: URL(fileURLWithPath: model), data: data, validation: valid, output: output,

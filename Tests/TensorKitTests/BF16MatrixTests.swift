@@ -94,22 +94,6 @@ struct BF16MatrixTests {
         let (out, inFeatures, rows) = (150, 96, 40)
         let matrix = try #require(BF16Matrix.packing(Self.random(out * inFeatures, &rng), outFeatures: out,
                                                      inFeatures: inFeatures, product: .linear))
-        let a = Self.random(rows * inFeatures, &rng)
-        func run(_ first: Int, _ count: Int, threads: Int) -> [Float] {
-            var c = [Float](repeating: 0, count: count * out)
-            a.withUnsafeBufferPointer { a in
-                c.withUnsafeMutableBufferPointer {
-                    matrix.multiply(rows: count, a: a.baseAddress! + first * inFeatures, lda: inFeatures,
-                                    into: $0.baseAddress!, ldc: out, alpha: 1, beta: 0, threads: threads)
-                }
-            }
-            return c
-        }
-        let batched = run(0, rows, threads: 2)
-        let single = run(0, rows, threads: 1)
-        #expect(batched == single)
-        for row in [0, 5, 17, 39] {
-            #expect(run(row, 1, threads: 2) == Array(batched[row * out..<(row + 1) * out]), "row \(row)")
-        }
+        PackedMatrixChecks.rowResultsDoNotDependOnBatchOrThreads(matrix, a: Self.random(rows * inFeatures, &rng))
     }
 }
