@@ -6,18 +6,31 @@ import TensorKit
 public final class LayerActivations: @unchecked Sendable {
     public let attnRstd: FloatBuffer    // (N) 1/rms of the block's input
     public let attnNormed: FloatBuffer  // (N, C) input of q, k, v
-    public let q: FloatBuffer           // (N, NH*HD) after RoPE
-    public let k: FloatBuffer           // (N, KVH*HD) after RoPE
+    public let q: FloatBuffer           // (N, NH*HD) after the q norm and RoPE
+    public let k: FloatBuffer           // (N, KVH*HD) after the k norm and RoPE
     public let v: FloatBuffer           // (N, KVH*HD)
+    /// With q/k norms (Qwen3, Gemma 3): the projections (+ bias) before the norm, (N, NH*HD) and
+    /// (N, KVH*HD), and the norms' 1/rms per (token, head), (N·NH) and (N·KVH). Empty otherwise; when
+    /// nothing is kept the raw values are normed in place (qRaw is q).
+    public let qRaw: FloatBuffer
+    public let kRaw: FloatBuffer
+    public let qRstd: FloatBuffer
+    public let kRstd: FloatBuffer
     /// Softmax probabilities when kept: see `Attention.forward` and `ForwardActivations.probabilityOffsets`.
     public let probabilities: FloatBuffer
-    public let attnOut: FloatBuffer     // (N, C) heads concatenated, input of o
+    public let attnOut: FloatBuffer     // (N, NH*HD) heads concatenated, input of o
+    /// With post-norms (Gemma 3), kept: the o and down products before their norm, (N, C), and the
+    /// norms' 1/rms, (N). Empty otherwise, and when nothing is kept (the call's `projected` serves).
+    public let attnProjected: FloatBuffer
+    public let attnPostRstd: FloatBuffer
+    public let mlpProjected: FloatBuffer
+    public let mlpPostRstd: FloatBuffer
     public let ffnInput: FloatBuffer    // (N, C) residual stream after attention
     public let ffnRstd: FloatBuffer     // (N)
     public let ffnNormed: FloatBuffer   // (N, C) input of gate and up
-    public let gate: FloatBuffer        // (N, F) before SiLU
+    public let gate: FloatBuffer        // (N, F) before the activation
     public let up: FloatBuffer          // (N, F)
-    public let swiglu: FloatBuffer      // (N, F) silu(gate) ⊙ up, input of down
+    public let swiglu: FloatBuffer      // (N, F) act(gate) ⊙ up (SiLU or GELU-tanh), input of down
     /// drop(x) · Aᵀ for each adapted projection, (N, R); grown on first use.
     public internal(set) var loraHidden: [LoRATarget: FloatBuffer] = [:]
     /// The adapter-input dropout mask of each adapted projection, (N, in): entries 0 or 1/(1 − p).
@@ -28,14 +41,24 @@ public final class LayerActivations: @unchecked Sendable {
     /// nothing is kept (`sharing`), buffers whose values are dead before the next is written are one:
     /// attnNormed, attnOut and ffnNormed; gate and swiglu (SwiGLU runs in place).
     init(config: LlamaConfig, tokens n: Int, probabilityCount: Int, ffnResidual: FloatBuffer? = nil, sharing: Bool = false) {
-        let c = config.dim, f = config.hiddenDim, kv = config.kvDim
+        let c = config.dim, f = config.hiddenDim, kv = config.kvDim, qd = config.qDim, family = config.family
         attnRstd = FloatBuffer(count: n)
-        attnNormed = FloatBuffer(count: n * c)
-        q = FloatBuffer(count: n * c)
+        attnNormed = FloatBuffer(count: n * (sharing ? max(c, qd) : c))
+        q = FloatBuffer(count: n * qd)
         k = FloatBuffer(count: n * kv)
         v = FloatBuffer(count: n * kv)
+        let normsQK = family.qkNorm
+        qRaw = !normsQK ? FloatBuffer(count: 0) : sharing ? q : FloatBuffer(count: n * qd)
+        kRaw = !normsQK ? FloatBuffer(count: 0) : sharing ? k : FloatBuffer(count: n * kv)
+        qRstd = FloatBuffer(count: normsQK ? n * config.heads : 0)
+        kRstd = FloatBuffer(count: normsQK ? n * config.kvHeads : 0)
+        let keepsPost = family.postNorms && !sharing
+        attnProjected = FloatBuffer(count: keepsPost ? n * c : 0)
+        mlpProjected = FloatBuffer(count: keepsPost ? n * c : 0)
+        attnPostRstd = FloatBuffer(count: family.postNorms ? n : 0)
+        mlpPostRstd = FloatBuffer(count: family.postNorms ? n : 0)
         probabilities = FloatBuffer(count: probabilityCount)
-        attnOut = sharing ? attnNormed : FloatBuffer(count: n * c)
+        attnOut = sharing ? attnNormed : FloatBuffer(count: n * qd)
         ffnInput = ffnResidual ?? FloatBuffer(count: n * c)
         ffnRstd = FloatBuffer(count: n)
         ffnNormed = sharing ? attnNormed : FloatBuffer(count: n * c)
@@ -74,9 +97,9 @@ public final class ForwardActivations: @unchecked Sendable {
     let layers: [LayerActivations]
     public let finalRstd: FloatBuffer    // (N)
     public let finalNormed: FloatBuffer  // (N, C) input of the LM head
-    /// cos and sin of each token's rotary angles, (N, HD/2): RoPE's backward rotates by them too.
-    public let ropeCosines: FloatBuffer
-    public let ropeSines: FloatBuffer
+    /// cos and sin of each token's rotary angles, one pair per rotary table of the family: RoPE's
+    /// backward rotates by them too.
+    public let rope: [RotaryAngles]
     /// Where a recomputed layer writes its output (unused: the next layer's input is kept).
     let recomputedOutput: FloatBuffer
     /// What the call that filled these buffers shared across layers; nil before the first call.
@@ -95,8 +118,7 @@ public final class ForwardActivations: @unchecked Sendable {
         }
         finalRstd = FloatBuffer(count: capacity)
         finalNormed = FloatBuffer(count: capacity * c)
-        ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
-        ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
+        rope = config.family.rope.map { RotaryAngles(capacity: capacity, dimensions: $0.dimensions) }
         recomputedOutput = FloatBuffer(count: keepsEveryLayer ? 0 : capacity * c)
     }
 
@@ -134,5 +156,18 @@ final class GrowingBuffer: @unchecked Sendable {
         let grown = FloatBuffer(uninitializedCount: count)
         buffer = grown
         return grown
+    }
+}
+
+/// cos and sin of each token's angles for one rotary table, (N, R/2) each, R the rotated width.
+public final class RotaryAngles: @unchecked Sendable {
+    public let dimensions: Int
+    public let cosines: FloatBuffer
+    public let sines: FloatBuffer
+
+    init(capacity: Int, dimensions: Int) {
+        self.dimensions = dimensions
+        cosines = FloatBuffer(count: capacity * dimensions / 2)
+        sines = FloatBuffer(count: capacity * dimensions / 2)
     }
 }

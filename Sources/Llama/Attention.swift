@@ -24,10 +24,11 @@ public enum Attention {
     /// `probabilities` is given the softmax rows are kept there: for each segment in call order, for
     /// each head, (count, start + count), zero after each row's last visible key (see
     /// `ForwardActivations.probabilityOffsets`) — for B segments of T tokens from position 0 that is
-    /// (B, NH, T, T).
+    /// (B, NH, T, T). With a sliding `window`, a query at position p sees only keys p − window + 1 … p
+    /// (the others get probability 0).
     public static func forward(out: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
                                q: UnsafePointer<Float>, keys: Keys, segments: [SequenceSegment],
-                               heads: Int, kvHeads: Int, headDim: Int) {
+                               heads: Int, kvHeads: Int, headDim: Int, window: Int? = nil) {
         let dim = heads * headDim, kvDim = kvHeads * headDim, group = heads / kvHeads
         let scale = 1 / Float(headDim).squareRoot()
         let offsets = probabilities == nil ? [] : ForwardActivations.probabilityOffsets(segments: segments, heads: heads).offsets
@@ -76,7 +77,10 @@ public enum Attention {
                                    a: q + token * dim + head * headDim, lda: dim, b: k + kvHead * headDim, ldb: kvDim,
                                    c: scores, ldc: width)
                         for row in 0..<rows {
-                            Softmax.row(scores + row * width, length: segment.start + first + row + 1, width: width)
+                            let position = segment.start + first + row
+                            let hidden = firstVisibleKey(position: position, window: window)
+                            if hidden > 0 { (scores + row * width).update(repeating: -.infinity, count: hidden) }
+                            Softmax.row(scores + row * width, length: position + 1, width: width)
                         }
                         // (rows, visible) · (visible, HD) → (rows, HD)
                         BLAS.sgemm(m: rows, n: headDim, k: visible, a: scores, lda: width, b: v + kvHead * headDim, ldb: kvDim,
@@ -99,21 +103,31 @@ public enum Attention {
                 let length = segment.start + i + 1
                 let token = tokenOffsets[index] + i
                 let firstHead = kvHead * group
+                // Keys before `hidden` are outside the sliding window.
+                let hidden = firstVisibleKey(position: length - 1, window: window)
                 // Kept probabilities: head h's row i at offsets[index][h] + i · end, heads count · end apart.
                 let scores = probabilities.map { $0 + offsets[index][firstHead] + i * segment.end } ?? scratch!
                 let scoreStride = probabilities == nil ? longest : segment.count * segment.end
-                DecodeAttention.row(group: group, headDim: headDim, length: length, scale: scale,
+                DecodeAttention.row(group: group, headDim: headDim, length: length - hidden, scale: scale,
                                     q: q + token * dim + firstHead * headDim, qStride: headDim,
-                                    keys: k + kvHead * headDim, values: v + kvHead * headDim,
-                                    kvStride: kvDim, scores: scores, scoreStride: scoreStride,
+                                    keys: k + hidden * kvDim + kvHead * headDim, values: v + hidden * kvDim + kvHead * headDim,
+                                    kvStride: kvDim, scores: scores + hidden, scoreStride: scoreStride,
                                     out: out + token * dim + firstHead * headDim, outStride: headDim)
-                if probabilities != nil, segment.end > length {
-                    // The causal mask: positions after this token get probability 0.
+                if probabilities != nil {
                     for member in 0..<group {
-                        (scores + member * scoreStride + length).update(repeating: 0, count: segment.end - length)
+                        // The causal mask: positions after this token get probability 0; so do those before the window.
+                        if segment.end > length { (scores + member * scoreStride + length).update(repeating: 0, count: segment.end - length) }
+                        if hidden > 0 { (scores + member * scoreStride).update(repeating: 0, count: hidden) }
                     }
                 }
             }
         }
+    }
+
+    /// The first key a query at `position` sees: 0 for global attention, else position − window + 1.
+    @inline(__always)
+    static func firstVisibleKey(position: Int, window: Int?) -> Int {
+        guard let window else { return 0 }
+        return max(0, position - window + 1)
     }
 }

@@ -43,20 +43,24 @@ public struct DecodeWeights: @unchecked Sendable {
         self.init(float32: weights, config: config)
         for l in 0..<config.layers {
             for target in LoRATarget.allCases {
-                let heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
-                if let matrix = Self.fileMatrix(file, "blk.\(l).\(target.ggufName).weight", ropeHeads: heads) {
+                var heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
+                if !config.family.permutedQK { heads = nil }
+                let (inFeatures, outFeatures) = target.features(config)
+                if let matrix = Self.fileMatrix(file, "blk.\(l).\(target.ggufName).weight", shape: [outFeatures, inFeatures],
+                                                ropeHeads: heads) {
                     layers[l].projections[target] = matrix
                 }
             }
         }
         let head = config.tiedEmbeddings ? "token_embd.weight" : "output.weight"
-        output = Self.fileMatrix(file, head) ?? output
+        output = Self.fileMatrix(file, head, shape: [config.vocabSize, config.dim]) ?? output
     }
 
-    /// The tensor's bytes as a matrix when its type is a block format the kernels read (F32 is
-    /// left to the Float32 weights, which are already in the right row order).
-    private static func fileMatrix(_ file: GGUFFile, _ name: String, ropeHeads: Int? = nil) -> QuantizedMatrix? {
-        guard let tensor = file.tensor(named: name), tensor.dimensions.count == 2,
+    /// The tensor's bytes as a matrix when its type is a block format the kernels read and it is
+    /// the projection's own (`shape`, row-major; a fused tensor is not); F32 is left to the Float32
+    /// weights, which are already in the right row order.
+    private static func fileMatrix(_ file: GGUFFile, _ name: String, shape: [Int], ropeHeads: Int? = nil) -> QuantizedMatrix? {
+        guard let tensor = file.tensor(named: name), tensor.dimensions.count == 2, tensor.rowMajorShape == shape,
               let format = format(of: tensor.type) else { return nil }
         let matrix = QuantizedMatrix(format: format, rows: tensor.rowCount, cols: tensor.rowLength,
                                      bytes: file.rawData(tensor).baseAddress!, owner: file)

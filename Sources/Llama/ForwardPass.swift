@@ -9,8 +9,8 @@ struct LayerPass {
     /// Nil: attention reads the call's own keys and values (every segment starts at 0).
     let cache: KVCache?
     let routes: RowRoutes
-    let cosines: FloatBuffer  // (N, HD/2)
-    let sines: FloatBuffer
+    /// cos and sin of each token's angles per rotary table of the family, (N, R/2) each.
+    let rope: [RotaryAngles]
     let adapter: AdapterOperands?
     let keepsProbabilities: Bool
     /// (N, C) the o and down products before their residual add, when the stream is updated in
@@ -38,15 +38,19 @@ extension LlamaModel {
         let scratch = kept == nil ? scratchPool.take(config: config, tokens: n) : nil
         defer { if let scratch { scratchPool.give(scratch) } }
 
-        let cosines = kept?.ropeCosines ?? scratch!.ropeCosines, sines = kept?.ropeSines ?? scratch!.ropeSines
+        let rope = kept?.rope ?? scratch!.rope
+        let lastPosition = segments.map { $0.end - 1 }.max() ?? 0
         positions.withUnsafeBufferPointer { pos in
-            RoPE.angles(cosines: cosines.pointer, sines: sines.pointer, positions: pos.baseAddress!, tokens: n,
-                        inverseFrequencies: inverseFrequencies)
+            for (index, (table, angles)) in zip(config.family.rope, rope).enumerated() {
+                RoPE.angles(cosines: angles.cosines.pointer, sines: angles.sines.pointer, positions: pos.baseAddress!, tokens: n,
+                            inverseFrequencies: rotaryFrequencies(table: index, lastPosition: lastPosition),
+                            scale: table.attentionFactor)
+            }
         }
         let pass = LayerPass(
             tokens: n, segments: segments, cache: cache,
             routes: products == .float32 ? RowRoutes(float32Rows: n) : RowRoutes(segments: segments),
-            cosines: cosines, sines: sines, adapter: adapter ?? adapterOperands, keepsProbabilities: kept != nil,
+            rope: rope, adapter: adapter ?? adapterOperands, keepsProbabilities: kept != nil,
             projected: scratch?.projected, joined: packedWeights.map { (kept?.joined ?? scratch!.joined).take(n * $0.joinedWidth) })
 
         // The residual stream: one scratch buffer updated in place, or each layer's input kept.
@@ -98,15 +102,30 @@ extension LlamaModel {
     /// kernel calls every use of the model runs (a backward pass runs it reversed). `input` and
     /// `output` may be one buffer when nothing is kept.
     func layer(_ l: Int, input: FloatBuffer, output: FloatBuffer, acts: LayerActivations, pass: LayerPass) {
-        let n = pass.tokens, c = config.dim, w = weights.layers[l]
+        let n = pass.tokens, c = config.dim, hd = config.headDim, eps = config.rmsEps, w = weights.layers[l]
+        let attention = config.family.layers[l]
         // attention block
         RMSNorm.forward(out: acts.attnNormed.pointer, rstd: acts.attnRstd.pointer, inp: input.pointer,
-                        weight: w.attnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
-        project(l, [.q, .k, .v], outs: [acts.q, acts.k, acts.v], inp: acts.attnNormed, acts: acts, pass: pass)
-        RoPE.apply(acts.q.pointer, cosines: pass.cosines.pointer, sines: pass.sines.pointer, tokens: n,
-                   heads: config.heads, headDim: config.headDim)
-        RoPE.apply(acts.k.pointer, cosines: pass.cosines.pointer, sines: pass.sines.pointer, tokens: n,
-                   heads: config.kvHeads, headDim: config.headDim)
+                        weight: w.attnNorm.pointer, rows: n, cols: c, eps: eps)
+        let qOut = w.qNorm == nil ? acts.q : acts.qRaw, kOut = w.kNorm == nil ? acts.k : acts.kRaw
+        project(l, [.q, .k, .v], outs: [qOut, kOut, acts.v], inp: acts.attnNormed, acts: acts, pass: pass)
+        for (out, bias, width) in [(qOut, w.bq, config.qDim), (kOut, w.bk, config.kvDim), (acts.v, w.bv, config.kvDim)] {
+            if let bias { Elementwise.addBias(out.pointer, bias: bias.pointer, rows: n, width: width) }
+        }
+        // per-head norms over HD, (N·heads) rows
+        if let qNorm = w.qNorm, let kNorm = w.kNorm {
+            RMSNorm.forward(out: acts.q.pointer, rstd: acts.qRstd.pointer, inp: acts.qRaw.pointer, weight: qNorm.pointer,
+                            rows: n * config.heads, cols: hd, eps: eps)
+            RMSNorm.forward(out: acts.k.pointer, rstd: acts.kRstd.pointer, inp: acts.kRaw.pointer, weight: kNorm.pointer,
+                            rows: n * config.kvHeads, cols: hd, eps: eps)
+        }
+        if let table = attention.rope {
+            let angles = pass.rope[table]
+            for (x, heads) in [(acts.q, config.heads), (acts.k, config.kvHeads)] {
+                RoPE.apply(x.pointer, cosines: angles.cosines.pointer, sines: angles.sines.pointer, tokens: n,
+                           heads: heads, headDim: hd, rotated: angles.dimensions)
+            }
+        }
         let keys: Attention.Keys
         if let cache = pass.cache {
             store(keys: acts.k, values: acts.v, layer: l, segments: pass.segments, cache: cache)
@@ -116,19 +135,41 @@ extension LlamaModel {
         }
         Attention.forward(out: acts.attnOut.pointer, probabilities: pass.keepsProbabilities ? acts.probabilities.pointer : nil,
                           q: acts.q.pointer, keys: keys, segments: pass.segments, heads: config.heads,
-                          kvHeads: config.kvHeads, headDim: config.headDim)
-        let attention = pass.projected ?? acts.ffnInput
-        project(l, [.o], outs: [attention], inp: acts.attnOut, acts: acts, pass: pass)
-        Elementwise.add(out: acts.ffnInput.pointer, a: attention.pointer, b: input.pointer, count: n * c)
+                          kvHeads: config.kvHeads, headDim: hd, window: attention.window)
+        if let postNorm = w.postAttnNorm {
+            // o, then its norm into the residual's buffer (in place on `projected` when nothing is kept)
+            let projected = pass.projected ?? acts.attnProjected, normed = pass.projected ?? acts.ffnInput
+            project(l, [.o], outs: [projected], inp: acts.attnOut, acts: acts, pass: pass)
+            RMSNorm.forward(out: normed.pointer, rstd: acts.attnPostRstd.pointer, inp: projected.pointer,
+                            weight: postNorm.pointer, rows: n, cols: c, eps: eps)
+            Elementwise.add(out: acts.ffnInput.pointer, a: normed.pointer, b: input.pointer, count: n * c)
+        } else {
+            let attention = pass.projected ?? acts.ffnInput
+            project(l, [.o], outs: [attention], inp: acts.attnOut, acts: acts, pass: pass)
+            Elementwise.add(out: acts.ffnInput.pointer, a: attention.pointer, b: input.pointer, count: n * c)
+        }
 
         // MLP block
         RMSNorm.forward(out: acts.ffnNormed.pointer, rstd: acts.ffnRstd.pointer, inp: acts.ffnInput.pointer,
-                        weight: w.ffnNorm.pointer, rows: n, cols: c, eps: config.rmsEps)
+                        weight: w.ffnNorm.pointer, rows: n, cols: c, eps: eps)
         project(l, [.gate, .up], outs: [acts.gate, acts.up], inp: acts.ffnNormed, acts: acts, pass: pass)
-        Elementwise.swiglu(out: acts.swiglu.pointer, gate: acts.gate.pointer, up: acts.up.pointer, count: n * config.hiddenDim)
-        let mlp = pass.projected ?? output
-        project(l, [.down], outs: [mlp], inp: acts.swiglu, acts: acts, pass: pass)
-        Elementwise.add(out: output.pointer, a: mlp.pointer, b: acts.ffnInput.pointer, count: n * c)
+        switch config.family.activation {
+        case .silu:
+            Elementwise.swiglu(out: acts.swiglu.pointer, gate: acts.gate.pointer, up: acts.up.pointer, count: n * config.hiddenDim)
+        case .geluTanh:
+            Elementwise.geglu(out: acts.swiglu.pointer, gate: acts.gate.pointer, up: acts.up.pointer, count: n * config.hiddenDim)
+        }
+        if let postNorm = w.postFFNNorm {
+            let projected = pass.projected ?? acts.mlpProjected, normed = pass.projected ?? output
+            project(l, [.down], outs: [projected], inp: acts.swiglu, acts: acts, pass: pass)
+            RMSNorm.forward(out: normed.pointer, rstd: acts.mlpPostRstd.pointer, inp: projected.pointer,
+                            weight: postNorm.pointer, rows: n, cols: c, eps: eps)
+            Elementwise.add(out: output.pointer, a: normed.pointer, b: acts.ffnInput.pointer, count: n * c)
+        } else {
+            let mlp = pass.projected ?? output
+            project(l, [.down], outs: [mlp], inp: acts.swiglu, acts: acts, pass: pass)
+            Elementwise.add(out: output.pointer, a: mlp.pointer, b: acts.ffnInput.pointer, count: n * c)
+        }
     }
 
     /// outs[i] (N, out_i) = inp (N, in) · W_iᵀ for projections sharing one input, plus
@@ -163,11 +204,14 @@ extension LlamaModel {
         }
     }
 
-    /// out (N, C) ← rows of the token embedding.
+    /// out (N, C) ← rows of the token embedding, times the family's embedding scale (Gemma's √C).
     private func embed(out: UnsafeMutablePointer<Float>, tokens: [Int]) {
-        let c = config.dim
+        let c = config.dim, scale = config.family.embeddingScale
         let table = weights.tokenEmbedding.pointer
-        for (n, token) in tokens.enumerated() { (out + n * c).update(from: table + token * c, count: c) }
+        for (n, token) in tokens.enumerated() {
+            (out + n * c).update(from: table + token * c, count: c)
+            if scale != 1 { for i in 0..<c { out[n * c + i] *= scale } }
+        }
     }
 
     /// Copies this call's keys and values (N, KVH*HD) into the cache at each segment's positions.

@@ -9,8 +9,7 @@ final class ForwardScratch: @unchecked Sendable {
     let projected: FloatBuffer    // (N, C) attention output projection, then the MLP output
     let finalRstd: FloatBuffer    // (N)
     let finalNormed: FloatBuffer  // (N, C) input of the LM head
-    let ropeCosines: FloatBuffer  // (N, HD/2) cos of each token's rotary angles
-    let ropeSines: FloatBuffer    // (N, HD/2)
+    let rope: [RotaryAngles]      // cos and sin of each token's angles, one pair per rotary table
     /// One layer's intermediates, reused by every layer, with buffers shared where values die early;
     /// its attention residual is `stream`.
     let layer: LayerActivations
@@ -23,8 +22,7 @@ final class ForwardScratch: @unchecked Sendable {
         projected = FloatBuffer(count: capacity * config.dim)
         finalRstd = FloatBuffer(count: capacity)
         finalNormed = FloatBuffer(count: capacity * config.dim)
-        ropeCosines = FloatBuffer(count: capacity * config.headDim / 2)
-        ropeSines = FloatBuffer(count: capacity * config.headDim / 2)
+        rope = config.family.rope.map { RotaryAngles(capacity: capacity, dimensions: $0.dimensions) }
         layer = LayerActivations(config: config, tokens: capacity, probabilityCount: 0, ffnResidual: stream, sharing: true)
     }
 }

@@ -90,7 +90,9 @@ public final class LlamaModel: @unchecked Sendable {
     }
     /// `adapter` as the forward pass reads it.
     private(set) var adapterOperands: AdapterOperands?
-    public let inverseFrequencies: [Float]
+    /// θ of each rotary table of the family (`RoPESettings.inverseFrequencies`), and with LongRoPE's
+    /// long factors.
+    let rotaryFrequencies: [(short: [Float], long: [Float])]
     let scratchPool = ForwardScratchPool()
 
     /// A model whose decode kernels read the Float32 `weights`.
@@ -129,7 +131,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.weights = weights
         self.adapter = adapter
         adapterOperands = adapter.map(AdapterOperands.init)
-        inverseFrequencies = RoPE.inverseFrequencies(headDim: config.headDim, base: config.ropeBase)
+        rotaryFrequencies = config.family.rope.map { ($0.inverseFrequencies(), $0.inverseFrequencies(long: true)) }
     }
 
     /// Layer `layer`'s projection `target` W (out, in) as a backward pass multiplies it (dx = dy · W):
@@ -187,5 +189,14 @@ public final class LlamaModel: @unchecked Sendable {
         routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights!.output],
                       float32: [weights.outputWeight])
         return logits
+    }
+}
+
+extension LlamaModel {
+    /// θ of rotary `table` for a call whose last position is `lastPosition` (LongRoPE switches to its
+    /// long factors past the original context, as transformers does per sequence length).
+    func rotaryFrequencies(table index: Int, lastPosition: Int) -> [Float] {
+        let table = config.family.rope[index]
+        return table.usesLongFactors(lastPosition: lastPosition) ? rotaryFrequencies[index].long : rotaryFrequencies[index].short
     }
 }

@@ -2,17 +2,29 @@ import Foundation
 import TensorKit
 
 /// Float32 weights of one transformer block, row-major as PyTorch's `Linear` stores them (out, in).
-/// q/k rows are in Hugging Face order (un-permuted from GGUF at load).
+/// q/k rows are in Hugging Face order (un-permuted from GGUF at load); fused tensors (Phi-3's
+/// attn_qkv and gate-and-up ffn_up) are split into their projections. The optional pieces are
+/// there when the family has them (`ModelFamily`).
 public struct LayerWeights: @unchecked Sendable {
     public var attnNorm: FloatBuffer  // (C)
-    public var wq: FloatBuffer        // (C, C)
+    public var wq: FloatBuffer        // (Q, C)
     public var wk: FloatBuffer        // (KVH*HD, C)
     public var wv: FloatBuffer        // (KVH*HD, C)
-    public var wo: FloatBuffer        // (C, C)
+    public var wo: FloatBuffer        // (C, Q)
     public var ffnNorm: FloatBuffer   // (C)
     public var wGate: FloatBuffer     // (F, C)
     public var wUp: FloatBuffer       // (F, C)
     public var wDown: FloatBuffer     // (C, F)
+    /// Biases of q, k and v (Qwen2): (Q), (KVH*HD), (KVH*HD). Frozen: LoRA adapts the weights only.
+    public var bq: FloatBuffer?
+    public var bk: FloatBuffer?
+    public var bv: FloatBuffer?
+    /// Per-head RMSNorm weights of q and k, (HD) each (Qwen3, Gemma 3).
+    public var qNorm: FloatBuffer?
+    public var kNorm: FloatBuffer?
+    /// RMSNorm weights on the attention and MLP outputs, (C) each (Gemma 3).
+    public var postAttnNorm: FloatBuffer?
+    public var postFFNNorm: FloatBuffer?
 
     public init(attnNorm: FloatBuffer, wq: FloatBuffer, wk: FloatBuffer, wv: FloatBuffer, wo: FloatBuffer,
                 ffnNorm: FloatBuffer, wGate: FloatBuffer, wUp: FloatBuffer, wDown: FloatBuffer) {

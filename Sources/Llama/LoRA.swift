@@ -37,9 +37,9 @@ public enum LoRATarget: String, CaseIterable, Codable, Sendable {
     /// (in, out) features of this projection in a model of the given shape.
     public func features(_ config: LlamaConfig) -> (inFeatures: Int, outFeatures: Int) {
         switch self {
-        case .q: return (config.dim, config.dim)
+        case .q: return (config.dim, config.qDim)
         case .k, .v: return (config.dim, config.kvDim)
-        case .o: return (config.dim, config.dim)
+        case .o: return (config.qDim, config.dim)
         case .gate, .up: return (config.dim, config.hiddenDim)
         case .down: return (config.hiddenDim, config.dim)
         }

@@ -1,7 +1,9 @@
 import Foundation
 
 // Rotary position embedding in Hugging Face's rotate-half pairing: within each head of width HD,
-// element i pairs with element i + HD/2 and the pair turns by pos · θᵢ, θᵢ = base^(-2i/HD).
+// the first R ≤ HD elements rotate (R < HD: partial rotary, Phi-3), element i pairing with element
+// i + R/2, and the pair turns by pos · θᵢ, θᵢ = base^(-2i/R) (with a family's divisors, see the
+// Llama module's `RoPESettings`); elements from R on pass through.
 
 public enum RoPE {
     /// θᵢ computed as transformers does in float32 (inv_freq = 1 / base^(2i/HD)).
@@ -12,10 +14,12 @@ public enum RoPE {
         }
     }
 
-    /// cosines, sines (N, HD/2) ← cos and sin of positions[n] · θᵢ: computed once per forward
-    /// call and shared by q and k of every layer.
+    /// cosines, sines (N, R/2) ← scale · cos and scale · sin of positions[n] · θᵢ: computed once per
+    /// forward call and shared by q and k of every layer that uses the table. `scale` is LongRoPE's
+    /// attention factor (1 elsewhere).
     public static func angles(cosines: UnsafeMutablePointer<Float>, sines: UnsafeMutablePointer<Float>,
-                              positions: UnsafePointer<Int32>, tokens: Int, inverseFrequencies: [Float]) {
+                              positions: UnsafePointer<Int32>, tokens: Int, inverseFrequencies: [Float],
+                              scale: Float = 1) {
         let half = inverseFrequencies.count
         inverseFrequencies.withUnsafeBufferPointer { freqs in
             let freqs = freqs.baseAddress!
@@ -24,19 +28,21 @@ public enum RoPE {
                     let position = Float(positions[token])
                     for i in 0..<half {
                         let angle = Double(position * freqs[i])
-                        cosines[token * half + i] = Float(cos(angle))
-                        sines[token * half + i] = Float(sin(angle))
+                        cosines[token * half + i] = scale == 1 ? Float(cos(angle)) : Float(cos(angle)) * scale
+                        sines[token * half + i] = scale == 1 ? Float(sin(angle)) : Float(sin(angle)) * scale
                     }
                 }
             }
         }
     }
 
-    /// Rotates x (N, heads, HD) in place by the angles of each token (see `angles`). With `inverse`
-    /// the rotation runs backwards, which is also RoPE's backward pass (the rotation is orthogonal).
+    /// Rotates the first `rotated` (default HD) elements of each head of x (N, heads, HD) in place by
+    /// the angles of each token (see `angles`, (N, rotated/2)). With `inverse` the rotation runs
+    /// backwards, which is also RoPE's backward pass (the rotation is orthogonal; with a scale it is
+    /// scale times one, and its transpose is the backward).
     public static func apply(_ x: UnsafeMutablePointer<Float>, cosines: UnsafePointer<Float>, sines: UnsafePointer<Float>,
-                             tokens: Int, heads: Int, headDim: Int, inverse: Bool = false) {
-        let half = headDim / 2
+                             tokens: Int, heads: Int, headDim: Int, rotated: Int? = nil, inverse: Bool = false) {
+        let half = (rotated ?? headDim) / 2
         let sign: Float = inverse ? -1 : 1
         Parallel.forChunks(tokens, minimumPerChunk: max(1, 4096 / max(1, heads * headDim))) { range in
             for token in range {

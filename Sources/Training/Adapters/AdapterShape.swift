@@ -43,8 +43,9 @@ extension LlamaConfig {
             throw TrainingError.badAdapterConfig(file: path, reason: "holds no LoRA tensors Tollgate recognises")
         }
         let kvWidth = output(.k) ?? output(.v) ?? width
+        let qWidth = output(.q) ?? input(.o) ?? width  // NH·HD, which is not C in Qwen3 and Gemma 3
         let ffn = output(.gate) ?? output(.up) ?? input(.down) ?? 0
-        return LlamaConfig(vocabSize: 0, dim: width, hiddenDim: ffn, layers: layers, heads: width, kvHeads: kvWidth,
-                           ropeBase: 10000, rmsEps: 1e-5, contextLength: 0, tiedEmbeddings: true)
+        return LlamaConfig(vocabSize: 0, dim: width, hiddenDim: ffn, layers: layers, heads: qWidth, kvHeads: kvWidth,
+                           ropeBase: 10000, rmsEps: 1e-5, contextLength: 0, tiedEmbeddings: true, headDim: 1)
     }
 }

@@ -9,7 +9,8 @@ import ModelIO
 public enum GGUFAdapter {
     public static func save(_ parameters: LoRAParameters, shape: LlamaConfig, to url: URL, baseModel: String) throws {
         var writer = GGUFWriter()
-        writer.set("general.architecture", .string("llama"))
+        // llama.cpp loads an adapter only onto a model of the same architecture.
+        writer.set("general.architecture", .string(shape.family.architecture))
         writer.set("general.type", .string("adapter"))
         writer.set("general.name", .string(url.deletingPathExtension().lastPathComponent))
         writer.set("general.base_model.name", .string(baseModel))
@@ -71,9 +72,10 @@ public enum GGUFAdapter {
     /// llama.cpp always scales by alpha/R, so an rsLoRA adapter is written with alpha·√R.
     static func effectiveAlpha(_ settings: LoRASettings) -> Float { settings.scale * Float(settings.rank) }
 
-    /// Heads whose rows RoPE pairs, for q and k; nil when the shape has no real head layout.
+    /// Heads whose rows RoPE pairs, for q and k of a family whose GGUFs permute them (llama,
+    /// smollm3); nil when the shape has no real head layout or the family keeps HF's row order.
     static func ropeHeads(_ projection: LoRAProjection, _ shape: LlamaConfig) -> Int? {
-        guard shape.headDim >= 2 else { return nil }
+        guard shape.headDim >= 2, shape.family.permutedQK else { return nil }
         switch projection {
         case .q: return shape.heads
         case .k: return shape.kvHeads

@@ -19,35 +19,66 @@ struct LayerBackward {
     /// only the adapter gradients are wanted (layer 0). Each scratch gradient is written by its first
     /// product (accumulate: false), so nothing is zero-filled first.
     func run(_ l: Int, dinp: FloatBuffer?, dout: FloatBuffer) {
-        let config = model.config, n = batch * time, c = config.dim, g = scratch
+        let config = model.config, n = batch * time, c = config.dim, hd = config.headDim, g = scratch
         let acts = activations.layer(l), input = activations.residuals[l], w = model.weights.layers[l]
+        let attention = config.family.layers[l]
         func back(_ projection: LoRAProjection, dinp: FloatBuffer?, accumulate: Bool, dout: FloatBuffer, inp: FloatBuffer) {
             linearBackward(l, projection, dinp: dinp, accumulate: accumulate, dout: dout, inp: inp, acts: acts)
+        }
+        /// The gradient at a product that a post-norm (Gemma 3) follows: through the norm into
+        /// `g.dprojected`; the gradient itself when there is none.
+        func throughPostNorm(_ gradient: FloatBuffer, weight: FloatBuffer?, projected: FloatBuffer, rstd: FloatBuffer) -> FloatBuffer {
+            guard let weight else { return gradient }
+            g.dprojected.zero(n * c)
+            rmsnormBackward(dinp: g.dprojected.p, dweight: nil, dout: gradient.p, inp: projected.p, weight: weight.p,
+                            rstd: rstd.p, n: n, c: c)
+            return g.dprojected
         }
         // dx2 = dout (residual) + through the MLP; built in dinp when there is one
         let dx2 = dinp ?? g.dx2
         dx2.p.update(from: dout.p, count: n * c)
-        back(.down, dinp: g.dswiglu, accumulate: false, dout: dout, inp: acts.swiglu)
-        swigluBackward(dgate: g.dgate.p, dup: g.dup.p, dout: g.dswiglu.p, gate: acts.gate.p, up: acts.up.p,
-                       count: n * config.hiddenDim, accumulate: false)
+        let dmlp = throughPostNorm(dout, weight: w.postFFNNorm, projected: acts.mlpProjected, rstd: acts.mlpPostRstd)
+        back(.down, dinp: g.dswiglu, accumulate: false, dout: dmlp, inp: acts.swiglu)
+        switch config.family.activation {
+        case .silu:
+            swigluBackward(dgate: g.dgate.p, dup: g.dup.p, dout: g.dswiglu.p, gate: acts.gate.p, up: acts.up.p,
+                           count: n * config.hiddenDim, accumulate: false)
+        case .geluTanh:
+            gegluBackward(dgate: g.dgate.p, dup: g.dup.p, dout: g.dswiglu.p, gate: acts.gate.p, up: acts.up.p,
+                          count: n * config.hiddenDim)
+        }
         back(.gate, dinp: g.dh, accumulate: false, dout: g.dgate, inp: acts.ffnNormed)
         back(.up, dinp: g.dh, accumulate: true, dout: g.dup, inp: acts.ffnNormed)
         rmsnormBackward(dinp: dx2.p, dweight: nil, dout: g.dh.p, inp: acts.ffnInput.p, weight: w.ffnNorm.p,
                         rstd: acts.ffnRstd.p, n: n, c: c)
         // through attention
-        back(.o, dinp: g.dattOut, accumulate: false, dout: dx2, inp: acts.attnOut)
-        g.dq.zero(n * c); g.dk.zero(n * config.kvDim); g.dv.zero(n * config.kvDim)
+        let dattention = throughPostNorm(dx2, weight: w.postAttnNorm, projected: acts.attnProjected, rstd: acts.attnPostRstd)
+        back(.o, dinp: g.dattOut, accumulate: false, dout: dattention, inp: acts.attnOut)
+        g.dq.zero(n * config.qDim); g.dk.zero(n * config.kvDim); g.dv.zero(n * config.kvDim)
         attentionBackward(dq: g.dq.p, dk: g.dk.p, dv: g.dv.p, dout: g.dattOut.p, q: acts.q.p, k: acts.k.p, v: acts.v.p,
                           att: acts.probabilities.p,
-                          shape: AttentionShape(b: batch, t: time, nh: config.heads, nkv: config.kvHeads, hd: config.headDim))
+                          shape: AttentionShape(b: batch, t: time, nh: config.heads, nkv: config.kvHeads, hd: hd))
         // RoPE is a rotation: its backward rotates the gradient back
-        for (gradient, heads) in [(g.dq, config.heads), (g.dk, config.kvHeads)] {
-            RoPE.apply(gradient.p, cosines: activations.ropeCosines.p, sines: activations.ropeSines.p, tokens: n,
-                       heads: heads, headDim: config.headDim, inverse: true)
+        if let table = attention.rope {
+            let angles = activations.rope[table]
+            for (gradient, heads) in [(g.dq, config.heads), (g.dk, config.kvHeads)] {
+                RoPE.apply(gradient.p, cosines: angles.cosines.p, sines: angles.sines.p, tokens: n,
+                           heads: heads, headDim: hd, rotated: angles.dimensions, inverse: true)
+            }
+        }
+        // per-head q/k norms (Qwen3, Gemma 3); biases are frozen and pass the gradient through
+        var dqOut = g.dq, dkOut = g.dk
+        if let qNorm = w.qNorm, let kNorm = w.kNorm {
+            g.dqRaw.zero(n * config.qDim); g.dkRaw.zero(n * config.kvDim)
+            rmsnormBackward(dinp: g.dqRaw.p, dweight: nil, dout: g.dq.p, inp: acts.qRaw.p, weight: qNorm.p, rstd: acts.qRstd.p,
+                            n: n * config.heads, c: hd)
+            rmsnormBackward(dinp: g.dkRaw.p, dweight: nil, dout: g.dk.p, inp: acts.kRaw.p, weight: kNorm.p, rstd: acts.kRstd.p,
+                            n: n * config.kvHeads, c: hd)
+            dqOut = g.dqRaw; dkOut = g.dkRaw
         }
         let dh = dinp == nil ? nil : g.dh
-        back(.q, dinp: dh, accumulate: false, dout: g.dq, inp: acts.attnNormed)
-        back(.k, dinp: dh, accumulate: true, dout: g.dk, inp: acts.attnNormed)
+        back(.q, dinp: dh, accumulate: false, dout: dqOut, inp: acts.attnNormed)
+        back(.k, dinp: dh, accumulate: true, dout: dkOut, inp: acts.attnNormed)
         back(.v, dinp: dh, accumulate: true, dout: g.dv, inp: acts.attnNormed)
         guard let dinp else { return }
         // dinp = dx2 (already in place) + through the attention norm
