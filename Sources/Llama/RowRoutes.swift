@@ -3,9 +3,10 @@ import TensorKit
 /// Which rows of a forward call the decode kernels multiply (on the model file's quantized
 /// blocks) and which go through sgemm on the Float32 weights. Decided per segment: decode steps
 /// and short prompts read the small quantized weights (memory-bound), long prompts run at sgemm
-/// speed (compute-bound); the rest of a prompt after a shared prefix goes by the whole prompt's length. A sequence's rows take the same route whatever shares its batch, and the
-/// decode kernels give each row the same result whatever the other rows, so batched generation
-/// matches one-at-a-time generation exactly.
+/// speed (compute-bound); the rest of a prompt after a shared prefix goes by the whole prompt's length.
+/// A sequence's rows take the same route whatever shares its batch, and both routes give each row
+/// the same result whatever the other rows (the decode kernels by construction, sgemm through
+/// `BLAS.rowInvariantLinear`), so batched generation and scoring match one-at-a-time exactly.
 struct RowRoutes {
     /// Segments shorter than this use the decode kernels.
     static let decodeSegmentLimit = 32
@@ -63,9 +64,9 @@ struct RowRoutes {
             } else {
                 for (index, weight) in float32.enumerated() {
                     let outFeatures = quantized[index].rows
-                    BLAS.linear(out: outs[index] + first * outFeatures, inp: inp + first * inFeatures,
-                                weight: weight.pointer, rows: run.rows.count, inFeatures: inFeatures,
-                                outFeatures: outFeatures)
+                    BLAS.rowInvariantLinear(out: outs[index] + first * outFeatures, inp: inp + first * inFeatures,
+                                            weight: weight.pointer, rows: run.rows.count, inFeatures: inFeatures,
+                                            outFeatures: outFeatures)
                 }
             }
         }
@@ -88,9 +89,9 @@ struct RowRoutes {
                                                                                  bytes: UnsafeRawPointer(b), owner: nil),
                                         rows: count, alpha: scale, accumulate: true)
             } else {
-                BLAS.linear(out: h, inp: x, weight: a, rows: count, inFeatures: inFeatures, outFeatures: rank)
-                BLAS.linear(out: y, inp: h, weight: b, rows: count, inFeatures: rank, outFeatures: outFeatures,
-                            alpha: scale, accumulate: true)
+                BLAS.rowInvariantLinear(out: h, inp: x, weight: a, rows: count, inFeatures: inFeatures, outFeatures: rank)
+                BLAS.rowInvariantLinear(out: y, inp: h, weight: b, rows: count, inFeatures: rank, outFeatures: outFeatures,
+                                        alpha: scale, accumulate: true)
             }
         }
     }

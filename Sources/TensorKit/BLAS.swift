@@ -98,4 +98,36 @@ extension BLAS {
                   beta: accumulate ? 1 : 0, c: out, ldc: outFeatures)
         }
     }
+
+    /// Below this many multiply-adds (M·N·K) OpenBLAS's SkylakeX build takes its small-matrix
+    /// kernels (about 100³), whose sums depend on the row count; above it the blocked kernels
+    /// give each row the same bits whatever the row count and threading.
+    static let smallProductLimit = 1 << 20
+
+    /// `linear` whose row results do not depend on how many rows are multiplied together: never
+    /// sgemv (one row), and a product small enough for OpenBLAS's small-matrix kernels is padded
+    /// with zero rows past `smallProductLimit` (at most about a million extra multiply-adds). Used
+    /// where a sequence's answer must not depend on what shares its batch.
+    public static func rowInvariantLinear(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                          weight: UnsafePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int,
+                                          alpha: Float = 1, accumulate: Bool = false) {
+        guard rows > 0, outFeatures > 0 else { return }
+        let perRow = max(1, inFeatures * outFeatures)
+        guard rows * perRow <= smallProductLimit else {
+            sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures, alpha: alpha, a: inp, lda: inFeatures,
+                  b: weight, ldb: inFeatures, beta: accumulate ? 1 : 0, c: out, ldc: outFeatures)
+            return
+        }
+        let padded = smallProductLimit / perRow + 1
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: padded * inFeatures)
+        let y = UnsafeMutablePointer<Float>.allocate(capacity: padded * outFeatures)
+        defer { x.deallocate(); y.deallocate() }
+        x.update(from: inp, count: rows * inFeatures)
+        (x + rows * inFeatures).initialize(repeating: 0, count: (padded - rows) * inFeatures)
+        if accumulate { y.update(from: out, count: rows * outFeatures) }
+        (y + (accumulate ? rows : 0) * outFeatures).initialize(repeating: 0, count: (padded - (accumulate ? rows : 0)) * outFeatures)
+        sgemm(transposeB: true, m: padded, n: outFeatures, k: inFeatures, alpha: alpha, a: x, lda: inFeatures,
+              b: weight, ldb: inFeatures, beta: accumulate ? 1 : 0, c: y, ldc: outFeatures)
+        out.update(from: y, count: rows * outFeatures)
+    }
 }

@@ -77,7 +77,18 @@ struct SharedPrefixTests {
         let random = Self.prompts(vocab: generator.model.config.vocabSize)
         let unshared = try Self.generate(generator.model, random, share: false)
         #expect(try Self.generate(generator.model, random, share: true) == unshared)
-        // (One at a time is not compared in f32: a lone prompt's LM-head product has one row, which
-        // OpenBLAS hands to sgemv, whose sums differ from sgemm's in the last bits.)
+        // One at a time: a lone prompt's products have fewer rows (its LM head one), which f32 makes
+        // through the same row-invariant kernels (`BLAS.rowInvariantLinear`).
+        #expect(try Self.generate(generator.model, random, share: false, batchSize: 1) == unshared)
+    }
+
+    /// The tiny model in f32, whose small products OpenBLAS would give to its small-matrix kernels:
+    /// batched, shared and one-at-a-time generation give the same bits.
+    @Test func tinyModelInFloat32OneAtATime() throws {
+        let model = try LlamaModel.load(url: Fixtures.url("tiny-llama.gguf"))
+        let prompts = Self.prompts(vocab: model.config.vocabSize)
+        let batched = try Self.generate(model, prompts, share: false)
+        #expect(try Self.generate(model, prompts, share: true) == batched)
+        #expect(try Self.generate(model, prompts, share: false, batchSize: 1) == batched)
     }
 }
