@@ -12,6 +12,8 @@ For each family in llama3, gemma3, qwen2, qwen3, phi3, smollm3 this script
      four fused modules) (`lora/`), records the logits and masked loss with it and torch autograd's
      d loss / d A, d B (`lora-grads.safetensors`), and converts it with llama.cpp's
      `convert_lora_to_gguf.py --outtype f32` (`lora.gguf`).
+  5. runs Tests/Interop/gguf_reference.py: a numpy forward pass over model.gguf (+ lora.gguf) written from
+     llama.cpp's graphs must reproduce those logits within 1e-4 and the 32 greedy tokens.
 Optionally (--llama-cpp-python PY, a python with llama-cpp-python installed) it runs llama.cpp on
 model.gguf and model.gguf + lora.gguf and prints the largest logit differences from transformers.
 With --compare DIR it compares what it made against fixtures made before (`make interop` does this
@@ -51,6 +53,9 @@ import sentencepiece as spm  # noqa: E402
 import transformers  # noqa: E402
 from peft import LoraConfig, PeftModel, get_peft_model  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gguf_reference  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SDIST_VERSION = "0.3.36"
@@ -642,6 +647,9 @@ def make_family(family, out_root, llama_cpp, tokenizer_model, processor):
         "lora_gguf": lora_summary,
     }
     (out / "golden.json").write_text(dump_json(golden) + "\n")
+    # 5. The GGUF read with llama.cpp's rules (numpy, float64) must give the same logits and greedy tokens.
+    if not gguf_reference.main(out):
+        raise SystemExit(f"{family}: model.gguf / lora.gguf read with llama.cpp's rules disagree with transformers")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     log(f"   wrote {out} ({size / 1024:.0f} KiB)")
     return golden
