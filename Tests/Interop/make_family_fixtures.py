@@ -584,8 +584,10 @@ def make_family(family, out_root, llama_cpp, tokenizer_model, processor):
     peft_model = add_lora(copy.deepcopy(model), targets, seed)
     peft_model.peft_config["default"].base_model_name_or_path = "../hf"
     peft_model.save_pretrained(out / "lora")
-    for extra in ("README.md",):
-        (out / "lora" / extra).unlink(missing_ok=True)
+    (out / "lora" / "README.md").unlink(missing_ok=True)       # PEFT's model-card template
+    adapter_config = json.loads((out / "lora" / "adapter_config.json").read_text())
+    adapter_config["target_modules"] = sorted(adapter_config["target_modules"])  # a set: hash order otherwise
+    (out / "lora" / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n")
     ids = prompts[LORA_PROMPT]
     peft_model.zero_grad()
     logits = peft_model(torch.tensor([ids])).logits[0]
