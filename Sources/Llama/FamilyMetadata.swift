@@ -97,7 +97,9 @@ extension ModelFamily {
         guard rotated > 0, rotated % 2 == 0, rotated <= headDim else {
             throw LlamaError.invalidConfig(source: source, reason: "rotary dimensions \(rotated) must be even and at most the head width \(headDim)")
         }
-        switch try keys.optionalString("rope.scaling.type") ?? "none" {
+        // LongRoPE (Phi-3) is known by its factor tensors: Phi3's converter writes no scaling type.
+        let longRoPE = keys.file.tensor(named: "rope_factors_short.weight") != nil
+        switch try keys.optionalString("rope.scaling.type") ?? (longRoPE ? "longrope" : "none") {
         case "none": break
         case "linear":
             global.linearScale = Float(try keys.optionalFloat("rope.scaling.factor") ?? 1)

@@ -39,12 +39,18 @@ extension LlamaModel {
         defer { if let scratch { scratchPool.give(scratch) } }
 
         let rope = kept?.rope ?? scratch!.rope
-        let lastPosition = segments.map { $0.end - 1 }.max() ?? 0
         positions.withUnsafeBufferPointer { pos in
             for (index, (table, angles)) in zip(config.family.rope, rope).enumerated() {
-                RoPE.angles(cosines: angles.cosines.pointer, sines: angles.sines.pointer, positions: pos.baseAddress!, tokens: n,
-                            inverseFrequencies: rotaryFrequencies(table: index, lastPosition: lastPosition),
-                            scale: table.attentionFactor)
+                // LongRoPE chooses its factors per sequence, by the last position it reaches (as
+                // transformers does per sequence length); every other table has one set for all.
+                let pieces = table.longFactors == nil ? [(first: 0, count: n, last: 0)] : segmentRanges(segments)
+                for piece in pieces {
+                    let half = angles.dimensions / 2
+                    RoPE.angles(cosines: angles.cosines.pointer + piece.first * half, sines: angles.sines.pointer + piece.first * half,
+                                positions: pos.baseAddress! + piece.first, tokens: piece.count,
+                                inverseFrequencies: rotaryFrequencies(table: index, lastPosition: piece.last),
+                                scale: table.attentionFactor)
+                }
             }
         }
         let pass = LayerPass(
@@ -89,6 +95,15 @@ extension LlamaModel {
             }
         }
         return ForwardResult(logits: logits, logitTokens: rows, hidden: hidden)
+    }
+
+    /// Each segment's rows in the call and its last position.
+    private func segmentRanges(_ segments: [SequenceSegment]) -> [(first: Int, count: Int, last: Int)] {
+        var first = 0
+        return segments.map { segment in
+            defer { first += segment.count }
+            return (first, segment.count, segment.end - 1)
+        }
     }
 
     /// Computes layer `l` again from its kept input into `activations.layer(l)`, for a backward pass

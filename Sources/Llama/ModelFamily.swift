@@ -45,6 +45,10 @@ public struct ModelFamily: Sendable, Codable, Equatable {
                     layers: Array(repeating: LayerAttention(rope: 0, window: nil), count: layers))
     }
 
+    /// Whether the family's Hugging Face modules and llama.cpp tensors join q, k, v (`qkv_proj`,
+    /// `attn_qkv`) and gate, up (`gate_up_proj`, `ffn_up`): Phi-3's.
+    public var fusesProjections: Bool { architecture == "phi3" }
+
     /// The architectures Tollgate runs, as GGUF names them.
     public static let supportedArchitectures = ["llama", "smollm3", "qwen2", "qwen3", "phi3", "gemma3"]
 }

@@ -7,6 +7,7 @@ public enum TrainingError: LocalizedError, Equatable {
     case missingAdapterTensor(key: String, file: String)
     case badAdapterConfig(file: String, reason: String)
     case unsupportedTarget(name: String)
+    case unsupportedModel(architecture: String, reason: String)
     case noTrainingTokens(file: String)
     case sequenceTooLong(length: Int, limit: Int, file: String, line: Int)
     case tokenOutOfRange(id: Int, vocabulary: Int)
@@ -25,6 +26,8 @@ public enum TrainingError: LocalizedError, Equatable {
             return "\(file) has no tensor \(key); export the adapter again with all the target modules its config lists"
         case let .badAdapterConfig(file, reason):
             return "\(file): \(reason)"
+        case let .unsupportedModel(architecture, reason):
+            return "\(architecture) models cannot be fine-tuned yet: \(reason)"
         case let .unsupportedTarget(name):
             return "LoRA target \(name) is not one of q, k, v, o, gate, up, down"
         case let .noTrainingTokens(file):

@@ -21,6 +21,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
         guard base.hasInputGradients else {
             throw TrainingError.precisionUnavailable(reason: "the \(base.precision) model was loaded without the packs a backward pass needs; load it for training")
         }
+        // Phi-3 fuses q, k, v (and gate, up) into one module in both PEFT and llama.cpp, where a LoRA
+        // adapts the fused matrix with one A; Tollgate's adapters are per projection.
+        if base.config.family.fusesProjections {
+            throw TrainingError.unsupportedModel(architecture: base.config.family.architecture,
+                                                 reason: "its q, k, v and gate, up are fused (qkv_proj, gate_up_proj), which Tollgate's per-projection adapters do not map yet; evaluate it, or fine-tune another family")
+        }
         self.base = base
         self.checkpointActivations = checkpointActivations
     }
