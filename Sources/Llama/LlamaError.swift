@@ -19,9 +19,9 @@ public enum LlamaError: LocalizedError, Equatable {
         case let .invalidConfig(source, reason):
             return "\(source): model configuration is invalid: \(reason)"
         case let .missingMetadata(source, key):
-            return "\(source): metadata key \(key) is missing; the file is not a complete llama GGUF, re-convert it with convert_hf_to_gguf.py"
+            return "\(source): metadata key \(key) is missing; the file is not a complete GGUF of its architecture, re-convert it with convert_hf_to_gguf.py"
         case let .missingTensor(source, name):
-            return "\(source): tensor \(name) is missing; the file is not a complete llama GGUF, re-convert it with convert_hf_to_gguf.py"
+            return "\(source): tensor \(name) is missing; the file is not a complete GGUF of its architecture, re-convert it with convert_hf_to_gguf.py"
         case let .tensorShape(source, name, expected, found):
             return "\(source): tensor \(name) has shape \(found), expected \(expected) from the model's metadata; the file is inconsistent, re-convert it"
         case let .tokenOutOfRange(token, vocabSize):
@@ -31,7 +31,7 @@ public enum LlamaError: LocalizedError, Equatable {
         case let .adapter(path, reason):
             return "\(path): \(reason)"
         case let .unsupportedArchitecture(source, architecture):
-            return "\(source): architecture \(architecture) is not supported; Tollgate runs llama-architecture GGUF models"
+            return "\(source): architecture \(architecture) is not supported; Tollgate runs GGUF models of the architectures \(ModelFamily.supportedArchitectures.joined(separator: ", "))"
         case let .unavailablePrecision(precision, reason):
             return "precision \(precision.rawValue) cannot run here: \(reason)"
         }

@@ -118,3 +118,30 @@ public struct RoPESettings: Sendable, Codable, Equatable {
         return lastPosition + 1 > originalContextLength
     }
 }
+
+extension LlamaConfig {
+    /// What the family changes against the plain Llama block, one phrase each, for `inspect`
+    /// (e.g. "head width 256", "sliding window 512 on 15 of 18 layers").
+    public var familyFeatures: [String] {
+        var features: [String] = []
+        if headDim != dim / heads { features.append("head width \(headDim)") }
+        if family.activation == .geluTanh { features.append("GELU-tanh MLP") }
+        if family.qkNorm { features.append("q/k norms") }
+        if family.postNorms { features.append("post-norms") }
+        if family.embeddingScale != 1 { features.append("embeddings ×\(family.embeddingScale)") }
+        if family.fusesProjections { features.append("fused qkv and gate-up") }
+        let windows = family.layers.compactMap(\.window)
+        if let window = windows.first { features.append("sliding window \(window) on \(windows.count) of \(layers) layers") }
+        let nope = family.layers.filter { $0.rope == nil }.count
+        if nope > 0 { features.append("no RoPE on \(nope) of \(layers) layers") }
+        for table in family.rope {
+            var rope = "RoPE base \(table.base)"
+            if table.dimensions != headDim { rope += ", \(table.dimensions) of \(headDim) dims" }
+            if table.longFactors != nil { rope += ", LongRoPE" } else if table.factors != nil { rope += ", frequency factors" }
+            if table.linearScale != 1 { rope += ", linear ×\(table.linearScale)" }
+            features.append(rope)
+        }
+        features.append(family.permutedQK ? "q/k rows permuted in the GGUF" : "q/k rows in HF order")
+        return features
+    }
+}

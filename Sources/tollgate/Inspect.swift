@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Llama
 import ModelIO
 import Tokenizer
 
@@ -16,13 +17,27 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingInvalidInput {
-            let summary = ModelSummary(gguf: try GGUFFile(url: URL(fileURLWithPath: model)))
+            let file = try GGUFFile(url: URL(fileURLWithPath: model))
+            let summary = ModelSummary(gguf: file)
+            // Whether the forward pass runs it, and what its family changes against Llama.
+            let runs: Result<LlamaConfig, Error> = Result { try LlamaConfig(gguf: file) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                printOutput(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as! [String: Any]
+                switch runs {
+                case let .success(config): object["family_features"] = config.familyFeatures
+                case let .failure(error): object["unsupported"] = error.localizedDescription
+                }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                printOutput(String(decoding: data, as: UTF8.self))
             } else {
-                printOutput(summary.table)
+                var table = summary.table
+                switch runs {
+                case let .success(config): table += "\n" + "family".padding(toLength: 17, withPad: " ", startingAt: 0) + config.familyFeatures.joined(separator: "; ")
+                case let .failure(error): table += "\n" + "runs".padding(toLength: 17, withPad: " ", startingAt: 0) + "no: " + error.localizedDescription
+                }
+                printOutput(table)
             }
         }
     }

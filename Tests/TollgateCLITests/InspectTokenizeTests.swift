@@ -58,8 +58,9 @@ struct InspectTokenizeTests {
         #expect(rows["tied embeddings"] == "yes (no output.weight)")
         #expect(rows["tensors"] == "272: Q4_1 × 210, F32 × 61, Q8_0 × 1")
         #expect(rows["chat template"] == "ChatML")
+        #expect(rows["family"] == "RoPE base 100000.0; q/k rows permuted in the GGUF")
         // Every value starts in the same column: two spaces after the longest key.
-        #expect(lines.count == 19)
+        #expect(lines.count == 20)
         let column = (rows.keys.map(\.count).max() ?? 0) + 2
         for line in lines {
             let characters = Array(line)
