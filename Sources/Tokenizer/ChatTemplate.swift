@@ -92,7 +92,7 @@ public enum ChatTemplate: String, CaseIterable, Sendable {
     }
 }
 
-extension BPETokenizer {
+extension TextTokenizer {
     /// Renders a conversation with `template` and encodes it as HF's `apply_chat_template` does:
     /// special tokens parsed, no BOS added beyond what the template writes (raw text gets the
     /// model's usual BOS, as plain `encode` would).

@@ -3,13 +3,13 @@
 /// until the character is complete, so no chunk ever shows a half character as U+FFFD.
 /// The chunks returned by `append` and `finish`, joined, equal `tokenizer.decode(ids)`.
 public struct StreamingDecoder {
-    private let tokenizer: BPETokenizer
+    private let tokenizer: TextTokenizer
     private let skipSpecial: Bool
     private var pending: [UInt8] = []
     /// All text completed so far (the chunks returned until now, joined).
     public private(set) var text: String = ""
 
-    public init(tokenizer: BPETokenizer, skipSpecial: Bool = false) {
+    public init(tokenizer: TextTokenizer, skipSpecial: Bool = false) {
         self.tokenizer = tokenizer
         self.skipSpecial = skipSpecial
     }

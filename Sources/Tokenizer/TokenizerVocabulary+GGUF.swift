@@ -46,7 +46,7 @@ extension TokenizerVocabulary {
     fileprivate static func tokenID(_ value: Int) -> Int? { value >= 0 ? value : nil }
 }
 
-extension BPETokenizer {
+extension TextTokenizer {
     /// The tokenizer of a GGUF model; errors name the file and the offending key.
     public convenience init(gguf: GGUFFile) throws {
         let vocabulary = try TokenizerVocabulary(gguf: gguf)

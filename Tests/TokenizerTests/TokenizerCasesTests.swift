@@ -6,10 +6,10 @@ import Tokenizer
 
 /// SmolLM2's tokenizer, read from `tiny-llama.gguf` through ModelIO.
 enum SmolLM2Tokenizer {
-    static let shared: Result<BPETokenizer, Error> = Result {
-        try BPETokenizer(gguf: GGUFFile(url: Fixtures.url("tiny-llama.gguf")))
+    static let shared: Result<TextTokenizer, Error> = Result {
+        try TextTokenizer(gguf: GGUFFile(url: Fixtures.url("tiny-llama.gguf")))
     }
-    static func load() throws -> BPETokenizer { try shared.get() }
+    static func load() throws -> TextTokenizer { try shared.get() }
 
     static func vocabulary(pre: String) throws -> TokenizerVocabulary {
         var vocabulary = try TokenizerVocabulary(gguf: GGUFFile(url: Fixtures.url("tiny-llama.gguf")))

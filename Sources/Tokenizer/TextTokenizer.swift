@@ -4,7 +4,7 @@ import Foundation
 /// written in the text are split off first, the rest is pre-tokenized (`PreTokenizer`), each piece is
 /// spelled in the byte-level alphabet and merged by rank (`BPEMerges`). Pieces are cached, so common
 /// words cost one dictionary lookup. Safe to share between threads.
-public final class BPETokenizer: @unchecked Sendable {
+public final class TextTokenizer: @unchecked Sendable {
     public let vocabulary: TokenizerVocabulary
     public let bosID: Int?
     public let eosID: Int?
