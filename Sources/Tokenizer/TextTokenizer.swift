@@ -1,46 +1,52 @@
 import Foundation
 
-/// Byte-level BPE exactly like HF tokenizers for GGUF `tokenizer.ggml.model = gpt2`: special tokens
-/// written in the text are split off first, the rest is pre-tokenized (`PreTokenizer`), each piece is
-/// spelled in the byte-level alphabet and merged by rank (`BPEMerges`). Pieces are cached, so common
-/// words cost one dictionary lookup. Safe to share between threads.
+/// A model's tokenizer, as llama.cpp applies it, for both vocabulary kinds GGUF files carry:
+/// byte-level BPE (`tokenizer.ggml.model = gpt2`: SmolLM2, Llama 3, Qwen, Phi-4-mini) and SentencePiece
+/// (`llama`: Llama 2, Phi-3, Gemma 3).
+///
+/// Encoding: BOS when the vocabulary asks for it; special tokens split out of the text first
+/// (`SpecialTokenMatcher`); each text fragment between them encoded by `BytePairEncoder` or
+/// `SentencePieceEncoder` (spaces written `▁`, and one put before a fragment that starts the text or
+/// follows a special token when `addSpacePrefix`); EOS when asked for. Decoding: each token's piece
+/// (`TokenPieces`), the first token's leading space dropped when `addSpacePrefix`.
+/// Immutable after init, so safe to share between threads.
 public final class TextTokenizer: @unchecked Sendable {
-    public let vocabulary: TokenizerVocabulary
+    /// `tokenizer.ggml.model`: "gpt2" or "llama".
+    public let model: String
     public let bosID: Int?
     public let eosID: Int?
     public let padID: Int?
+    public let unknownID: Int?
     public let addBOS: Bool
-    public let preTokenizer: PreTokenizer
+    public let addEOS: Bool
+    public let addSpacePrefix: Bool
+    /// The pre-tokenizer of a BPE vocabulary; nil for SentencePiece, which has none.
+    public let preTokenizer: PreTokenizer?
+    public let chatTemplateSource: String?
+    /// Tokens that end generation whatever the chat format (llama.cpp's EOG set: EOS, and tokens spelled
+    /// `<end_of_turn>`, `<|im_end|>`, `<|eot_id|>`, `<|end|>`, `<|endoftext|>`, `</s>` …), ascending.
+    public let endOfGenerationIDs: [Int]
 
-    private let tokenIDs: [String: Int]
-    private let merges: BPEMerges
+    private enum Encoder {
+        case bytePairs(BytePairEncoder)
+        case sentencePiece(SentencePieceEncoder)
+    }
+    private let encoder: Encoder
+    private let index: TokenTextIndex
+    private let attributes: [TokenAttributes]
     private let specialTokens: SpecialTokenMatcher
-    /// Token id of the one-byte token for each byte (−1 when the vocabulary lacks it).
-    private let byteTokenIDs: [Int32]
-    /// Raw bytes of every token, concatenated; token i is `tokenBytes[tokenOffsets[i]..<tokenOffsets[i+1]]`.
-    private let tokenBytes: [UInt8]
-    private let tokenOffsets: [Int32]
-    private let special: [Bool]
-    /// Llama 3 (llama.cpp's `ignore_merges`): a piece that is itself a token is not merged.
-    private let piecesAreTokensFirst: Bool
+    private let pieces: TokenPieces
 
-    private let cacheLock = NSLock()
-    private var cache: [String: [Int32]] = [:]
-    private static let cacheLimit = 200_000
-    private static let cachedPieceMaxBytes = 64
-
-    public var vocabularySize: Int { vocabulary.tokens.count }
-    public var chatTemplateSource: String? { vocabulary.chatTemplate }
+    public var vocabularySize: Int { index.count }
 
     public init(vocabulary: TokenizerVocabulary) throws {
-        guard vocabulary.model == "gpt2" else { throw TokenizerError.unsupportedModel(vocabulary.model) }
-        guard let preTokenizer = PreTokenizer(ggufName: vocabulary.pre) else {
-            throw TokenizerError.unsupportedPreTokenizer(vocabulary.pre)
-        }
         let size = vocabulary.tokens.count
         guard size > 0 else { throw TokenizerError.emptyVocabulary }
         guard vocabulary.tokenTypes.isEmpty || vocabulary.tokenTypes.count == size else {
             throw TokenizerError.tokenTypeCountMismatch(tokens: size, types: vocabulary.tokenTypes.count)
+        }
+        guard vocabulary.scores.isEmpty || vocabulary.scores.count == size else {
+            throw TokenizerError.scoreCountMismatch(tokens: size, scores: vocabulary.scores.count)
         }
         for (key, id) in [("tokenizer.ggml.bos_token_id", vocabulary.bosID), ("tokenizer.ggml.eos_token_id", vocabulary.eosID),
                           ("tokenizer.ggml.padding_token_id", vocabulary.padID),
@@ -49,44 +55,44 @@ public final class TextTokenizer: @unchecked Sendable {
                 throw TokenizerError.specialTokenOutOfRange(key: key, id: id, vocabularySize: size)
             }
         }
-        self.vocabulary = vocabulary
-        self.preTokenizer = preTokenizer
+        let index = TokenTextIndex(texts: vocabulary.tokens, count: size)
+        let (attributes, endOfGeneration) = TokenAttributes.derive(for: vocabulary, index: index)
+        switch vocabulary.model {
+        case TokenizerVocabulary.bytePairModel:
+            guard let preTokenizer = PreTokenizer(ggufName: vocabulary.pre) else {
+                throw TokenizerError.unsupportedPreTokenizer(vocabulary.pre)
+            }
+            self.preTokenizer = preTokenizer
+            encoder = .bytePairs(BytePairEncoder(vocabulary: vocabulary, preTokenizer: preTokenizer))
+            pieces = TokenPieces(bytePairIndex: index, attributes: attributes)
+        case TokenizerVocabulary.sentencePieceModel:
+            preTokenizer = nil
+            let scores = vocabulary.scores.isEmpty ? [Float](repeating: 0, count: size) : vocabulary.scores
+            encoder = .sentencePiece(SentencePieceEncoder(index: index, scores: scores, unknownID: vocabulary.unknownID))
+            pieces = try TokenPieces(sentencePieceIndex: index, attributes: attributes)
+        default:
+            throw TokenizerError.unsupportedModel(vocabulary.model)
+        }
+        model = vocabulary.model
         bosID = vocabulary.bosID
         eosID = vocabulary.eosID
         padID = vocabulary.padID
+        unknownID = vocabulary.unknownID
         addBOS = vocabulary.addBOS
-
-        var tokenIDs: [String: Int] = [:]
-        tokenIDs.reserveCapacity(size)
-        for (id, token) in vocabulary.tokens.enumerated() where tokenIDs[token] == nil { tokenIDs[token] = id }
-        self.tokenIDs = tokenIDs
-        merges = BPEMerges(merges: vocabulary.merges, tokenIDs: tokenIDs)
-        specialTokens = SpecialTokenMatcher(vocabulary: vocabulary)
-        byteTokenIDs = ByteLevelAlphabet.characterForByte.map { Int32(tokenIDs[String($0)] ?? -1) }
-
-        var bytes: [UInt8] = [], offsets: [Int32] = [0], special: [Bool] = []
-        bytes.reserveCapacity(size * 8)
-        for (id, token) in vocabulary.tokens.enumerated() {
-            let type = vocabulary.type(of: id)
-            // Control and user-defined tokens are literal text; normal tokens are in the byte alphabet.
-            if type == .control || type == .userDefined {
-                bytes.append(contentsOf: token.utf8)
-            } else {
-                bytes.append(contentsOf: ByteLevelAlphabet.decode(token))
-            }
-            offsets.append(Int32(bytes.count))
-            special.append(type == .control)
-        }
-        tokenBytes = bytes
-        tokenOffsets = offsets
-        self.special = special
-        piecesAreTokensFirst = preTokenizer == .llama3
+        addEOS = vocabulary.addEOS
+        addSpacePrefix = vocabulary.model == TokenizerVocabulary.sentencePieceModel && vocabulary.addSpacePrefix
+        chatTemplateSource = vocabulary.chatTemplate
+        endOfGenerationIDs = endOfGeneration
+        self.index = index
+        self.attributes = attributes
+        specialTokens = SpecialTokenMatcher(index: index, attributes: attributes)
     }
 
     // MARK: - Encoding
 
-    /// Token ids of `text`. With `parseSpecial`, special tokens written in the text (`<|im_start|>`)
-    /// become their ids; otherwise they are encoded as ordinary text. `addBOS` nil follows the model
+    /// Token ids of `text`. With `parseSpecial`, control tokens written in the text (`<|im_start|>`,
+    /// `<start_of_turn>`) become their ids; otherwise they are encoded as ordinary text (user-defined
+    /// tokens are split out either way, as llama.cpp does). `addBOS` nil follows the model
     /// (`tokenizer.ggml.add_bos_token`); EOS is appended only when the model asks for it and
     /// `addBOS` is not false.
     public func encode(_ text: String, parseSpecial: Bool = true, addBOS: Bool? = nil) -> [Int] {
@@ -94,98 +100,74 @@ public final class TextTokenizer: @unchecked Sendable {
         if addBOS ?? self.addBOS, let bosID { ids.append(bosID) }
         var utf8 = text
         utf8.withUTF8 { buffer in
-            ids.reserveCapacity(ids.count + buffer.count / 4)
-            if parseSpecial {
-                for segment in specialTokens.segments(buffer) {
-                    switch segment {
-                    case .special(let id): ids.append(id)
-                    case .text(let range): encodePlain(UnsafeBufferPointer(rebasing: buffer[range]), into: &ids)
-                    }
+            ids.reserveCapacity(ids.count + buffer.count / 3)
+            var followsSpecial = true
+            for segment in specialTokens.segments(buffer, parseSpecial: parseSpecial) {
+                switch segment {
+                case .special(let id):
+                    ids.append(id)
+                    followsSpecial = true
+                case .text(let range):
+                    encodeFragment(UnsafeBufferPointer(rebasing: buffer[range]), spacePrefix: followsSpecial, into: &ids)
+                    followsSpecial = false
                 }
-            } else {
-                encodePlain(buffer, into: &ids)
             }
         }
-        if vocabulary.addEOS, addBOS != false, let eosID { ids.append(eosID) }
+        if addEOS, addBOS != false, let eosID { ids.append(eosID) }
         return ids
     }
 
-    private func encodePlain(_ utf8: UnsafeBufferPointer<UInt8>, into ids: inout [Int]) {
-        for piece in preTokenizer.split(utf8) {
-            let bytes = UnsafeBufferPointer(rebasing: utf8[piece])
-            if bytes.count > Self.cachedPieceMaxBytes {
-                for id in encodePiece(bytes) { ids.append(Int(id)) }
-                continue
+    private func encodeFragment(_ utf8: UnsafeBufferPointer<UInt8>, spacePrefix: Bool, into ids: inout [Int]) {
+        switch encoder {
+        case .bytePairs(let bytePairs):
+            bytePairs.encode(utf8, into: &ids)
+        case .sentencePiece(let sentencePiece):
+            // Spaces are written as U+2581 (E2 96 81), as SentencePiece's vocabulary spells them.
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(utf8.count + utf8.count / 4 + 3)
+            if spacePrefix && addSpacePrefix { escaped += [0xE2, 0x96, 0x81] }
+            for byte in utf8 {
+                if byte == 0x20 { escaped += [0xE2, 0x96, 0x81] } else { escaped.append(byte) }
             }
-            let key = String(decoding: bytes, as: UTF8.self)
-            cacheLock.lock()
-            let cached = cache[key]
-            cacheLock.unlock()
-            if let cached {
-                for id in cached { ids.append(Int(id)) }
-                continue
-            }
-            let pieceIDs = encodePiece(bytes)
-            for id in pieceIDs { ids.append(Int(id)) }
-            cacheLock.lock()
-            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[key] = pieceIDs
-            cacheLock.unlock()
+            escaped.withUnsafeBufferPointer { sentencePiece.encode($0, into: &ids) }
         }
-    }
-
-    /// BPE for one piece; bytes the vocabulary cannot spell become the unknown token (or are dropped).
-    private func encodePiece(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
-        if piecesAreTokensFirst, let id = tokenIDs[ByteLevelAlphabet.encode(bytes)] { return [Int32(id)] }
-        var symbols: [Int32] = []
-        symbols.reserveCapacity(bytes.count)
-        var missing = false
-        for byte in bytes {
-            let id = byteTokenIDs[Int(byte)]
-            if id < 0 { missing = true }
-            symbols.append(id)
-        }
-        if !missing { return merges.apply(symbols) }
-        // Merge the spellable stretches separately; each unspellable byte becomes <unk>.
-        var output: [Int32] = []
-        var stretch: [Int32] = []
-        for id in symbols {
-            if id >= 0 { stretch.append(id); continue }
-            output += merges.apply(stretch)
-            stretch.removeAll()
-            if let unknown = vocabulary.unknownID { output.append(Int32(unknown)) }
-        }
-        return output + merges.apply(stretch)
     }
 
     // MARK: - Decoding
 
-    /// The text of `ids`; bytes that do not form valid UTF-8 become U+FFFD. Ids outside the
-    /// vocabulary are skipped. `decode(encode(s)) == s` for every string.
+    /// The text of `ids`, as llama.cpp's `llama_detokenize` gives it (special tokens shown unless
+    /// `skipSpecial`; with `addSpacePrefix`, the first token's leading space dropped); bytes that do
+    /// not form valid UTF-8 become U+FFFD. Ids outside the vocabulary are skipped.
     public func decode(_ ids: [Int], skipSpecial: Bool = false) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
-        for id in ids { appendBytes(of: id, skipSpecial: skipSpecial, to: &bytes) }
+        for (position, id) in ids.enumerated() {
+            appendBytes(of: id, skipSpecial: skipSpecial, first: position == 0, to: &bytes)
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The raw bytes token `id` stands for (empty outside the vocabulary, or when skipped).
-    func appendBytes(of id: Int, skipSpecial: Bool, to bytes: inout [UInt8]) {
-        guard id >= 0, id < vocabularySize, !(skipSpecial && special[id]) else { return }
-        bytes.append(contentsOf: tokenBytes[Int(tokenOffsets[id])..<Int(tokenOffsets[id + 1])])
+    /// The raw bytes token `id` stands for (empty outside the vocabulary, or when skipped); `first`
+    /// says it starts the decoded sequence, whose leading space SentencePiece's prefix put there.
+    func appendBytes(of id: Int, skipSpecial: Bool, first: Bool, to bytes: inout [UInt8]) {
+        guard id >= 0, id < vocabularySize, !(skipSpecial && isSpecial(id)) else { return }
+        var piece = pieces.bytes(of: id)
+        if first, addSpacePrefix, piece.first == 0x20 { piece = piece.dropFirst() }
+        bytes.append(contentsOf: piece)
     }
 
-    /// The vocabulary entry of `id` as stored (byte-level alphabet: `Ġthe`), or "" outside the vocabulary.
+    /// The vocabulary entry of `id` as stored (`Ġthe`, `▁the`), or "" outside the vocabulary.
     public func tokenString(_ id: Int) -> String {
         guard id >= 0, id < vocabularySize else { return "" }
-        return vocabulary.tokens[id]
+        return String(decoding: index.text(of: id), as: UTF8.self)
     }
 
-    /// The id of a vocabulary entry spelled exactly `token` (`<|im_end|>`, `Ġthe`).
-    public func tokenID(_ token: String) -> Int? { tokenIDs[token] }
+    /// The id of a vocabulary entry spelled exactly `token` (`<|im_end|>`, `Ġthe`, `<start_of_turn>`).
+    public func tokenID(_ token: String) -> Int? { index.id(token) }
 
-    /// CONTROL tokens (`<|im_start|>`, `<|endoftext|>`): skipped by `decode(_:skipSpecial: true)`.
+    /// Control and unknown tokens (`<|im_start|>`, `<bos>`): parsed only when asked, skipped by
+    /// `decode(_:skipSpecial: true)`.
     public func isSpecial(_ id: Int) -> Bool {
-        id >= 0 && id < vocabularySize && special[id]
+        id >= 0 && id < vocabularySize && !attributes[id].isDisjoint(with: .parsedOnlyWhenAsked)
     }
 }

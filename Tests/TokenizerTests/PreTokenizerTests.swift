@@ -56,10 +56,10 @@ struct PreTokenizerTests {
         }
     }
 
-    @Test func nonBPEModelIsAnErrorNamingTheKeyAndValue() throws {
+    @Test func unsupportedModelIsAnErrorNamingTheKeyAndValue() throws {
         var writer = GGUFWriter()
-        writer.set("general.architecture", .string("llama"))
-        writer.set("tokenizer.ggml.model", .string("llama"))
+        writer.set("general.architecture", .string("bert"))
+        writer.set("tokenizer.ggml.model", .string("bert"))
         writer.set("tokenizer.ggml.tokens", .array([.string("<unk>"), .string("a")]))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("spm-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: url) }
@@ -68,7 +68,7 @@ struct PreTokenizerTests {
             try TextTokenizer(gguf: GGUFFile(url: url))
         } throws: { error in
             let message = (error as? LocalizedError)?.errorDescription ?? ""
-            return message.contains(url.path) && message.contains("tokenizer.ggml.model is \"llama\"")
+            return message.contains(url.path) && message.contains("tokenizer.ggml.model is \"bert\"")
                 && !message.contains("\n")
         }
     }

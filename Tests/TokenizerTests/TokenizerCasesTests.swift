@@ -109,8 +109,11 @@ struct TokenizerCasesTests {
         #expect(tokenizer.tokenID("<|im_start|>") == 1)
         #expect(tokenizer.isSpecial(0) && tokenizer.isSpecial(2) && !tokenizer.isSpecial(4093))
         #expect(tokenizer.encode("hi", addBOS: true) == [1, 6004])
-        #expect(tokenizer.stopTokenIDs(for: .chatml) == [2])
-        #expect(tokenizer.stopTokenIDs(for: .raw) == [2])
+        // <|im_end|> ends the turn; as in llama.cpp, <|endoftext|> and the repository marker <reponame>
+        // end generation too.
+        #expect(tokenizer.endOfGenerationIDs == [0, 2, 4])
+        #expect(tokenizer.stopTokenIDs(for: .chatml) == [2, 0, 4])
+        #expect(tokenizer.stopTokenIDs(for: .raw) == [2, 0, 4])
     }
 
     @Test func specialTokensAreTextWhenNotParsed() throws {
