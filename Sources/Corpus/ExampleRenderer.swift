@@ -28,13 +28,13 @@ public struct TrainingSequence: Sendable, Equatable {
 /// `len(encode(prompt))` ids, which moves the boundary by a token if BPE merges across it; with
 /// ChatML and Llama 3 the boundary follows a special token and a newline, where both agree.
 public struct ExampleRenderer: Sendable {
-    public let tokenizer: BPETokenizer
+    public let tokenizer: TextTokenizer
     public let template: ChatTemplate
     /// The system turn the template inserts when a conversation has none (the model's
     /// `defaultSystemMessage`, as HF's `apply_chat_template` would); nil inserts none.
     public let defaultSystem: String?
 
-    public init(tokenizer: BPETokenizer, template: ChatTemplate, defaultSystem: String?) {
+    public init(tokenizer: TextTokenizer, template: ChatTemplate, defaultSystem: String?) {
         self.tokenizer = tokenizer
         self.template = template
         self.defaultSystem = defaultSystem

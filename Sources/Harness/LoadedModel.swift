@@ -15,12 +15,12 @@ public final class LoadedModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfig
     public let adapter: LoRAAdapter?
-    public let tokenizer: BPETokenizer
+    public let tokenizer: TextTokenizer
     public let modelRecord: ModelRecord
     public let adapterRecord: AdapterRecord?
     private var loadedGenerator: Generator?
 
-    init(file: GGUFFile, config: LlamaConfig, adapter: LoRAAdapter?, tokenizer: BPETokenizer,
+    init(file: GGUFFile, config: LlamaConfig, adapter: LoRAAdapter?, tokenizer: TextTokenizer,
          modelRecord: ModelRecord, adapterRecord: AdapterRecord?) {
         self.file = file
         self.config = config
@@ -36,7 +36,7 @@ public final class LoadedModel: @unchecked Sendable {
         let config = try LlamaConfig(gguf: file)
         let adapter = try adapterPath.map { try AdapterFiles.load(path: $0, model: modelPath) }
         try adapter?.validate(for: config, source: modelPath)
-        let tokenizer = try BPETokenizer(gguf: file)
+        let tokenizer = try TextTokenizer(gguf: file)
         let modelRecord = ModelRecord(
             path: modelPath, sha256: try SHA256.hexOfFile(atPath: modelPath),
             architecture: file.string("general.architecture") ?? "llama",

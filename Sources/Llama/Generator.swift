@@ -69,9 +69,9 @@ public struct GenerationProgress: Sendable {
 /// and one decode token of every running sequence, each at its own position in its own cache slot.
 public final class Generator: @unchecked Sendable {
     public let model: LlamaModel
-    public let tokenizer: BPETokenizer?
+    public let tokenizer: TextTokenizer?
 
-    public init(model: LlamaModel, tokenizer: BPETokenizer?) {
+    public init(model: LlamaModel, tokenizer: TextTokenizer?) {
         self.model = model
         self.tokenizer = tokenizer
     }

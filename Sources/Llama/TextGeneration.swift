@@ -6,7 +6,7 @@ import Tokenizer
 /// `eval` commands' entry point).
 public final class TextGenerator: @unchecked Sendable {
     public let model: LlamaModel
-    public let tokenizer: BPETokenizer
+    public let tokenizer: TextTokenizer
     public let generator: Generator
 
     /// Loads the GGUF once for both weights and tokenizer. (Adapters, in either format, are read by
@@ -15,11 +15,11 @@ public final class TextGenerator: @unchecked Sendable {
         let url = URL(fileURLWithPath: modelPath)
         let file = try GGUFFile(url: url)
         model = try LlamaModel.load(file: file)
-        tokenizer = try BPETokenizer(gguf: file)
+        tokenizer = try TextTokenizer(gguf: file)
         generator = Generator(model: model, tokenizer: tokenizer)
     }
 
-    public init(model: LlamaModel, tokenizer: BPETokenizer) {
+    public init(model: LlamaModel, tokenizer: TextTokenizer) {
         self.model = model
         self.tokenizer = tokenizer
         generator = Generator(model: model, tokenizer: tokenizer)

@@ -92,7 +92,7 @@ public enum ChatTemplate: String, CaseIterable, Sendable {
     }
 }
 
-extension BPETokenizer {
+extension TextTokenizer {
     /// Renders a conversation with `template` and encodes it as HF's `apply_chat_template` does:
     /// special tokens parsed, no BOS added beyond what the template writes (raw text gets the
     /// model's usual BOS, as plain `encode` would).
@@ -102,10 +102,12 @@ extension BPETokenizer {
                parseSpecial: true, addBOS: template == .raw ? nil : false)
     }
 
-    /// Token ids that end generation under `template`: its stop strings that are single tokens, and EOS.
+    /// Token ids that end generation under `template`: its stop strings that are single tokens, EOS,
+    /// and the vocabulary's other end-of-generation tokens (`endOfGenerationIDs`, as llama.cpp stops on).
     public func stopTokenIDs(for template: ChatTemplate) -> [Int] {
         var ids = template.stopStrings.compactMap { tokenID($0) }
         if let eosID, !ids.contains(eosID) { ids.append(eosID) }
+        for id in endOfGenerationIDs where !ids.contains(id) { ids.append(id) }
         return ids
     }
 

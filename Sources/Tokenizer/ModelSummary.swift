@@ -7,17 +7,34 @@ import ModelIO
 /// JSON keys are snake_case and stable; absent metadata is null.
 public struct ModelSummary: Codable, Sendable, Equatable {
     public struct TokenizerInfo: Codable, Sendable, Equatable {
+        /// `tokenizer.ggml.model`: "gpt2" or "llama".
         public var model: String?
+        /// What that model is: "bpe" (byte-level BPE, "gpt2") or "sentencepiece" ("llama"); nil otherwise.
+        public var kind: String?
         public var pre: String?
         public var tokens: Int?
         public var bosID: Int?
         public var eosID: Int?
         public var padID: Int?
+        /// Whether encoding adds BOS: the file's `add_bos_token`, else llama.cpp's default for the vocabulary.
         public var addBOS: Bool?
+        /// SentencePiece only: whether a space is put before the text (`add_space_prefix`, default true).
+        public var addSpacePrefix: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case model, pre, tokens
+            case model, kind, pre, tokens
             case bosID = "bos_id", eosID = "eos_id", padID = "pad_id", addBOS = "add_bos"
+            case addSpacePrefix = "add_space_prefix"
+        }
+
+        /// "byte-level BPE (gpt2), pre smollm" or "SentencePiece (llama), no space prefix".
+        public var description: String {
+            switch kind {
+            case "bpe": return "byte-level BPE (\(model ?? "-")), pre \(pre ?? "-")"
+            case "sentencepiece":
+                return "SentencePiece (\(model ?? "-")), " + (addSpacePrefix == false ? "no space prefix" : "space prefix")
+            default: return "\(model ?? "-") (not readable by Tollgate), pre \(pre ?? "-")"
+            }
         }
     }
 
@@ -83,10 +100,19 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         tensorCount = gguf.tensors.count
         tensorTypes = gguf.tensors.reduce(into: [:]) { counts, tensor in counts[tensor.type.name, default: 0] += 1 }
         parameterCount = gguf.tensors.reduce(0) { $0 + $1.elementCount }
+        let tokenizerModel = gguf.string("tokenizer.ggml.model"), pre = gguf.string("tokenizer.ggml.pre")
+        let sentencePiece = tokenizerModel == TokenizerVocabulary.sentencePieceModel
+        let kind = sentencePiece ? "sentencepiece" : tokenizerModel == TokenizerVocabulary.bytePairModel ? "bpe" : nil
+        // The defaults TokenizerVocabulary(gguf:) applies, as llama.cpp does.
+        let defaultID = { (id: Int) -> Int? in sentencePiece ? id : nil }
         tokenizer = TokenizerInfo(
-            model: gguf.string("tokenizer.ggml.model"), pre: gguf.string("tokenizer.ggml.pre"), tokens: tokenCount,
-            bosID: gguf.int("tokenizer.ggml.bos_token_id"), eosID: gguf.int("tokenizer.ggml.eos_token_id"),
-            padID: gguf.int("tokenizer.ggml.padding_token_id"), addBOS: gguf.bool("tokenizer.ggml.add_bos_token"))
+            model: tokenizerModel, kind: kind, pre: pre, tokens: tokenCount,
+            bosID: gguf.int("tokenizer.ggml.bos_token_id") ?? defaultID(1),
+            eosID: gguf.int("tokenizer.ggml.eos_token_id") ?? defaultID(2),
+            padID: gguf.int("tokenizer.ggml.padding_token_id"),
+            addBOS: gguf.bool("tokenizer.ggml.add_bos_token")
+                ?? (kind == nil ? nil : sentencePiece || PreTokenizer(ggufName: pre ?? "") == .llama3),
+            addSpacePrefix: sentencePiece ? gguf.bool("tokenizer.ggml.add_space_prefix") ?? true : nil)
         let templateSource = gguf.string("tokenizer.chat_template")
         if templateSource == nil {
             chatTemplate = "none"
@@ -102,7 +128,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "-" }
         let types = tensorTypes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { "\($0.key) × \($0.value)" }.joined(separator: ", ")
-        let tokenizerLine = [tokenizer.model ?? "-", "pre \(tokenizer.pre ?? "-")",
+        let tokenizerLine = [tokenizer.description,
                              "BOS \(text(tokenizer.bosID))", "EOS \(text(tokenizer.eosID))",
                              "PAD \(text(tokenizer.padID))",
                              tokenizer.addBOS == true ? "BOS added" : "no BOS added"].joined(separator: ", ")

@@ -1,51 +1,89 @@
-/// Finds special tokens (GGUF types CONTROL and USER_DEFINED, e.g. `<|im_start|>`) written in text,
-/// leftmost first and, among those starting at the same byte, longest first — as HF tokenizers'
-/// added-token splitting does before pre-tokenization.
-struct SpecialTokenMatcher {
-    private struct Candidate { var bytes: [UInt8]; var id: Int }
-    /// Candidates by first byte, longest first.
-    private var candidatesByFirstByte: [[Candidate]] = Array(repeating: [], count: 256)
+/// Splits special tokens out of text before BPE or SentencePiece sees it, with llama.cpp's rules
+/// (`tokenizer_st_partition`): the longest special token is taken first, over the whole text, each
+/// token's occurrences leftmost first; user-defined tokens (Gemma's `<table>`, runs of spaces and line
+/// breaks) always, control and unknown tokens (`<|im_start|>`, `<start_of_turn>`) only when parsing
+/// special tokens. A token that strips whitespace (Phi-3's) swallows the whitespace beside it.
+///
+/// Instead of searching the text once per special token (Gemma has 6,414), it finds every occurrence
+/// in one pass, hashing only the lengths special tokens starting with that byte have, then accepts
+/// them in llama.cpp's order; the outcome is the same.
+struct SpecialTokenMatcher: Sendable {
+    /// Special token ids, longest text first (ties by id); `texts` holds their texts in this order.
+    private let ids: [Int32]
+    private let texts: TokenTextIndex
+    private let attributes: [TokenAttributes]
+    /// The text lengths of the special tokens starting with each byte, for the lookups at a position.
+    private let lengthsByFirstByte: [[Int]]
 
-    init(vocabulary: TokenizerVocabulary) {
-        for (id, text) in vocabulary.tokens.enumerated() where !text.isEmpty {
-            let type = vocabulary.type(of: id)
-            guard type == .control || type == .userDefined else { continue }
-            let bytes = Array(text.utf8)
-            candidatesByFirstByte[Int(bytes[0])].append(Candidate(bytes: bytes, id: id))
+    init(index: TokenTextIndex, attributes: [TokenAttributes]) {
+        var ids = (0..<index.count).filter {
+            !attributes[$0].isDisjoint(with: .special) && index.length(of: $0) > 0
         }
-        for index in 0..<256 {
-            candidatesByFirstByte[index].sort { $0.bytes.count > $1.bytes.count }
-        }
+        ids.sort { index.length(of: $0) != index.length(of: $1) ? index.length(of: $0) > index.length(of: $1) : $0 < $1 }
+        self.ids = ids.map { Int32($0) }
+        texts = TokenTextIndex(texts: ids.map { String(decoding: index.text(of: $0), as: UTF8.self) }, count: ids.count)
+        var lengths = [Set<Int>](repeating: [], count: 256)
+        for id in ids { lengths[Int(index.text(of: id).first!)].insert(index.length(of: id)) }
+        lengthsByFirstByte = lengths.map { $0.sorted(by: >) }
+        self.attributes = ids.map { attributes[$0] }
     }
 
-    enum Segment { case text(Range<Int>), special(Int) }
+    enum Segment: Equatable { case text(Range<Int>), special(Int) }
 
-    /// `utf8` cut into plain-text ranges and special token ids, in order.
-    func segments(_ utf8: UnsafeBufferPointer<UInt8>) -> [Segment] {
-        var segments: [Segment] = []
-        var textStart = 0
-        var index = 0
+    /// `utf8` cut into plain-text ranges and special token ids, in order. Whitespace a token strips
+    /// is in neither.
+    func segments(_ utf8: UnsafeBufferPointer<UInt8>, parseSpecial: Bool) -> [Segment] {
         let count = utf8.count
-        while index < count {
-            let candidates = candidatesByFirstByte[Int(utf8[index])]
-            var matched: Candidate?
-            for candidate in candidates where candidate.bytes.count <= count - index {
-                var equal = true
-                for k in 1..<candidate.bytes.count where utf8[index + k] != candidate.bytes[k] {
-                    equal = false; break
-                }
-                if equal { matched = candidate; break }
-            }
-            if let matched {
-                if textStart < index { segments.append(.text(textStart..<index)) }
-                segments.append(.special(matched.id))
-                index += matched.bytes.count
-                textStart = index
-            } else {
-                index += 1
+        guard count > 0 else { return [] }
+        guard let base = utf8.baseAddress, !ids.isEmpty else { return [.text(0..<count)] }
+
+        // Every occurrence of an allowed special token: (rank = position in `ids`, start).
+        var occurrences: [(rank: Int32, start: Int32)] = []
+        for start in 0..<count {
+            for length in lengthsByFirstByte[Int(utf8[start])] where length <= count - start {
+                let rank = texts.id(base + start, length)
+                guard rank >= 0 else { continue }
+                if !parseSpecial, !attributes[Int(rank)].isDisjoint(with: .parsedOnlyWhenAsked) { continue }
+                occurrences.append((rank, Int32(start)))
             }
         }
-        if textStart < count { segments.append(.text(textStart..<count)) }
+        guard !occurrences.isEmpty else { return [.text(0..<count)] }
+        occurrences.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.start < $1.start }
+
+        // Accept in llama.cpp's order: an occurrence that overlaps an accepted one (or stripped
+        // whitespace) lies across fragments llama.cpp has already cut, so it never matches there.
+        var taken = [Bool](repeating: false, count: count)
+        var tokenAt = [Int32](repeating: -1, count: count)
+        for (rank, start32) in occurrences {
+            let start = Int(start32), end = start + texts.length(of: Int(rank))
+            if taken[start..<end].contains(true) { continue }
+            for k in start..<end { taken[k] = true }
+            tokenAt[start] = ids[Int(rank)]
+            let attribute = attributes[Int(rank)]
+            if attribute.contains(.stripLeft) {
+                var k = start - 1
+                while k >= 0, !taken[k], Self.isSpace(utf8[k]) { taken[k] = true; k -= 1 }
+            }
+            if attribute.contains(.stripRight) {
+                var k = end
+                while k < count, !taken[k], Self.isSpace(utf8[k]) { taken[k] = true; k += 1 }
+            }
+        }
+
+        var segments: [Segment] = []
+        var textStart = -1
+        for position in 0..<count {
+            if !taken[position] {
+                if textStart < 0 { textStart = position }
+                continue
+            }
+            if textStart >= 0 { segments.append(.text(textStart..<position)); textStart = -1 }
+            if tokenAt[position] >= 0 { segments.append(.special(Int(tokenAt[position]))) }
+        }
+        if textStart >= 0 { segments.append(.text(textStart..<count)) }
         return segments
     }
+
+    /// C's `isspace` in the "C" locale, which llama.cpp's stripping uses.
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 }

@@ -3,20 +3,22 @@
 /// until the character is complete, so no chunk ever shows a half character as U+FFFD.
 /// The chunks returned by `append` and `finish`, joined, equal `tokenizer.decode(ids)`.
 public struct StreamingDecoder {
-    private let tokenizer: BPETokenizer
+    private let tokenizer: TextTokenizer
     private let skipSpecial: Bool
     private var pending: [UInt8] = []
+    private var started = false
     /// All text completed so far (the chunks returned until now, joined).
     public private(set) var text: String = ""
 
-    public init(tokenizer: BPETokenizer, skipSpecial: Bool = false) {
+    public init(tokenizer: TextTokenizer, skipSpecial: Bool = false) {
         self.tokenizer = tokenizer
         self.skipSpecial = skipSpecial
     }
 
     /// Adds one token; returns the text it completed (possibly "" while a character is unfinished).
     public mutating func append(_ id: Int) -> String {
-        tokenizer.appendBytes(of: id, skipSpecial: skipSpecial, to: &pending)
+        tokenizer.appendBytes(of: id, skipSpecial: skipSpecial, first: !started, to: &pending)
+        started = true
         let complete = Self.completePrefixLength(pending)
         guard complete > 0 else { return "" }
         let chunk = String(decoding: pending[..<complete], as: UTF8.self)

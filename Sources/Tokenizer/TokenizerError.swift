@@ -7,6 +7,8 @@ public enum TokenizerError: LocalizedError, Equatable {
     case missingMetadata(key: String)
     case emptyVocabulary
     case tokenTypeCountMismatch(tokens: Int, types: Int)
+    case scoreCountMismatch(tokens: Int, scores: Int)
+    case malformedByteToken(id: Int, text: String)
     case specialTokenOutOfRange(key: String, id: Int, vocabularySize: Int)
     case unknownChatTemplate(excerpt: String)
     case missingChatTemplate
@@ -18,15 +20,19 @@ public enum TokenizerError: LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case .unsupportedModel(let model):
-            return "tokenizer.ggml.model is \"\(model)\", but Tollgate only reads byte-level BPE tokenizers (\"gpt2\"); use a model with a GPT-2-style BPE vocabulary"
+            return "tokenizer.ggml.model is \"\(model)\", but Tollgate reads only byte-level BPE (\"gpt2\") and SentencePiece (\"llama\") vocabularies; use a model converted with one of them"
         case .unsupportedPreTokenizer(let pre):
             return "tokenizer.ggml.pre is \"\(pre)\", which Tollgate cannot pre-tokenize yet; supported: \(PreTokenizer.supportedNames.joined(separator: ", "))"
         case .missingMetadata(let key):
-            return "the model has no \(key) metadata; it needs a byte-level BPE tokenizer as convert_hf_to_gguf writes it"
+            return "the model has no \(key) metadata; it needs a BPE or SentencePiece vocabulary as convert_hf_to_gguf writes it"
         case .emptyVocabulary:
             return "tokenizer.ggml.tokens is empty; the model carries no usable vocabulary"
         case .tokenTypeCountMismatch(let tokens, let types):
             return "tokenizer.ggml.token_type has \(types) entries but tokenizer.ggml.tokens has \(tokens); the tokenizer metadata is inconsistent"
+        case .scoreCountMismatch(let tokens, let scores):
+            return "tokenizer.ggml.scores has \(scores) entries but tokenizer.ggml.tokens has \(tokens); the tokenizer metadata is inconsistent, convert the model again"
+        case .malformedByteToken(let id, let text):
+            return "token \(id) has type BYTE but is spelled \"\(text)\", not <0xXX>; the tokenizer metadata is damaged, convert the model again"
         case .specialTokenOutOfRange(let key, let id, let size):
             return "\(key) is \(id), outside the vocabulary of \(size) tokens; fix the model's tokenizer metadata"
         case .unknownChatTemplate(let excerpt):

@@ -11,6 +11,9 @@ extension TokenizerVocabulary {
         }
     }
 
+    /// Defaults as llama.cpp's `llama_vocab::load` sets them before the file's keys override them:
+    /// SentencePiece adds BOS (id 1, EOS 2, unknown 0) and a space prefix; BPE adds BOS only for the
+    /// Llama 3 pre-tokenizer. A special-token id the file states must be inside the vocabulary.
     init(metadata: [String: GGUFValue]) throws {
         func required<T>(_ key: String, _ read: (GGUFValue) -> T?, _ expected: String) throws -> T {
             guard let value = metadata[key] else { throw TokenizerError.missingMetadata(key: key) }
@@ -22,21 +25,33 @@ extension TokenizerVocabulary {
             return try required(key, read, expected)
         }
         let model = try required("tokenizer.ggml.model", \.string, "a string")
-        guard model == "gpt2" else { throw TokenizerError.unsupportedModel(model) }
+        let sentencePiece = model == Self.sentencePieceModel
+        guard sentencePiece || model == Self.bytePairModel else { throw TokenizerError.unsupportedModel(model) }
         let tokens = try required("tokenizer.ggml.tokens", \.stringArray, "an array of strings")
         let types = try optional("tokenizer.ggml.token_type", \.intArray, "an array of integers") ?? []
+        let scores = try optional("tokenizer.ggml.scores", \.floatArray, "an array of numbers") ?? []
+        let pre = try optional("tokenizer.ggml.pre", \.string, "a string") ?? "default"
+        func defaultID(_ id: Int) -> Int? { sentencePiece && id < tokens.count ? id : nil }
+        func specialID(_ key: String, default fallback: Int?) throws -> Int? {
+            guard let value = try optional(key, \.int, "an integer") else { return fallback }
+            return Self.tokenID(value)
+        }
         self.init(
             tokens: tokens,
             tokenTypes: types.map { Int32(clamping: $0) },
-            merges: try required("tokenizer.ggml.merges", \.stringArray, "an array of strings"),
+            scores: scores.map { Float($0) },
+            merges: sentencePiece ? [] : try required("tokenizer.ggml.merges", \.stringArray, "an array of strings"),
             model: model,
-            pre: try optional("tokenizer.ggml.pre", \.string, "a string") ?? "default",
-            bosID: try optional("tokenizer.ggml.bos_token_id", \.int, "an integer").flatMap(Self.tokenID),
-            eosID: try optional("tokenizer.ggml.eos_token_id", \.int, "an integer").flatMap(Self.tokenID),
-            padID: try optional("tokenizer.ggml.padding_token_id", \.int, "an integer").flatMap(Self.tokenID),
-            unknownID: try optional("tokenizer.ggml.unknown_token_id", \.int, "an integer").flatMap(Self.tokenID),
-            addBOS: try optional("tokenizer.ggml.add_bos_token", \.bool, "a bool") ?? false,
+            pre: pre,
+            bosID: try specialID("tokenizer.ggml.bos_token_id", default: defaultID(1)),
+            eosID: try specialID("tokenizer.ggml.eos_token_id", default: defaultID(2)),
+            padID: try specialID("tokenizer.ggml.padding_token_id", default: nil),
+            unknownID: try specialID("tokenizer.ggml.unknown_token_id", default: defaultID(0)),
+            addBOS: try optional("tokenizer.ggml.add_bos_token", \.bool, "a bool")
+                ?? (sentencePiece || PreTokenizer(ggufName: pre) == .llama3),
             addEOS: try optional("tokenizer.ggml.add_eos_token", \.bool, "a bool") ?? false,
+            addSpacePrefix: try optional("tokenizer.ggml.add_space_prefix", \.bool, "a bool") ?? sentencePiece,
+            modelName: try optional("general.name", \.string, "a string"),
             chatTemplate: try optional("tokenizer.chat_template", \.string, "a string"))
     }
 }
@@ -46,7 +61,7 @@ extension TokenizerVocabulary {
     fileprivate static func tokenID(_ value: Int) -> Int? { value >= 0 ? value : nil }
 }
 
-extension BPETokenizer {
+extension TextTokenizer {
     /// The tokenizer of a GGUF model; errors name the file and the offending key.
     public convenience init(gguf: GGUFFile) throws {
         let vocabulary = try TokenizerVocabulary(gguf: gguf)

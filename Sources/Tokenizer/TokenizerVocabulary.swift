@@ -1,15 +1,18 @@
-/// Everything a byte-level BPE tokenizer needs, as plain values: read from a GGUF file's
-/// `tokenizer.ggml.*` metadata (see `TokenizerVocabulary+GGUF.swift`) or built by hand in tests.
+/// Everything a tokenizer needs, as plain values: read from a GGUF file's `tokenizer.ggml.*`
+/// metadata (see `TokenizerVocabulary+GGUF.swift`) or built by hand in tests.
 public struct TokenizerVocabulary: Sendable, Equatable {
-    /// Token texts in the byte-level alphabet (`Ġ` for a space), indexed by id.
+    /// Token texts indexed by id: in the byte-level alphabet (`Ġ` for a space) for "gpt2", with `▁`
+    /// for a space for "llama" (SentencePiece); control and user-defined tokens as literal text.
     public var tokens: [String]
     /// GGUF token types, one per token (see `TokenType`); empty means all normal.
     public var tokenTypes: [Int32]
-    /// Merge rules "left right", highest priority first.
+    /// SentencePiece scores, one per token (higher merges first); empty means all 0.
+    public var scores: [Float]
+    /// BPE merge rules "left right", highest priority first ("gpt2" only).
     public var merges: [String]
-    /// `tokenizer.ggml.model`; only "gpt2" (byte-level BPE) is supported.
+    /// `tokenizer.ggml.model`: "gpt2" (byte-level BPE) or "llama" (SentencePiece).
     public var model: String
-    /// `tokenizer.ggml.pre`: the pre-tokenizer rules ("smollm", "gpt2", "llama-bpe", ...).
+    /// `tokenizer.ggml.pre`: the pre-tokenizer rules of a BPE vocabulary ("smollm", "llama-bpe", ...).
     public var pre: String
     public var bosID: Int?
     public var eosID: Int?
@@ -18,14 +21,22 @@ public struct TokenizerVocabulary: Sendable, Equatable {
     /// Whether encoding adds BOS / EOS by default (`tokenizer.ggml.add_bos_token` / `add_eos_token`).
     public var addBOS: Bool
     public var addEOS: Bool
+    /// SentencePiece: a space is put before text that starts the input or follows a special token
+    /// (`tokenizer.ggml.add_space_prefix`; true unless the file says otherwise, false for Gemma),
+    /// and decoding drops the leading space of the first token.
+    public var addSpacePrefix: Bool
+    /// `general.name`: llama.cpp keys a few per-model token rules on it (Phi-3's whitespace stripping).
+    public var modelName: String?
     /// The model's Jinja chat template source (`tokenizer.chat_template`), if any.
     public var chatTemplate: String?
 
-    public init(tokens: [String], tokenTypes: [Int32] = [], merges: [String], model: String = "gpt2",
-                pre: String = "gpt2", bosID: Int? = nil, eosID: Int? = nil, padID: Int? = nil,
-                unknownID: Int? = nil, addBOS: Bool = false, addEOS: Bool = false, chatTemplate: String? = nil) {
+    public init(tokens: [String], tokenTypes: [Int32] = [], scores: [Float] = [], merges: [String] = [],
+                model: String = "gpt2", pre: String = "gpt2", bosID: Int? = nil, eosID: Int? = nil,
+                padID: Int? = nil, unknownID: Int? = nil, addBOS: Bool = false, addEOS: Bool = false,
+                addSpacePrefix: Bool? = nil, modelName: String? = nil, chatTemplate: String? = nil) {
         self.tokens = tokens
         self.tokenTypes = tokenTypes
+        self.scores = scores
         self.merges = merges
         self.model = model
         self.pre = pre
@@ -35,13 +46,19 @@ public struct TokenizerVocabulary: Sendable, Equatable {
         self.unknownID = unknownID
         self.addBOS = addBOS
         self.addEOS = addEOS
+        self.addSpacePrefix = addSpacePrefix ?? (model == Self.sentencePieceModel)
+        self.modelName = modelName
         self.chatTemplate = chatTemplate
     }
+
+    /// `tokenizer.ggml.model` of byte-level BPE and of SentencePiece vocabularies.
+    public static let bytePairModel = "gpt2"
+    public static let sentencePieceModel = "llama"
 
     /// The token type of `id`, normal when the vocabulary carries no types.
     func type(of id: Int) -> TokenType {
         guard id >= 0, id < tokenTypes.count else { return .normal }
-        return TokenType(rawValue: tokenTypes[id]) ?? .normal
+        return TokenType(rawValue: tokenTypes[id]) ?? .undefined
     }
 }
 

@@ -102,6 +102,6 @@ extension Generate {
         let file = try GGUFFile(url: url)
         let loaded = try adapter.map { try AdapterLoader.load(path: $0, model: url) }
         return TextGenerator(model: try LlamaModel.load(file: file, adapter: loaded, precision: precision),
-                             tokenizer: try BPETokenizer(gguf: file))
+                             tokenizer: try TextTokenizer(gguf: file))
     }
 }

@@ -20,7 +20,7 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         try reportingInvalidInput {
-            let tokenizer = try BPETokenizer(gguf: GGUFFile(url: URL(fileURLWithPath: model)))
+            let tokenizer = try TextTokenizer(gguf: GGUFFile(url: URL(fileURLWithPath: model)))
             let ids = tokenizer.encode(text)
             if json {
                 let encoder = JSONEncoder()

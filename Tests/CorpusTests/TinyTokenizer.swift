@@ -5,8 +5,8 @@ import Tokenizer
 
 /// SmolLM2's tokenizer, read from the metadata of the tiny fixture model.
 enum TinyTokenizer {
-    static let shared: BPETokenizer? = {
+    static let shared: TextTokenizer? = {
         guard let file = try? GGUFFile(url: Fixtures.url("tiny-llama.gguf")) else { return nil }
-        return try? BPETokenizer(gguf: file)
+        return try? TextTokenizer(gguf: file)
     }()
 }

@@ -27,6 +27,13 @@ public enum Fixtures {
             .appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf")
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
+
+    /// Gemma 3 270M (Q4_K_M), fetched by `make gemma-model` (and `make test`); nil when it is absent.
+    public static var gemma3: URL? {
+        let url = directory.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
 }
 
 /// The `tollgate` executable built beside the test bundle (same configuration).

@@ -24,9 +24,9 @@ struct PreTokenizerCase: Sendable, CustomStringConvertible {
 }
 
 struct PreTokenizerTests {
-    static let gpt2 = Result { try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "gpt2")) }
-    static let llama3 = Result { try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "llama-bpe")) }
-    static let qwen2 = Result { try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "qwen2")) }
+    static let gpt2 = Result { try TextTokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "gpt2")) }
+    static let llama3 = Result { try TextTokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "llama-bpe")) }
+    static let qwen2 = Result { try TextTokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "qwen2")) }
 
     @Test func fixtureHoldsCases() { #expect(PreTokenizerCase.all.count == 18) }
 
@@ -52,23 +52,23 @@ struct PreTokenizerTests {
     @Test func unknownPreTokenizerIsAClearError() throws {
         let vocabulary = try SmolLM2Tokenizer.vocabulary(pre: "deepseek-coder")
         #expect(throws: TokenizerError.unsupportedPreTokenizer("deepseek-coder")) {
-            try BPETokenizer(vocabulary: vocabulary)
+            try TextTokenizer(vocabulary: vocabulary)
         }
     }
 
-    @Test func nonBPEModelIsAnErrorNamingTheKeyAndValue() throws {
+    @Test func unsupportedModelIsAnErrorNamingTheKeyAndValue() throws {
         var writer = GGUFWriter()
-        writer.set("general.architecture", .string("llama"))
-        writer.set("tokenizer.ggml.model", .string("llama"))
+        writer.set("general.architecture", .string("bert"))
+        writer.set("tokenizer.ggml.model", .string("bert"))
         writer.set("tokenizer.ggml.tokens", .array([.string("<unk>"), .string("a")]))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("spm-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: url) }
         try writer.write(to: url)
         #expect {
-            try BPETokenizer(gguf: GGUFFile(url: url))
+            try TextTokenizer(gguf: GGUFFile(url: url))
         } throws: { error in
             let message = (error as? LocalizedError)?.errorDescription ?? ""
-            return message.contains(url.path) && message.contains("tokenizer.ggml.model is \"llama\"")
+            return message.contains(url.path) && message.contains("tokenizer.ggml.model is \"bert\"")
                 && !message.contains("\n")
         }
     }

@@ -6,10 +6,10 @@ import Tokenizer
 
 /// SmolLM2's tokenizer, read from `tiny-llama.gguf` through ModelIO.
 enum SmolLM2Tokenizer {
-    static let shared: Result<BPETokenizer, Error> = Result {
-        try BPETokenizer(gguf: GGUFFile(url: Fixtures.url("tiny-llama.gguf")))
+    static let shared: Result<TextTokenizer, Error> = Result {
+        try TextTokenizer(gguf: GGUFFile(url: Fixtures.url("tiny-llama.gguf")))
     }
-    static func load() throws -> BPETokenizer { try shared.get() }
+    static func load() throws -> TextTokenizer { try shared.get() }
 
     static func vocabulary(pre: String) throws -> TokenizerVocabulary {
         var vocabulary = try TokenizerVocabulary(gguf: GGUFFile(url: Fixtures.url("tiny-llama.gguf")))
@@ -109,8 +109,11 @@ struct TokenizerCasesTests {
         #expect(tokenizer.tokenID("<|im_start|>") == 1)
         #expect(tokenizer.isSpecial(0) && tokenizer.isSpecial(2) && !tokenizer.isSpecial(4093))
         #expect(tokenizer.encode("hi", addBOS: true) == [1, 6004])
-        #expect(tokenizer.stopTokenIDs(for: .chatml) == [2])
-        #expect(tokenizer.stopTokenIDs(for: .raw) == [2])
+        // <|im_end|> ends the turn; as in llama.cpp, <|endoftext|> and the repository marker <reponame>
+        // end generation too.
+        #expect(tokenizer.endOfGenerationIDs == [0, 2, 4])
+        #expect(tokenizer.stopTokenIDs(for: .chatml) == [2, 0, 4])
+        #expect(tokenizer.stopTokenIDs(for: .raw) == [2, 0, 4])
     }
 
     @Test func specialTokensAreTextWhenNotParsed() throws {

@@ -30,7 +30,7 @@ struct TokenizerPropertyTests {
 
     @Test(arguments: ["smollm", "gpt2", "llama-bpe", "qwen2"])
     func decodeOfEncodeIsIdentityForRandomText(pre: String) throws {
-        let tokenizer = try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: pre))
+        let tokenizer = try TextTokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: pre))
         var generator = SplitMix64(state: 2026)
         for _ in 0..<500 {
             let text = Self.randomText(&generator)
@@ -62,7 +62,7 @@ struct TokenizerPropertyTests {
     }
 
     @Test func concurrentEncodingGivesTheSameIDs() throws {
-        let tokenizer = try BPETokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "smollm"))
+        let tokenizer = try TextTokenizer(vocabulary: SmolLM2Tokenizer.vocabulary(pre: "smollm"))
         let cases = TokenizerCase.all
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in

@@ -6,8 +6,8 @@ import Tokenizer
 /// JSONL datasets → token sequences for the trainer, through Corpus' parser and renderer.
 public enum TrainingData {
     /// The model's tokenizer, read from its GGUF metadata.
-    public static func tokenizer(gguf: GGUFFile) throws -> BPETokenizer {
-        try BPETokenizer(vocabulary: try TokenizerVocabulary(gguf: gguf))
+    public static func tokenizer(gguf: GGUFFile) throws -> TextTokenizer {
+        try TextTokenizer(vocabulary: try TokenizerVocabulary(gguf: gguf))
     }
 
     /// Reads and tokenizes a training JSONL file. `template` is `auto`, `chatml`, `llama3` or `raw`.

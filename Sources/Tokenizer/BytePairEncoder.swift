@@ -1,0 +1,82 @@
+import Foundation
+
+/// Byte-level BPE of one text fragment, as HF tokenizers and llama.cpp do it for GGUF
+/// `tokenizer.ggml.model = gpt2`: the fragment is pre-tokenized (`PreTokenizer`), each piece is spelled
+/// in the byte-level alphabet and merged by rank (`BPEMerges`). Pieces are cached, so common words
+/// cost one dictionary lookup. Safe to share between threads.
+final class BytePairEncoder: @unchecked Sendable {
+    let preTokenizer: PreTokenizer
+    private let tokenIDs: [String: Int]
+    private let merges: BPEMerges
+    private let unknownID: Int?
+    /// Token id of the one-byte token for each byte (−1 when the vocabulary lacks it).
+    private let byteTokenIDs: [Int32]
+    /// Llama 3 (llama.cpp's `ignore_merges`): a piece that is itself a token is not merged.
+    private let piecesAreTokensFirst: Bool
+
+    private let cacheLock = NSLock()
+    private var cache: [String: [Int32]] = [:]
+    private static let cacheLimit = 200_000
+    private static let cachedPieceMaxBytes = 64
+
+    init(vocabulary: TokenizerVocabulary, preTokenizer: PreTokenizer) {
+        var tokenIDs: [String: Int] = [:]
+        tokenIDs.reserveCapacity(vocabulary.tokens.count)
+        for (id, token) in vocabulary.tokens.enumerated() where tokenIDs[token] == nil { tokenIDs[token] = id }
+        self.tokenIDs = tokenIDs
+        self.preTokenizer = preTokenizer
+        unknownID = vocabulary.unknownID
+        merges = BPEMerges(merges: vocabulary.merges, tokenIDs: tokenIDs)
+        byteTokenIDs = ByteLevelAlphabet.characterForByte.map { Int32(tokenIDs[String($0)] ?? -1) }
+        piecesAreTokensFirst = preTokenizer == .llama3
+    }
+
+    /// Appends the ids of `utf8` (a fragment between special tokens) to `ids`.
+    func encode(_ utf8: UnsafeBufferPointer<UInt8>, into ids: inout [Int]) {
+        for piece in preTokenizer.split(utf8) {
+            let bytes = UnsafeBufferPointer(rebasing: utf8[piece])
+            if bytes.count > Self.cachedPieceMaxBytes {
+                for id in encodePiece(bytes) { ids.append(Int(id)) }
+                continue
+            }
+            let key = String(decoding: bytes, as: UTF8.self)
+            cacheLock.lock()
+            let cached = cache[key]
+            cacheLock.unlock()
+            if let cached {
+                for id in cached { ids.append(Int(id)) }
+                continue
+            }
+            let pieceIDs = encodePiece(bytes)
+            for id in pieceIDs { ids.append(Int(id)) }
+            cacheLock.lock()
+            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[key] = pieceIDs
+            cacheLock.unlock()
+        }
+    }
+
+    /// BPE for one piece; bytes the vocabulary cannot spell become the unknown token (or are dropped).
+    private func encodePiece(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        if piecesAreTokensFirst, let id = tokenIDs[ByteLevelAlphabet.encode(bytes)] { return [Int32(id)] }
+        var symbols: [Int32] = []
+        symbols.reserveCapacity(bytes.count)
+        var missing = false
+        for byte in bytes {
+            let id = byteTokenIDs[Int(byte)]
+            if id < 0 { missing = true }
+            symbols.append(id)
+        }
+        if !missing { return merges.apply(symbols) }
+        // Merge the spellable stretches separately; each unspellable byte becomes <unk>.
+        var output: [Int32] = []
+        var stretch: [Int32] = []
+        for id in symbols {
+            if id >= 0 { stretch.append(id); continue }
+            output += merges.apply(stretch)
+            stretch.removeAll()
+            if let unknownID { output.append(Int32(unknownID)) }
+        }
+        return output + merges.apply(stretch)
+    }
+}
