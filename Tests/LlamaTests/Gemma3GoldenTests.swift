@@ -1,0 +1,46 @@
+import Foundation
+import Llama
+import TestSupport
+import Testing
+
+/// Gemma 3 270M (Q4_K_M: Q8_0, Q5_0, Q4_K and Q6_K in one file) against transformers loading the same
+/// GGUF in float32 (Tests/Interop/gemma_golden.py): 20 prompts' last-position logits and greedy tokens,
+/// alone and in one batch.
+@Suite(.enabled(if: Fixtures.gemma3 != nil, "Gemma 3 270M is not downloaded (make gemma-model)"))
+struct Gemma3GoldenTests {
+    static let golden: [[String: Any]] = (try? Fixtures.json("gemma3-270m-golden.json"))?["prompts"] as? [[String: Any]] ?? []
+    static let model: LlamaModel? = Fixtures.gemma3.flatMap { try? LlamaModel.load(url: $0) }
+
+    static func ids(_ record: [String: Any], _ key: String) -> [Int] { (record[key] as! [NSNumber]).map(\.intValue) }
+
+    @Test func topLogitsMatchTransformers() throws {
+        let model = try #require(Self.model)
+        #expect(Self.golden.count == 20)
+        var worst: Float = 0
+        for record in Self.golden {
+            let ids = Self.ids(record, "ids")
+            let logits = try model.logits(tokens: ids)
+            let last = logits.pointer + (logits.rows - 1) * logits.cols
+            for (id, value) in zip(Self.ids(record, "top_ids"), (record["top_logits"] as! [NSNumber]).map(\.floatValue)) {
+                worst = max(worst, abs(last[id] - value))
+            }
+            let top = (0..<logits.cols).max { last[$0] < last[$1] }!
+            #expect(top == Self.ids(record, "top_ids")[0], "\(record["text"]!)")
+        }
+        #expect(worst < 2e-3, "top-20 logits differ from transformers' by up to \(worst)")
+    }
+
+    @Test func greedyTokensMatchTransformersAloneAndBatched() throws {
+        let model = try #require(Self.model)
+        let generator = Generator(model: model, tokenizer: nil)
+        let prompts = Self.golden.map { Self.ids($0, "ids") }
+        let settings = GenerationSettings(maxTokens: 16, batchSize: 32)
+        let batched = try generator.generate(prompts: prompts, settings: settings)
+        for (index, record) in Self.golden.enumerated() {
+            #expect(batched[index].ids == Self.ids(record, "greedy"), "\(record["text"]!)")
+        }
+        for (index, prompt) in prompts.enumerated() where index % 4 == 0 {
+            #expect(try generator.generate(prompts: [prompt], settings: settings)[0].ids == batched[index].ids, "prompt \(index) alone")
+        }
+    }
+}
