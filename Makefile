@@ -120,10 +120,11 @@ bench: setup build
 # in a venv under .build, then a short LoRA on q,k,v,o,gate,up,down, loaded by PEFT and exported
 # for llama.cpp (Tests/Interop/peft_llamacpp_check.py says what is compared); then the model-family
 # fixtures are made again from scratch (Tests/Interop/make_family_fixtures.py: tiny random models, llama.cpp's
-# converters from the llama-cpp-python sdist) and compared with the committed Tests/Fixtures/families.
+# converters from the llama-cpp-python sdist), compared with the committed Tests/Fixtures/families and run
+# through llama.cpp (Tests/Interop/llamacpp_family_check.py).
 INTEROP_VENV := .build/interop-venv
 INTEROP_PACKAGES := torch==2.15.0 transformers==5.24.0 peft==0.21.2 gguf==0.19.0 safetensors numpy sentencepiece==0.2.3 protobuf
-interop: setup build
+interop: setup build llama-server
 	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
 	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, peft, gguf, sentencepiece, google.protobuf" 2>/dev/null || \
 	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES)
@@ -131,7 +132,8 @@ interop: setup build
 	$(TOLLGATE) train --model $(MODEL) --data Datasets/support-routing/train.jsonl --out .build/interop/adapter \
 	  --targets q,k,v,o,gate,up,down --rank 4 --steps 4 --batch-size 4 --lr 1e-2 --seed 7 > /dev/null
 	$(INTEROP_VENV)/bin/python Tests/Interop/peft_llamacpp_check.py $(TOLLGATE) $(MODEL) .build/interop/adapter .build/interop
-	$(INTEROP_VENV)/bin/python Tests/Interop/make_family_fixtures.py --out .build/interop/families --compare Tests/Fixtures/families
+	$(INTEROP_VENV)/bin/python Tests/Interop/make_family_fixtures.py --out .build/interop/families --compare Tests/Fixtures/families \
+	  --llama-cpp-python $(LLAMA_SERVER_VENV)/bin/python
 
 clean:
 	rm -rf .build

@@ -65,7 +65,10 @@ PROMPT_LENGTHS = [13, 24, 40]     # every prompt is longer than gemma3's sliding
 LORA_PROMPT = 2                   # the 40-token prompt
 LORA_PROMPT_TOKENS = 16           # loss over positions t with t+1 >= 16
 GREEDY_TOKENS = 32
-PHI3_LONG_PROMPT = 80             # > original_max_position_embeddings (64): transformers uses the long factors
+PHI3_ORIGINAL = 256               # phi3's original_max_position_embeddings: llama.cpp pads contexts to 256, so
+                                  # with n_ctx 256 it takes the short factors (long iff context > original)
+PHI3_LONG_PROMPT = 264            # > 256: transformers uses the long factors for this prompt
+FULL_LOGITS_UP_TO = 64            # longer prompts store logits at their last 8 positions only
 
 # Fixed text for the tokenizer (its only job is to make the conversion work; goldens give token ids).
 TEXT = """\
@@ -190,18 +193,19 @@ def family_spec(family):
         return T.Qwen3Config, T.Qwen3ForCausalLM, kw, "qwen3", seven, (
             "head_dim 16 != 32/4 (q width 64, o_proj 64 -> 32), per-head q/k RMSNorm before rope, NEOX rope, tied")
     if family == "phi3":
-        # head_dim 16, 75% rotary = 12 rotated dims = 6 factors per set; max/original = 256/64 = 4 gives
-        # attention factor sqrt(1 + ln 4 / ln 64) = sqrt(4/3) on cos and sin.
+        # head_dim 16, 75% rotary = 12 rotated dims = 6 factors per set; max/original = 1024/256 = 4 gives
+        # attention factor sqrt(1 + ln 4 / ln 256) = sqrt(5/4) on cos and sin.
         kw = dict(common, num_hidden_layers=4, num_attention_heads=2, num_key_value_heads=1,
                   tie_word_embeddings=False, sliding_window=None, resid_pdrop=0.0, embd_pdrop=0.0,
-                  partial_rotary_factor=0.75, original_max_position_embeddings=64,
+                  max_position_embeddings=1024, partial_rotary_factor=0.75,
+                  original_max_position_embeddings=PHI3_ORIGINAL,
                   rope_parameters=dict(rope_type="longrope", rope_theta=10000.0, partial_rotary_factor=0.75,
-                                       original_max_position_embeddings=64,
+                                       original_max_position_embeddings=PHI3_ORIGINAL,
                                        short_factor=[1.0, 1.25, 1.5, 2.0, 3.0, 4.0],
                                        long_factor=[1.5, 2.0, 4.0, 8.0, 16.0, 32.0]))
         return T.Phi3Config, T.Phi3ForCausalLM, kw, "phi3", ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"], (
             "fused qkv_proj and gate_up_proj, partial rotary (12 of 16 dims, NEOX), LongRoPE short/long factors "
-            "with attention factor sqrt(4/3), GQA 2/1, untied output")
+            "with attention factor sqrt(5/4), GQA 2/1, untied output")
     if family == "smollm3":
         kw = dict(common, num_hidden_layers=5, tie_word_embeddings=True, no_rope_layer_interval=4,
                   use_sliding_window=False, rope_parameters=dict(rope_type="default", rope_theta=100000.0))
@@ -437,7 +441,7 @@ def check_gguf(family, arch, model, hf_dir, gguf_path, cfgrec):
         expect(np.allclose(tensors["rope_factors_long.weight"][0], rope["long_factor"]), "long factors")
         expect(np.allclose(tensors["rope_factors_short.weight"][0], rope["short_factor"]), "short factors")
         expect(meta.get("phi3.rope.dimension_count") == 12, "rope dims")
-        expect(meta.get("phi3.rope.scaling.original_context_length") == 64, "orig ctx")
+        expect(meta.get("phi3.rope.scaling.original_context_length") == PHI3_ORIGINAL, "orig ctx")
         expect(abs(meta.get("phi3.rope.scaling.attn_factor", 0) - rope["attention_scaling"]) < 1e-6, "attn factor")
         expect("blk.0.attn_qkv.weight" in tensors and "blk.0.ffn_up.weight" in tensors
                and "blk.0.ffn_gate.weight" not in tensors, "fused tensors")
@@ -567,8 +571,11 @@ def make_family(family, out_root, llama_cpp, tokenizer_model, processor):
         logits = forward_logits(model, ids)
         rec = {"input_ids": ids}
         if family == "phi3":
-            rec["rope_factors"] = "long" if len(ids) > 64 else "short"
+            rec["rope_factors"] = "long" if len(ids) > PHI3_ORIGINAL else "short"
         rec.update(logits_record(logits))
+        if len(ids) > FULL_LOGITS_UP_TO:
+            rec["logits_positions"] = list(range(len(ids) - 8, len(ids)))
+            rec["logits"] = rec["logits"][-8:]
         f64_diff = max(f64_diff, float((forward_logits(model64, ids) - logits.double()).abs().max()))
         records.append(rec)
     gen_ids, margins = greedy(model, prompts[0], GREEDY_TOKENS)
@@ -677,7 +684,8 @@ def compare(made, committed, family):
     worst = 0.0
     for pa, pb in zip(a["prompts"], b["prompts"]):
         assert pa["input_ids"] == pb["input_ids"]
-        worst = max(worst, float(np.abs(np.array(pa["logits"]) - np.array(pb["logits"])).max()))
+        worst = max(worst, float(np.abs(np.array(pa["logits"]) - np.array(pb["logits"])).max()),
+                    float(np.abs(np.array(pa["logsumexp"]) - np.array(pb["logsumexp"])).max()))
     worst = max(worst, float(np.abs(np.array(a["lora"]["logits"]) - np.array(b["lora"]["logits"])).max()))
     from safetensors.numpy import load_file
     ga, gb = load_file(made / family / "lora-grads.safetensors"), load_file(committed / family / "lora-grads.safetensors")
