@@ -28,6 +28,7 @@ struct Gemma3GoldenTests {
             #expect(top == Self.ids(record, "top_ids")[0], "\(record["text"]!)")
         }
         #expect(worst < 2e-3, "top-20 logits differ from transformers' by up to \(worst)")
+        print("Gemma 3 270M: top-20 logits of 20 prompts within \(worst) of transformers")
     }
 
     @Test func greedyTokensMatchTransformersAloneAndBatched() throws {

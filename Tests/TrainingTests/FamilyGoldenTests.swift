@@ -29,15 +29,20 @@ struct FamilyFixture {
     static func ids(_ record: [String: Any]) -> [Int] { (record["input_ids"] as! [NSNumber]).map(\.intValue) }
     static func logits(_ record: [String: Any]) -> [[Float]] { (record["logits"] as! [[NSNumber]]).map { $0.map(\.floatValue) } }
 
-    /// The largest |ours − golden| over every position and vocabulary entry; ours (T, V) row-major.
-    static func worstDifference(_ ours: [Float], _ golden: [[Float]]) -> Float {
+    /// The largest |ours − golden| over every stored position and vocabulary entry; ours (T, V)
+    /// row-major. `positions`: which rows of ours the golden rows are (all, in order, when nil).
+    static func worstDifference(_ ours: [Float], _ golden: [[Float]], positions: [Int]? = nil) -> Float {
         var worst: Float = 0
         let vocabulary = golden[0].count
-        for (t, row) in golden.enumerated() {
+        for (index, row) in golden.enumerated() {
+            let t = positions?[index] ?? index
             for (v, value) in row.enumerated() { worst = max(worst, abs(ours[t * vocabulary + v] - value)) }
         }
         return worst
     }
+
+    /// The positions a prompt's stored logits are for (phi3's long prompt keeps only its last few).
+    static func positions(_ record: [String: Any]) -> [Int]? { (record["logits_positions"] as? [NSNumber])?.map(\.intValue) }
 }
 
 struct FamilyGoldenTests {
@@ -64,7 +69,10 @@ struct FamilyGoldenTests {
         for (index, prompt) in fixture.prompts.enumerated() {
             let logits = try model.logits(tokens: FamilyFixture.ids(prompt))
             let worst = FamilyFixture.worstDifference(Array(UnsafeBufferPointer(start: logits.pointer, count: logits.rows * logits.cols)),
-                                                      FamilyFixture.logits(prompt))
+                                                      FamilyFixture.logits(prompt), positions: FamilyFixture.positions(prompt))
+            let argmax = (prompt["argmax"] as! [NSNumber]).map(\.intValue)
+            let ours = (0..<logits.rows).map { t in (0..<logits.cols).max { logits.pointer[t * logits.cols + $0] < logits.pointer[t * logits.cols + $1] }! }
+            #expect(ours == argmax, "\(family) prompt \(index): top tokens")
             #expect(worst < 1e-4, "\(family) prompt \(index) (\(FamilyFixture.ids(prompt).count) tokens): logits differ by \(worst)")
         }
     }
