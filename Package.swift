@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "ModelIO", swiftSettings: fastMath),
         // The sandboxed Jinja interpreter that renders a model's own chat template; the only place that knows Jinja.
         .target(name: "Templates"),
-        .target(name: "Tokenizer", dependencies: ["ModelIO"]),
+        .target(name: "Tokenizer", dependencies: ["ModelIO", "Templates"]),
         // JSONL examples (prompt/completion, messages, text) → validated records → token ids + loss masks.
         .target(name: "Corpus", dependencies: ["Tokenizer"]),
         .target(name: "Llama", dependencies: ["TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),

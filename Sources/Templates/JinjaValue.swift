@@ -150,3 +150,8 @@ extension JinjaValue {
         }
     }
 }
+
+extension JinjaValue: Equatable {
+    /// Python's `==` (so `1 == 1.0`); namespaces, callables and loops by identity.
+    public static func == (a: JinjaValue, b: JinjaValue) -> Bool { a.pythonEquals(b) }
+}

@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a template could not be rendered. Every case names the template and line, so the CLI can
 /// print one line and exit 2; the renderer never crashes or hangs on a bad or hostile template.
-public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct TemplateError: LocalizedError, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// The text is not valid Jinja (an unclosed tag, an unknown operator).
         case syntax
@@ -27,6 +27,8 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
         self.line = line
         self.message = message
     }
+
+    public var errorDescription: String? { description }
 
     public var description: String {
         switch kind {
