@@ -21,7 +21,8 @@ struct ChatTemplateMaskTests {
 
     static let families: [Family] = [
         Family(template: "HuggingFaceTB-SmolLM2-135M-Instruct.jinja", endOfTurn: "<|im_end|>", vocabulary: nil),
-        Family(template: "HuggingFaceTB-SmolLM3-3B.jinja", endOfTurn: "<|im_end|>", vocabulary: "ggml-vocab-llama-bpe.gguf",
+        // SmolLM3's vocabulary is Llama 3's with ChatML's markers added: no fixture vocabulary has them.
+        Family(template: "HuggingFaceTB-SmolLM3-3B.jinja", endOfTurn: "<|im_end|>", vocabulary: nil,
                variables: ["enable_thinking": "false"]),
         Family(template: "Qwen-Qwen2.5-7B-Instruct.jinja", endOfTurn: "<|im_end|>", vocabulary: "ggml-vocab-qwen2.gguf"),
         // Qwen3 writes an empty <think> block before an answer given without thinking: the block
@@ -71,7 +72,9 @@ struct ChatTemplateMaskTests {
             let full = try renderer.template.render(conversation, addGenerationPrompt: false, defaultSystem: nil)
             #expect(full.hasPrefix(split.prompt + split.answer))
             let after = full.dropFirst(split.prompt.count + split.answer.count)
-            #expect(after.allSatisfy { $0.isWhitespace } || after == "<|endoftext|>", "what follows the answer: \(after.debugDescription)")
+            // Only whitespace, or the EOS Phi-3.5 writes after a finished conversation.
+            let rest = after.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(rest.isEmpty || rest == "<|endoftext|>", "what follows the answer: \(after.debugDescription)")
         }
     }
 
@@ -104,7 +107,8 @@ struct ChatTemplateMaskTests {
 
     /// A template with `{% generation %}` blocks: the loss is exactly the block.
     @Test func generationBlockDecidesTheSpan() throws {
-        let source = "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}{% generation %}{{ m.content }}<|im_end|>{% endgeneration %}{% else %}{{ m.content }}<|im_end|>{% endif %}\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+        // (trim_blocks eats the newline after {% endif %}: jinja2 renders "<|im_end|><|im_start|>" here.)
+        let source = "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}{% generation %}{{ m.content }}<|im_end|>{% endgeneration %}{% else %}{{ m.content }}<|im_end|>{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
         let tokenizer = try BPETokenizer(gguf: GGUFFile(url: Fixtures.url("vocab/ggml-vocab-qwen2.gguf")))
         let renderer = ExampleRenderer(tokenizer: tokenizer, template: try ChatTemplate(jinja: source, name: "t"), defaultSystem: nil)
         let split = try renderer.answerSplit([ChatMessage(role: "user", content: "q")], completion: "a", line: 1)
