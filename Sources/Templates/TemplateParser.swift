@@ -9,6 +9,8 @@ struct TemplateParser {
     private let pieces: [TemplatePiece]
     private var index = 0
     private var depth = 0
+    /// The line of the last tag read, for errors found between tags.
+    private var line = 1
     static let maximumDepth = 100
 
     init(pieces: [TemplatePiece], template: String) {
@@ -33,7 +35,7 @@ struct TemplateParser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else {
-            throw TemplateError(.sandbox, template: template, line: 0, "blocks nested deeper than \(Self.maximumDepth) levels")
+            throw TemplateError(.sandbox, template: template, line: line, "blocks nested deeper than \(Self.maximumDepth) levels")
         }
         var nodes: [TemplateNode] = []
         while index < pieces.count {
@@ -42,11 +44,13 @@ struct TemplateParser {
             switch piece {
             case .text(let text): nodes.append(.text(text))
             case .output(let tokens, let line):
+                self.line = line
                 var parser = ExpressionParser(tokens: tokens, template: template, line: line)
                 let expression = try parser.parseTuple()
                 try parser.expectEnd()
                 nodes.append(.output(expression, line: line))
             case .statement(let tokens, let line):
+                self.line = line
                 var parser = ExpressionParser(tokens: tokens, template: template, line: line)
                 guard let first = parser.current, first.kind == .name else {
                     throw TemplateError(.syntax, template: template, line: line, "a tag must start with a name")
@@ -57,8 +61,7 @@ struct TemplateParser {
             }
         }
         if let expected = ends.sorted().first(where: { $0.hasPrefix("end") }) {
-            throw TemplateError(.syntax, template: template, line: pieces.isEmpty ? 1 : 0,
-                                "the template ends before {% \(expected) %}")
+            throw TemplateError(.syntax, template: template, line: line, "the template ends before {% \(expected) %}")
         }
         return (nodes, nil)
     }
