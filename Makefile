@@ -25,13 +25,14 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps slurm model gemma-model llama-server build test demo bench interop clean
+.PHONY: help setup deps slurm model gemma-model llama-server build test demo bench interop template-fixtures clean
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
 	@echo "make test   set up and run the test suite"
 	@echo "make setup  install Debian packages and fetch the default model (idempotent)"
 	@echo "make interop  check adapters in real PEFT and llama.cpp's GGUF layout (installs PyTorch)"
+	@echo "make template-fixtures  re-render Tests/Fixtures/templates with Python jinja2 as transformers sets it up"
 	@echo "make bench-peers  tollgate bench beside PyTorch + PEFT training and llama.cpp decode and eval (installs PyTorch)"
 
 setup: deps model
@@ -151,6 +152,18 @@ interop: setup build llama-server
 	  same=all(r['top_ids']==s['top_ids'] and r['greedy']==s['greedy'] for r,s in zip(a,b)); \
 	  print(f'Gemma 3 270M goldens re-made: top logits within {d:.1e}, ids identical: {same}'); sys.exit(0 if same and d<1e-4 else 1)" \
 	  .build/interop/gemma3-270m-golden.json Tests/Fixtures/gemma3-270m-golden.json
+
+# The chat-template fixtures: every Tests/Fixtures/templates/jinja/*.jinja over conversations.json, and
+# the one-behaviour table semantics.json, rendered by jinja2 set up as transformers sets it up (venv
+# under .build). `make test` only reads the committed outputs.
+JINJA_VENV := .build/jinja-venv
+JINJA_PACKAGE := jinja2==3.1.6
+template-fixtures:
+	@[ -x $(JINJA_VENV)/bin/python ] || python3 -m venv $(JINJA_VENV)
+	@$(JINJA_VENV)/bin/python -c "import jinja2" 2>/dev/null || \
+	  $(JINJA_VENV)/bin/pip install --quiet --disable-pip-version-check '$(JINJA_PACKAGE)'
+	$(JINJA_VENV)/bin/python Tests/Interop/jinja_reference.py Tests/Fixtures/templates
+	$(JINJA_VENV)/bin/python Tests/Interop/jinja_semantics_reference.py Tests/Fixtures/templates
 
 clean:
 	rm -rf .build

@@ -29,7 +29,9 @@ let package = Package(
 
         .target(name: "TensorKit", dependencies: ["CBLAS", "CLAPACKE", "CKernels"], swiftSettings: fastMath),
         .target(name: "ModelIO", swiftSettings: fastMath),
-        .target(name: "Tokenizer", dependencies: ["ModelIO"]),
+        // The sandboxed Jinja interpreter that renders a model's own chat template; the only place that knows Jinja.
+        .target(name: "Templates"),
+        .target(name: "Tokenizer", dependencies: ["ModelIO", "Templates"]),
         // JSONL examples (prompt/completion, messages, text) → validated records → token ids + loss masks.
         .target(name: "Corpus", dependencies: ["Tokenizer"]),
         .target(name: "Llama", dependencies: ["TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
@@ -79,6 +81,7 @@ let package = Package(
                                                      "Store", "Metrics", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PrivacyTests", dependencies: ["TestSupport", "Privacy"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["TestSupport", "Templates"]),
     ],
     swiftLanguageModes: [.v5]
 )

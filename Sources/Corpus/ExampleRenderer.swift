@@ -47,7 +47,7 @@ public struct ExampleRenderer: Sendable {
             throw CorpusError.cannotRender(line: example.line, reason: "a \"text\" example has no prompt to evaluate")
         }
         if template == .raw, case .promptCompletion(let prompt, _) = example.body { return prompt }
-        return template.render(messages, addGenerationPrompt: template != .raw, defaultSystem: defaultSystem)
+        return try template.render(messages, addGenerationPrompt: template != .raw, defaultSystem: defaultSystem)
     }
 
     /// The prompt's ids, special tokens written in it parsed as special. A chat template writes its
@@ -68,23 +68,64 @@ public struct ExampleRenderer: Sendable {
                 throw CorpusError.cannotRender(line: example.line,
                                                reason: "the example has no completion or final assistant turn to learn")
             }
-            prefix = try promptIDs(for: example)
             if template == .raw {
+                prefix = try promptIDs(for: example)
                 answer = appendingEOS(tokenizer.encode(completion, parseSpecial: true, addBOS: false))
             } else {
-                let prompt = Array(try promptText(for: example).utf8)
-                let conversation = promptMessages + [ChatMessage(role: "assistant", content: completion)]
-                let full = Array(template.render(conversation, addGenerationPrompt: false,
-                                                 defaultSystem: defaultSystem).utf8)
-                guard full.starts(with: prompt) else {
-                    throw CorpusError.cannotRender(line: example.line, reason:
-                        "the \(template.rawValue) rendering of the conversation does not start with its prompt; use --template raw")
-                }
-                let rest = String(decoding: full[prompt.count...], as: UTF8.self)
-                answer = tokenizer.encode(rest, parseSpecial: true, addBOS: false)
+                let split = try answerSplit(promptMessages, completion: completion, line: example.line)
+                prefix = tokenizer.encode(split.prompt, parseSpecial: true, addBOS: false)
+                answer = tokenizer.encode(split.answer, parseSpecial: true, addBOS: false)
             }
         }
         return truncate(prefix + answer, lossStart: prefix.count, maxLength: maxLength)
+    }
+
+    /// The rendered conversation cut where the loss starts and ends: the prompt before the final
+    /// assistant turn's content, and the answer — that content and the end-of-turn marker as the
+    /// template renders them, nothing after (the newline ChatML writes after `<|im_end|>` is never
+    /// generated, so it is not learned).
+    ///
+    /// The answer's start: a `{% generation %}` block's span where the template has one; else the
+    /// end of the prompt rendered with the generation prompt when the full rendering starts with it
+    /// (ChatML, Llama 3, Gemma, Phi); else (DeepSeek-R1's `<think>\n` opener, which the full
+    /// rendering does not repeat) where the completion's text is found after the earlier turns.
+    public func answerSplit(_ promptMessages: [ChatMessage], completion: String, line: Int) throws -> (prompt: String, answer: String) {
+        let conversation = promptMessages + [ChatMessage(role: "assistant", content: completion)]
+        let (fullText, spans) = try template.renderWithGenerationSpans(conversation, addGenerationPrompt: false,
+                                                                        defaultSystem: defaultSystem)
+        let full = Array(fullText.utf8)
+        func text(_ range: Range<Int>) -> String { String(decoding: full[range], as: UTF8.self) }
+        if let span = spans.last {
+            return (text(0..<span.lowerBound), text(span))
+        }
+        let start: Int
+        let prompt = Array(try template.render(promptMessages, addGenerationPrompt: true, defaultSystem: defaultSystem).utf8)
+        if full.starts(with: prompt) {
+            start = prompt.count
+        } else {
+            let earlier = Array(try template.render(promptMessages, addGenerationPrompt: false, defaultSystem: defaultSystem).utf8)
+            let trimmed = completion.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard full.starts(with: earlier),
+                  let found = Self.firstRange(of: Array((trimmed.isEmpty ? completion : trimmed).utf8), in: full, from: earlier.count) else {
+                throw CorpusError.cannotRender(line: line, reason:
+                    "the \(template.name) rendering of the conversation does not contain its prompt and then its answer; use --template raw")
+            }
+            start = found.lowerBound
+        }
+        // The first end-of-turn marker after the answer's start closes it.
+        let markerEnds = template.stopStrings.compactMap { Self.firstRange(of: Array($0.utf8), in: full, from: start)?.upperBound }
+        let end = markerEnds.min() ?? full.count
+        return (text(0..<start), text(start..<end))
+    }
+
+    private static func firstRange(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Range<Int>? {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty ? start..<start : nil }
+        var i = start
+        while i + needle.count <= haystack.count {
+            if haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
+            i += 1
+        }
+        return nil
     }
 
     /// Text and raw answers end with EOS so the model learns to stop (mlx-lm appends it to text too).

@@ -92,8 +92,12 @@ public struct TrainingPlan: Codable, Sendable, Equatable {
     public var seed: Int = 0
     /// Save a checkpoint every N steps (each one can be scored, see `CheckpointPlan`).
     public var saveEvery: Int?
-    /// Chat template: auto (the model's own), chatml, llama3 or raw.
+    /// Chat template: auto (the model's own), chatml, llama3, raw or a named variant of the model's.
     public var template: String = "auto"
+    /// `template_file`, `template_vars`, `template_date` (see `TemplateKeys`).
+    public var templateFile: String?
+    public var templateVariables: [String: String] = [:]
+    public var templateDate: String?
     /// Adapter folder to start from instead of a fresh (B = 0) adapter.
     public var initAdapter: String?
     /// Continue from the last checkpoint in `out`.
@@ -144,8 +148,12 @@ public struct DecodingPlan: Codable, Sendable, Equatable {
     public var temperature: Double = 0
     public var topP: Double?
     public var seed: Int?
-    /// Chat template: auto, chatml, llama3 or raw.
+    /// Chat template: auto, chatml, llama3, raw or a named variant of the model's.
     public var template: String = "auto"
+    /// `template_file`, `template_vars`, `template_date` (see `TemplateKeys`).
+    public var templateFile: String?
+    public var templateVariables: [String: String] = [:]
+    public var templateDate: String?
     /// Arithmetic of the projections: f32, bf16, int8 or auto (see `ComputePrecision`).
     public var precision: String = "f32"
 

@@ -156,7 +156,8 @@ private struct ExperimentParser {
 
     private func trainingPlan(_ map: YAMLMapping) throws -> TrainingPlan {
         try map.allowOnly(["data", "valid", "out", "rank", "alpha", "targets", "steps", "epochs", "batch_size", "lr",
-                           "optimizer", "seed", "save_every", "template", "init_adapter", "resume", "precision", "selection"])
+                           "optimizer", "seed", "save_every", "template", "init_adapter", "resume", "precision", "selection"]
+                          + TemplateKeys.names)
         var plan = TrainingPlan(data: try map.required(map.string("data"), "data", hint: "the JSONL training data path"))
         plan.valid = try map.string("valid")
         plan.out = try map.string("out")
@@ -179,8 +180,10 @@ private struct ExperimentParser {
         plan.seed = try map.int("seed") ?? plan.seed
         plan.saveEvery = try positive(map.int("save_every"), "save_every", in: map)
         if let node = map.node("template") {
-            plan.template = try YAMLValue(node: node, file: map.file, path: map.child("template")).choice(DecodingPlan.templates)
+            plan.template = try YAMLValue(node: node, file: map.file, path: map.child("template")).string()
         }
+        let templateKeys = try TemplateKeys(map)
+        (plan.templateFile, plan.templateVariables, plan.templateDate) = (templateKeys.file, templateKeys.variables, templateKeys.date)
         plan.initAdapter = try map.string("init_adapter")
         plan.resume = try map.bool("resume") ?? plan.resume
         if let node = map.node("precision") {
@@ -240,7 +243,7 @@ private struct ExperimentParser {
         plan.limit = try positive(map.int("limit"), "limit", in: map)
         plan.batchSize = try positive(map.int("batch_size"), "batch_size", in: map)
         if let decoding = try map.mapping("decoding") {
-            try decoding.allowOnly(["max_tokens", "temperature", "top_p", "seed", "template", "precision"])
+            try decoding.allowOnly(["max_tokens", "temperature", "top_p", "seed", "template", "precision"] + TemplateKeys.names)
             plan.decoding.maxTokens = try positive(decoding.int("max_tokens"), "max_tokens", in: decoding) ?? plan.decoding.maxTokens
             if let temperature = try decoding.double("temperature") {
                 if temperature < 0 { throw decoding.error("temperature", .invalidValue("is \(temperature); use 0 (greedy) or more")) }
@@ -252,8 +255,12 @@ private struct ExperimentParser {
             }
             plan.decoding.seed = try decoding.int("seed")
             if let node = decoding.node("template") {
-                plan.decoding.template = try YAMLValue(node: node, file: map.file, path: decoding.child("template")).choice(DecodingPlan.templates)
+                plan.decoding.template = try YAMLValue(node: node, file: map.file, path: decoding.child("template")).string()
             }
+            let templateKeys = try TemplateKeys(decoding)
+            plan.decoding.templateFile = templateKeys.file
+            plan.decoding.templateVariables = templateKeys.variables
+            plan.decoding.templateDate = templateKeys.date
             if let node = decoding.node("precision") {
                 plan.decoding.precision = try YAMLValue(node: node, file: map.file, path: decoding.child("precision"))
                     .choice(TrainingPlan.precisions)

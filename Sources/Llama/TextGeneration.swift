@@ -8,6 +8,8 @@ public final class TextGenerator: @unchecked Sendable {
     public let model: LlamaModel
     public let tokenizer: TextTokenizer
     public let generator: Generator
+    /// The model's chat template texts and special tokens (named variants only when loaded from a file).
+    public let chatTemplates: ModelChatTemplates
 
     /// Loads the GGUF once for both weights and tokenizer. (Adapters, in either format, are read by
     /// Training's `AdapterLoader` and passed to `init(model:tokenizer:)` through `LlamaModel.load`.)
@@ -17,12 +19,14 @@ public final class TextGenerator: @unchecked Sendable {
         model = try LlamaModel.load(file: file)
         tokenizer = try TextTokenizer(gguf: file)
         generator = Generator(model: model, tokenizer: tokenizer)
+        chatTemplates = ModelChatTemplates(gguf: file)
     }
 
     public init(model: LlamaModel, tokenizer: TextTokenizer) {
         self.model = model
         self.tokenizer = tokenizer
         generator = Generator(model: model, tokenizer: tokenizer)
+        chatTemplates = tokenizer.chatTemplates
     }
 
     /// How a text prompt becomes tokens.
@@ -31,24 +35,30 @@ public final class TextGenerator: @unchecked Sendable {
         public var chat: Bool
         /// System message for chat (nil: the template's own default).
         public var system: String?
-        /// `auto` (the model's template), `chatml`, `llama3` or `raw`.
-        public var template: String
+        /// `auto` (the model's template), `chatml`, `llama3`, `raw` or a named variant, with the
+        /// template file, variables and date.
+        public var templateSettings: TemplateSettings
+        /// The template choice alone.
+        public var template: String {
+            get { templateSettings.choice }
+            set { templateSettings.choice = newValue }
+        }
 
-        public init(chat: Bool = false, system: String? = nil, template: String = "auto") {
+        public init(chat: Bool = false, system: String? = nil, template: String = "auto", templateSettings: TemplateSettings? = nil) {
             self.chat = chat
             self.system = system
-            self.template = template
+            self.templateSettings = templateSettings ?? TemplateSettings(choice: template)
         }
     }
 
     /// Token ids of a prompt and the stop strings its template implies.
     public func encode(_ prompt: String, format: PromptFormat) throws -> (ids: [Int], stopStrings: [String]) {
         guard format.chat else { return (tokenizer.encode(prompt, parseSpecial: true), []) }
-        let template = try ChatTemplate.resolve(format.template, model: tokenizer.chatTemplateSource)
+        let template = try ChatTemplate.resolve(format.templateSettings, model: chatTemplates)
         var messages: [ChatMessage] = []
         if let system = format.system { messages.append(ChatMessage(role: "system", content: system)) }
         messages.append(ChatMessage(role: "user", content: prompt))
-        let ids = tokenizer.encodeChat(messages, template: template, addGenerationPrompt: true,
+        let ids = try tokenizer.encodeChat(messages, template: template, addGenerationPrompt: true,
                                        defaultSystem: tokenizer.defaultSystemMessage)
         return (ids, template.stopStrings)
     }

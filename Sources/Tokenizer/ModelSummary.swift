@@ -62,6 +62,11 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     /// `chatml`, `llama3`, `unknown` (a template Tollgate does not recognise) or `none`.
     public var chatTemplate: String
     public var defaultSystemMessage: String?
+    /// The template `--template auto` uses: the model's own Jinja text, or raw when it has none;
+    /// says so when Tollgate cannot render the text.
+    public var templateUsed: String
+    /// Names of `tokenizer.chat_template.NAME` variants (`--template NAME`).
+    public var templateVariants: [String]
 
     enum CodingKeys: String, CodingKey {
         case file, name, architecture, layers, heads, tokenizer
@@ -71,6 +76,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         case tiedEmbeddings = "tied_embeddings", tensorCount = "tensor_count", tensorTypes = "tensor_types"
         case parameterCount = "parameter_count", chatTemplate = "chat_template"
         case defaultSystemMessage = "default_system_message"
+        case templateUsed = "template_used", templateVariants = "template_variants"
     }
 
     public init(gguf: GGUFFile) {
@@ -120,6 +126,14 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             chatTemplate = (try? ChatTemplate.detect(templateSource).rawValue) ?? "unknown"
         }
         defaultSystemMessage = ChatTemplate.defaultSystemMessage(in: templateSource)
+        let templates = ModelChatTemplates(gguf: gguf)
+        templateVariants = templates.named.keys.sorted()
+        do {
+            let used = try ChatTemplate.resolve(TemplateSettings(), model: templates)
+            templateUsed = used.kind == .raw ? "raw (the model has no tokenizer.chat_template)" : "tokenizer.chat_template (Jinja)"
+        } catch {
+            templateUsed = "tokenizer.chat_template, which Tollgate cannot render: \(error.localizedDescription)"
+        }
     }
 
     /// The summary as an aligned two-column table, one fact per line.
@@ -152,6 +166,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
             ("tokenizer", tokenizerLine),
             ("chat template", chatTemplate == "chatml" ? "ChatML" : chatTemplate == "llama3" ? "Llama 3" : chatTemplate),
             ("default system", defaultSystemMessage ?? "-"),
+            ("template used", templateUsed + (templateVariants.isEmpty ? "" : "; variants: " + templateVariants.joined(separator: ", "))),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")

@@ -28,7 +28,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Largest number of new tokens per example.") var maxTokens: Int = 64
     @Option(help: "Sampling temperature; 0 is greedy.") var temperature: Double = 0
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
-    @Option(help: "Chat template: auto (the model's own), chatml, llama3 or raw.") var template: String = "auto"
+    @OptionGroup(title: "Chat template") var templateOptions: TemplateOptions
     @Option(help: "Evaluate only the first N examples.") var limit: Int?
     @Option(help: "Evaluate one shard: K/N (indices ≡ K mod N), or auto (Slurm array task, or JOB_COMPLETION_INDEX with --shards).")
     var shard: String?
@@ -60,9 +60,6 @@ struct Eval: ParsableCommand {
         guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or positive.") }
         guard cpuHourPrice >= 0 else { throw ValidationError("--cpu-hour-price must be 0 or more.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-        guard ["auto", "chatml", "llama3", "raw"].contains(template) else {
-            throw ValidationError("--template must be auto, chatml, llama3 or raw.")
-        }
         _ = try PrecisionOption.parse(precision)
         _ = try redactionKinds()
         _ = try shardSelection()
@@ -108,8 +105,9 @@ struct Eval: ParsableCommand {
         request.normalize = AnswerNormalization(rawValue: normalize)!
         request.storePath = store
         request.batchSize = batchSize
-        request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed, template: template,
+        request.decoding = DecodingSettings(maxTokens: maxTokens, temperature: temperature, seed: seed,
                                             precision: try PrecisionOption.parse(precision), redact: try redactionKinds())
+        try reportingInvalidInput { try request.decoding.setTemplate(try templateOptions.settings()) }
         request.limit = limit
         request.shard = try shardSelection()
         request.useCache = !noCache

@@ -22,8 +22,7 @@ struct Generate: ParsableCommand {
     @Option(help: "System message for --chat (default: the template's own).")
     var system: String?
 
-    @Option(help: "Chat template for --chat: auto (the model's own), chatml, llama3 or raw.")
-    var template: String = "auto"
+    @OptionGroup(title: "Chat template (for --chat)") var templateOptions: TemplateOptions
 
     @Option(help: "Largest number of new tokens.")
     var maxTokens: Int = 256
@@ -60,9 +59,6 @@ struct Generate: ParsableCommand {
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 (greedy) or positive.") }
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1].") }
         guard topLogits >= 0 else { throw ValidationError("--top-logits must be 0 or more.") }
-        guard ["auto", "chatml", "llama3", "raw"].contains(template) else {
-            throw ValidationError("--template must be auto, chatml, llama3 or raw.")
-        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         _ = try PrecisionOption.parse(precision)
     }
@@ -74,7 +70,7 @@ struct Generate: ParsableCommand {
                                                        precision: try PrecisionOption.parse(precision))
             let settings = GenerationSettings(maxTokens: maxTokens, temperature: temperature, topP: topP, seed: seed,
                                               stopStrings: stop, batchSize: 1, topLogits: topLogits)
-            let format = TextGenerator.PromptFormat(chat: chat, system: system, template: template)
+            let format = TextGenerator.PromptFormat(chat: chat, system: system, templateSettings: try templateOptions.settings())
             let result = try generator.complete(prompt, format: format, settings: settings)
             guard json else {
                 printOutput(result.text)

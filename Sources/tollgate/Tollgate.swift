@@ -19,6 +19,7 @@ struct Tollgate: ParsableCommand {
         subcommands: [
             Inspect.self,
             Tokenize.self,
+            Template.self,
             Generate.self,
             Score.self,
             Eval.self,

@@ -37,7 +37,7 @@ struct Train: ParsableCommand {
     @Option(help: "Report the validation loss every N steps (0: only at the end).") var validateEvery: Int = 0
     @Flag(help: "Continue the newest checkpoint in --out exactly.") var resume = false
     @Option(help: "Seed for initialization, data order and dropout.") var seed: UInt64 = 0
-    @Option(help: "Chat template: auto, chatml, llama3 or raw.") var template: String = "auto"
+    @OptionGroup(title: "Chat template") var templateOptions: TemplateOptions
     @Option(help: "Longest example accepted, in tokens.") var maxSeqLen: Int = 2048
     @Flag(help: "rsLoRA scaling alpha/√rank.") var rslora = false
     @Flag(help: "Recompute activations per layer in backward (less memory, more time).") var checkpointActivations = false
@@ -75,9 +75,13 @@ struct Train: ParsableCommand {
                 precision: try PrecisionOption.parse(precision))
             let output = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-            let job = TrainingJob(model: URL(fileURLWithPath: model), data: data, validation: valid, output: output,
-                                  template: template, maxSequenceLength: maxSeqLen, initialAdapter: initAdapter,
+            let templateSettings = try templateOptions.settings()
+            var job = TrainingJob(model: URL(fileURLWithPath: model), data: data, validation: valid, output: output,
+                                  template: templateSettings.choice, maxSequenceLength: maxSeqLen, initialAdapter: initAdapter,
                                   resume: resume, settings: settings)
+            job.templateFile = templateSettings.file
+            job.templateVariables = templateSettings.variables
+            job.templateDate = templateSettings.date
             let log = try TrainingLog(url: output.appendingPathComponent("train_log.jsonl"))
             let database = try store.map { try TollgateStore(path: $0) }
             let configJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)

@@ -27,12 +27,15 @@ import Tokenizer
         let asMessages = Example(body: .messages(Self.conversation), references: [], line: 1)
         let asPair = Example(body: .promptCompletion(prompt: Self.conversation[0].content,
                                                      completion: Self.conversation[1].content), references: [], line: 2)
+        // The golden rendering ends "<|im_end|>\n"; the loss stops at the end-of-turn marker, so the
+        // newline (never generated: generation stops at <|im_end|>) is not part of the sequence.
+        try #require(renderer.tokenizer.decode([golden.ids.last!]) == "\n")
         for example in [asMessages, asPair] {
             let sequence = try renderer.trainingSequence(for: example, maxLength: 4096)
-            #expect(sequence.ids == golden.ids)
+            #expect(sequence.ids == Array(golden.ids.dropLast()))
             #expect(sequence.lossStart == golden.promptTokens)
             #expect(!sequence.truncated)
-            #expect(sequence.lossTokenCount == golden.ids.count - golden.promptTokens)
+            #expect(sequence.lossTokenCount == golden.ids.count - 1 - golden.promptTokens)
             #expect(try renderer.promptIDs(for: example) == Array(golden.ids.prefix(golden.promptTokens)))
             #expect(try renderer.promptText(for: example) + Self.conversation[1].content + "<|im_end|>\n" == golden.text)
         }
@@ -56,7 +59,7 @@ import Tokenizer
         #expect(try renderer.promptText(for: example)
                 == "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
         let sequence = try renderer.trainingSequence(for: example, maxLength: 512)
-        #expect(renderer.tokenizer.decode(Array(sequence.ids[sequence.lossStart...])) == "Hello<|im_end|>\n")
+        #expect(renderer.tokenizer.decode(Array(sequence.ids[sequence.lossStart...])) == "Hello<|im_end|>")
     }
 
     @Test func rawLossCoversExactlyTheCompletionEvenWhereBPEWouldMergeAcrossTheBoundary() throws {

@@ -44,11 +44,45 @@ struct ChatTemplateTests {
     }
 
     @Test func resolveHonoursAnExplicitChoiceAndRejectsUnknownNames() throws {
-        #expect(try ChatTemplate.resolve("auto", model: Self.llama3Source) == .llama3)
+        let own = try ChatTemplate.resolve("auto", model: Self.llama3Source)
+        #expect(own.kind == .jinja && own.name == "tokenizer.chat_template" && own.source == Self.llama3Source)
         #expect(try ChatTemplate.resolve("chatml", model: Self.llama3Source) == .chatml)
         #expect(try ChatTemplate.resolve("raw", model: nil) == .raw)
-        #expect(throws: TokenizerError.unknownTemplateChoice("vicuna")) { try ChatTemplate.resolve("vicuna", model: nil) }
-        #expect(throws: TokenizerError.missingChatTemplate) { try ChatTemplate.resolve("auto", model: nil) }
+        #expect(throws: ChatTemplateError.unknownChoice("vicuna", variants: [])) { try ChatTemplate.resolve("vicuna", model: nil) }
+    }
+
+    @Test func aModelWithoutATemplateUsesRawUnlessOneIsNamed() throws {
+        #expect(try ChatTemplate.resolve("auto", model: nil) == .raw)
+        #expect(try ChatTemplate.resolve("chatml", model: nil) == .chatml)
+    }
+
+    @Test func namedVariantsFilesVariablesAndDateAreResolved() throws {
+        let models = ModelChatTemplates(source: Self.llama3Source, named: ["tool_use": "{{ bos_token }}tools:{{ flag }}"],
+                                        bosToken: "<|begin_of_text|>", eosToken: "<|eot_id|>")
+        let variant = try ChatTemplate.resolve(TemplateSettings(choice: "tool_use", variables: ["flag": "false"]), model: models)
+        #expect(variant.name == "tokenizer.chat_template.tool_use")
+        #expect(try variant.render(conversation, addGenerationPrompt: false, defaultSystem: nil) == "<|begin_of_text|>tools:False")
+        #expect(throws: ChatTemplateError.unknownChoice("rag", variants: ["tool_use"])) {
+            try ChatTemplate.resolve(TemplateSettings(choice: "rag"), model: models)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-template-\(UUID()).jinja")
+        try Data("{{ strftime_now('%d %b %Y') }}|{{ name }}".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = try ChatTemplate.resolve(TemplateSettings(file: file.path, variables: ["name": "\"x\""], date: "2026-12-01"), model: models)
+        #expect(try fromFile.render([], addGenerationPrompt: false, defaultSystem: nil) == "01 Dec 2026|x")
+        #expect(throws: ChatTemplateError.badDate("2026-13-01")) { try ChatTemplate.resolve(TemplateSettings(date: "2026-13-01"), model: models) }
+        #expect(throws: ChatTemplateError.unreadableFile("/no/such.jinja")) {
+            try ChatTemplate.resolve(TemplateSettings(file: "/no/such.jinja"), model: models)
+        }
+        #expect(throws: ChatTemplateError.badVariable("=x")) { try TemplateSettings.parseAssignments(["=x"]) }
+    }
+
+    @Test func ownTemplateErrorsAreThrownNotRendered() throws {
+        let gemma = try ChatTemplate(jinja: "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}ok", name: "gemma")
+        #expect(throws: (any Error).self) {
+            try gemma.render([ChatMessage(role: "system", content: "x")], addGenerationPrompt: true, defaultSystem: nil)
+        }
+        #expect(try gemma.render([ChatMessage(role: "user", content: "x")], addGenerationPrompt: true, defaultSystem: nil) == "ok")
     }
 
     @Test func defaultSystemMessageIsReadFromChatMLTemplates() {
@@ -59,8 +93,8 @@ struct ChatTemplateTests {
         #expect(ChatTemplate.defaultSystemMessage(in: Self.llama3Source) == nil)
     }
 
-    @Test func chatMLWithoutSystemMessageInsertsTheDefaultOne() {
-        let text = ChatTemplate.chatml.render(conversation, addGenerationPrompt: false,
+    @Test func chatMLWithoutSystemMessageInsertsTheDefaultOne() throws {
+        let text = try ChatTemplate.chatml.render(conversation, addGenerationPrompt: false,
                                               defaultSystem: "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
         #expect(text == """
             <|im_start|>system
@@ -73,24 +107,24 @@ struct ChatTemplateTests {
             """)
     }
 
-    @Test func chatMLWithSystemMessageKeepsItAndAddsGenerationPrompt() {
+    @Test func chatMLWithSystemMessageKeepsItAndAddsGenerationPrompt() throws {
         let messages = [ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Hi")]
-        let text = ChatTemplate.chatml.render(messages, addGenerationPrompt: true, defaultSystem: "ignored")
+        let text = try ChatTemplate.chatml.render(messages, addGenerationPrompt: true, defaultSystem: "ignored")
         #expect(text == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
         #expect(ChatTemplate.chatml.stopStrings == ["<|im_end|>"])
     }
 
-    @Test func llama3RendersHeadersTrimsContentAndStartsWithBOS() {
+    @Test func llama3RendersHeadersTrimsContentAndStartsWithBOS() throws {
         let messages = [ChatMessage(role: "system", content: "Be brief.\n"), ChatMessage(role: "user", content: "  Hi  ")]
-        let text = ChatTemplate.llama3.render(messages, addGenerationPrompt: true, defaultSystem: nil)
+        let text = try ChatTemplate.llama3.render(messages, addGenerationPrompt: true, defaultSystem: nil)
         #expect(text == "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
                 + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n")
         #expect(ChatTemplate.llama3.stopStrings == ["<|eot_id|>"])
     }
 
-    @Test func rawJoinsContentsWithoutMarkers() {
-        let text = ChatTemplate.raw.render(conversation, addGenerationPrompt: true, defaultSystem: "ignored")
+    @Test func rawJoinsContentsWithoutMarkers() throws {
+        let text = try ChatTemplate.raw.render(conversation, addGenerationPrompt: true, defaultSystem: "ignored")
         #expect(text == "Where is my parcel?It left our depot on Monday.")
         #expect(ChatTemplate.raw.stopStrings.isEmpty)
     }
@@ -102,8 +136,8 @@ struct ChatTemplateTests {
             ChatMessage(role: "user", content: "Where is my parcel? Order #4417 shipped on 3 May."),
             ChatMessage(role: "assistant", content: "It left our depot on Monday and should arrive within 2 days."),
         ]
-        #expect(ChatTemplate.chatml.render(messages, addGenerationPrompt: false, defaultSystem: nil) == expected)
-        let prompt = ChatTemplate.chatml.render(Array(messages.prefix(1)), addGenerationPrompt: true, defaultSystem: nil)
+        #expect(try ChatTemplate.chatml.render(messages, addGenerationPrompt: false, defaultSystem: nil) == expected)
+        let prompt = try ChatTemplate.chatml.render(Array(messages.prefix(1)), addGenerationPrompt: true, defaultSystem: nil)
         #expect(expected.hasPrefix(prompt))
     }
 }

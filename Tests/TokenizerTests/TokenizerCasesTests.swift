@@ -93,8 +93,8 @@ struct TokenizerCasesTests {
             ChatMessage(role: "user", content: "Where is my parcel? Order #4417 shipped on 3 May."),
             ChatMessage(role: "assistant", content: "It left our depot on Monday and should arrive within 2 days."),
         ]
-        #expect(tokenizer.encodeChat(messages, template: .chatml, addGenerationPrompt: false, defaultSystem: nil) == ids)
-        let prompt = tokenizer.encodeChat(Array(messages.prefix(1)), template: .chatml, addGenerationPrompt: true,
+        #expect(try tokenizer.encodeChat(messages, template: .chatml, addGenerationPrompt: false, defaultSystem: nil) == ids)
+        let prompt = try tokenizer.encodeChat(Array(messages.prefix(1)), template: .chatml, addGenerationPrompt: true,
                                           defaultSystem: nil)
         #expect(prompt == Array(ids.prefix(promptTokens)))
     }
@@ -134,7 +134,7 @@ struct TokenizerCasesTests {
         let tokenizer = try SmolLM2Tokenizer.load()
         #expect(try ChatTemplate.detect(tokenizer.chatTemplateSource) == .chatml)
         #expect(tokenizer.defaultSystemMessage == "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
-        let text = ChatTemplate.chatml.render([ChatMessage(role: "user", content: "hi")], addGenerationPrompt: true,
+        let text = try ChatTemplate.chatml.render([ChatMessage(role: "user", content: "hi")], addGenerationPrompt: true,
                                               defaultSystem: tokenizer.defaultSystemMessage)
         #expect(text == "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
                 + "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")

@@ -30,6 +30,7 @@ struct InspectTokenizeTests {
         #expect(summary["parameter_count"] as? Int == 134_515_008)
         #expect(summary["file_size_bytes"] as? Int == 98_362_432)
         #expect(summary["chat_template"] as? String == "chatml")
+        #expect(summary["template_used"] as? String == "tokenizer.chat_template (Jinja)")
         let tokenizer = try #require(summary["tokenizer"] as? [String: Any])
         #expect(tokenizer["model"] as? String == "gpt2")
         #expect(tokenizer["pre"] as? String == "smollm")
@@ -59,8 +60,9 @@ struct InspectTokenizeTests {
         #expect(rows["tensors"] == "272: Q4_1 × 210, F32 × 61, Q8_0 × 1")
         #expect(rows["chat template"] == "ChatML")
         #expect(rows["family"] == "RoPE base 100000.0; q/k rows permuted in the GGUF")
+        #expect(rows["template used"] == "tokenizer.chat_template (Jinja)")
         // Every value starts in the same column: two spaces after the longest key.
-        #expect(lines.count == 20)
+        #expect(lines.count == 21)
         let column = (rows.keys.map(\.count).max() ?? 0) + 2
         for line in lines {
             let characters = Array(line)

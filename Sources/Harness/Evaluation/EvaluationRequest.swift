@@ -1,9 +1,11 @@
+import Corpus
 import Endpoints
 import Foundation
 import Metrics
 import Privacy
 import Store
 import TensorKit
+import Tokenizer
 
 /// Decoding settings that, with the model, adapter and prompt, determine an output. They are part
 /// of the evaluation's identity and of every generation-cache key, so they encode canonically.
@@ -24,6 +26,29 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
     /// Redacted prompts and references are other inputs, so the kinds are part of the identity;
     /// encoded only when some are chosen, so unredacted evaluations keep their identities and keys.
     public var redact: [RedactionKind] = []
+    /// `--template-file`, `--template-var`s and `--template-date`, with the file's SHA-256: other
+    /// prompts, so part of the identity and the cache key; encoded only when set, so evaluations
+    /// with the model's own template keep their identities and keys.
+    public var templateFile: String?
+    public var templateSHA256: String?
+    public var templateVariables: [String: String] = [:]
+    public var templateDate: String?
+
+    /// The template choices as `ChatTemplate.resolve` takes them.
+    public var templateSettings: TemplateSettings {
+        TemplateSettings(choice: template, file: templateFile, variables: templateVariables, date: templateDate)
+    }
+
+    /// Sets the template choices; a template file is read to record its hash.
+    public mutating func setTemplate(_ settings: TemplateSettings) throws {
+        template = settings.choice
+        templateFile = settings.file
+        templateSHA256 = try settings.file.map { path in
+            do { return try SHA256.hexOfFile(atPath: path) } catch { throw ChatTemplateError.unreadableFile(path) }
+        }
+        templateVariables = settings.variables
+        templateDate = settings.date
+    }
 
     public init(maxTokens: Int = 64, temperature: Double = 0, topP: Double = 1, seed: UInt64 = 0,
                 template: String = "auto", precision: ComputePrecision = .f32, redact: [RedactionKind] = []) {
@@ -38,6 +63,8 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case maxTokens = "max_tokens", temperature, topP = "top_p", seed, template, precision, redact
+        case templateFile = "template_file", templateSHA256 = "template_sha256", templateVariables = "template_vars"
+        case templateDate = "template_date"
     }
 
     public init(from decoder: Decoder) throws {
@@ -49,6 +76,10 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
         template = try container.decode(String.self, forKey: .template)
         precision = try container.decodeIfPresent(ComputePrecision.self, forKey: .precision) ?? .f32
         redact = try container.decodeIfPresent([RedactionKind].self, forKey: .redact) ?? []
+        templateFile = try container.decodeIfPresent(String.self, forKey: .templateFile)
+        templateSHA256 = try container.decodeIfPresent(String.self, forKey: .templateSHA256)
+        templateVariables = try container.decodeIfPresent([String: String].self, forKey: .templateVariables) ?? [:]
+        templateDate = try container.decodeIfPresent(String.self, forKey: .templateDate)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -60,6 +91,10 @@ public struct DecodingSettings: Codable, Sendable, Equatable {
         try container.encode(template, forKey: .template)
         if precision != .f32 { try container.encode(precision, forKey: .precision) }
         if !redact.isEmpty { try container.encode(Array(Set(redact)).sorted(), forKey: .redact) }
+        try container.encodeIfPresent(templateFile, forKey: .templateFile)
+        try container.encodeIfPresent(templateSHA256, forKey: .templateSHA256)
+        if !templateVariables.isEmpty { try container.encode(templateVariables, forKey: .templateVariables) }
+        try container.encodeIfPresent(templateDate, forKey: .templateDate)
     }
 
     /// Sorted-key JSON: equal settings always give equal strings.

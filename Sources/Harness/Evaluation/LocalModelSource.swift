@@ -19,7 +19,7 @@ final class LocalModelSource: AnswerSource {
             throw LlamaError.unavailablePrecision(decoding.precision, reason: reason)
         }
         loaded = try LoadedModel.load(modelPath: modelPath, adapterPath: adapterPath)
-        template = try ChatTemplate.resolve(decoding.template, model: loaded.tokenizer.chatTemplateSource)
+        template = try ChatTemplate.resolve(decoding.templateSettings, model: ModelChatTemplates(gguf: loaded.file))
         renderer = ExampleRenderer(tokenizer: loaded.tokenizer, template: template,
                                    defaultSystem: loaded.tokenizer.defaultSystemMessage)
         self.decoding = decoding

@@ -177,6 +177,10 @@ public enum ExperimentRunner {
                                             template: plan.decoding.template,
                                             precision: ComputePrecision.named(plan.decoding.precision) ?? .f32,
                                             redact: experiment.privacy?.redact ?? [])
+        request.decoding.templateFile = plan.decoding.templateFile
+        request.decoding.templateSHA256 = plan.decoding.templateFile.flatMap { try? SHA256.hexOfFile(atPath: $0) }
+        request.decoding.templateVariables = plan.decoding.templateVariables
+        request.decoding.templateDate = plan.decoding.templateDate
         request.batchSize = plan.batchSize ?? 32
         request.limit = plan.limit
         request.cpuHourPrice = experiment.budgets.cpuHourPrice ?? EvaluationRequest.defaultCPUHourPrice

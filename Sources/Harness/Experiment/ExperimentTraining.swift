@@ -34,7 +34,9 @@ public struct ExperimentTraining: Sendable {
         let marker = try TrainingMarker(modelSHA256: SHA256.hexOfFile(atPath: experiment.model),
                                         dataSHA256: SHA256.hexOfFile(atPath: trainingData),
                                         validSHA256: validationData.map { try SHA256.hexOfFile(atPath: $0) },
-                                        settingsJSON: CanonicalJSON.string(settings), template: plan.template)
+                                        settingsJSON: CanonicalJSON.string(settings), template: plan.template,
+                                        templateSHA256: plan.templateFile.flatMap { try? SHA256.hexOfFile(atPath: $0) },
+                                        templateVariables: plan.templateVariables, templateDate: plan.templateDate)
         let markerURL = output.appendingPathComponent(markerName)
         let recorder = TrainingRecorder(store: store, runID: runID)
         let log = output.appendingPathComponent("train_log.jsonl")
@@ -48,9 +50,10 @@ public struct ExperimentTraining: Sendable {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let resumable = FileManager.default.fileExists(atPath: TrainingCheckpoint.directory(out: output)
             .appendingPathComponent("latest").path)
-        let job = TrainingJob(model: URL(fileURLWithPath: experiment.model), data: trainingData, validation: validationData,
+        var job = TrainingJob(model: URL(fileURLWithPath: experiment.model), data: trainingData, validation: validationData,
                               output: output, template: plan.template, initialAdapter: plan.initAdapter,
                               resume: plan.resume || resumable, settings: settings)
+        (job.templateFile, job.templateVariables, job.templateDate) = (plan.templateFile, plan.templateVariables, plan.templateDate)
         let trainingLog = try TrainingLog(url: log)
         let result = try job.run { step in
             trainingLog.append(step)
@@ -110,4 +113,8 @@ struct TrainingMarker: Codable, Equatable {
     var validSHA256: String?
     var settingsJSON: String
     var template: String
+    /// A template file's hash, variables and date: other training text, so another adapter.
+    var templateSHA256: String? = nil
+    var templateVariables: [String: String] = [:]
+    var templateDate: String? = nil
 }

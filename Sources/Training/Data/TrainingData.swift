@@ -14,8 +14,13 @@ public enum TrainingData {
     /// With `raw`, a prompt/completion pair is the prompt's ids followed by the completion's ids,
     /// both used as they are (no EOS added), so a conversation split in two gives its exact ids.
     public static func load(path: String, gguf: GGUFFile, template choice: String, maxLength: Int) throws -> [TokenSequence] {
+        try load(path: path, gguf: gguf, templateSettings: TemplateSettings(choice: choice), maxLength: maxLength)
+    }
+
+    /// As `load(path:gguf:template:maxLength:)` with every template choice (file, variables, date).
+    public static func load(path: String, gguf: GGUFFile, templateSettings: TemplateSettings, maxLength: Int) throws -> [TokenSequence] {
         let tokenizer = try tokenizer(gguf: gguf)
-        let template = try ChatTemplate.resolve(choice, model: gguf.string("tokenizer.chat_template"))
+        let template = try ChatTemplate.resolve(templateSettings, model: ModelChatTemplates(gguf: gguf))
         let renderer = ExampleRenderer(tokenizer: tokenizer, template: template,
                                        defaultSystem: template == .raw ? nil : tokenizer.defaultSystemMessage)
         let examples = try ExampleParser.load(path: path, purpose: .training)

@@ -2,6 +2,7 @@ import Foundation
 import Llama
 import ModelIO
 import TensorKit
+import Tokenizer
 
 /// One `tollgate train` run from files: model, data, settings → an adapter directory.
 public struct TrainingJob: Sendable {
@@ -15,6 +16,13 @@ public struct TrainingJob: Sendable {
     public var output: URL
     /// auto, chatml, llama3 or raw.
     public var template: String
+    /// `--template-file`, `--template-var`s, `--template-date`; `template` is its choice.
+    public var templateFile: String?
+    public var templateVariables: [String: String] = [:]
+    public var templateDate: String?
+    var templateSettings: TemplateSettings {
+        TemplateSettings(choice: template, file: templateFile, variables: templateVariables, date: templateDate)
+    }
     /// Longest example accepted, in tokens.
     public var maxSequenceLength: Int
     /// Start from this adapter (PEFT directory or llama.cpp GGUF) with a fresh optimizer.
@@ -35,9 +43,9 @@ public struct TrainingJob: Sendable {
     public func run(progress: (TrainingProgress) -> Void) throws -> TrainingResult {
         if let reason = settings.precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
         let gguf = try GGUFFile(url: model)
-        let trainingSet = try TrainingData.load(path: data, gguf: gguf, template: template, maxLength: maxSequenceLength)
+        let trainingSet = try TrainingData.load(path: data, gguf: gguf, templateSettings: templateSettings, maxLength: maxSequenceLength)
         let validationSet = try validation.map {
-            try TrainingData.load(path: $0, gguf: gguf, template: template, maxLength: maxSequenceLength)
+            try TrainingData.load(path: $0, gguf: gguf, templateSettings: templateSettings, maxLength: maxSequenceLength)
         } ?? []
         var settings = self.settings
         // PiSSA changes the base weights, so it runs before training starts — on resume too, where the
