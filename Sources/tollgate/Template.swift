@@ -40,7 +40,7 @@ struct Template: ParsableCommand {
         try reportingInvalidInput {
             let conversation = try TemplateCommandInput.messages(path: messages)
             let gguf = try model.map { try GGUFFile(url: URL(fileURLWithPath: $0)) }
-            let tokenizer = try gguf.map { try BPETokenizer(gguf: $0) }
+            let tokenizer = try gguf.map { try TextTokenizer(gguf: $0) }
             let modelTemplates = gguf.map(ModelChatTemplates.init(gguf:)) ?? ModelChatTemplates(source: nil)
             let template = try ChatTemplate.resolve(try templateOptions.settings(), model: modelTemplates)
             let text = try template.render(conversation, addGenerationPrompt: addGenerationPrompt,
@@ -95,7 +95,7 @@ enum TemplateCommandInput {
 
     /// The rendering's ids, and the training mask when the conversation ends with an assistant turn
     /// (all zeros otherwise, and with the generation prompt: nothing is learned from a prompt).
-    static func maskedIDs(_ conversation: [ChatMessage], template: ChatTemplate, tokenizer: BPETokenizer,
+    static func maskedIDs(_ conversation: [ChatMessage], template: ChatTemplate, tokenizer: TextTokenizer,
                           addGenerationPrompt: Bool, text: String) throws -> (ids: [Int], mask: [Int]) {
         if !addGenerationPrompt, template != .raw, let last = conversation.last, last.role == "assistant" {
             let renderer = ExampleRenderer(tokenizer: tokenizer, template: template, defaultSystem: tokenizer.defaultSystemMessage)

@@ -58,7 +58,7 @@ struct ChatTemplateMaskTests {
     }
 
     static func renderer(_ family: Family, vocabulary: String = "ggml-vocab-llama-bpe.gguf") throws -> ExampleRenderer {
-        let tokenizer = try BPETokenizer(gguf: GGUFFile(url: Fixtures.url("vocab/\(vocabulary)")))
+        let tokenizer = try TextTokenizer(gguf: GGUFFile(url: Fixtures.url("vocab/\(vocabulary)")))
         return ExampleRenderer(tokenizer: tokenizer, template: try template(family), defaultSystem: nil)
     }
 
@@ -95,7 +95,7 @@ struct ChatTemplateMaskTests {
 
     @Test func smolLM2MasksAtTokenLevelWithItsOwnTokenizer() throws {
         guard let model = Fixtures.smolLM2 else { return }
-        let tokenizer = try BPETokenizer(gguf: GGUFFile(url: model))
+        let tokenizer = try TextTokenizer(gguf: GGUFFile(url: model))
         let template = try ChatTemplate.resolve(TemplateSettings(), model: tokenizer.chatTemplates)
         let renderer = ExampleRenderer(tokenizer: tokenizer, template: template, defaultSystem: tokenizer.defaultSystemMessage)
         for conversation in Self.conversations {
@@ -109,7 +109,7 @@ struct ChatTemplateMaskTests {
     @Test func generationBlockDecidesTheSpan() throws {
         // (trim_blocks eats the newline after {% endif %}: jinja2 renders "<|im_end|><|im_start|>" here.)
         let source = "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}{% generation %}{{ m.content }}<|im_end|>{% endgeneration %}{% else %}{{ m.content }}<|im_end|>{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-        let tokenizer = try BPETokenizer(gguf: GGUFFile(url: Fixtures.url("vocab/ggml-vocab-qwen2.gguf")))
+        let tokenizer = try TextTokenizer(gguf: GGUFFile(url: Fixtures.url("vocab/ggml-vocab-qwen2.gguf")))
         let renderer = ExampleRenderer(tokenizer: tokenizer, template: try ChatTemplate(jinja: source, name: "t"), defaultSystem: nil)
         let split = try renderer.answerSplit([ChatMessage(role: "user", content: "q")], completion: "a", line: 1)
         #expect(split.prompt == "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n")

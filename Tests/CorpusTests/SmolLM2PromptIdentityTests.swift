@@ -40,7 +40,7 @@ struct SmolLM2PromptIdentityTests {
 
     @Test func modelsOwnTemplateGivesTheSamePromptIDs() throws {
         guard let model = Fixtures.smolLM2 else { return }
-        let tokenizer = try BPETokenizer(gguf: GGUFFile(url: model))
+        let tokenizer = try TextTokenizer(gguf: GGUFFile(url: model))
         let own = try ChatTemplate.resolve("auto", model: tokenizer.chatTemplateSource)
         let ownRenderer = ExampleRenderer(tokenizer: tokenizer, template: own, defaultSystem: tokenizer.defaultSystemMessage)
         let before = ExampleRenderer(tokenizer: tokenizer, template: .chatml, defaultSystem: tokenizer.defaultSystemMessage)
