@@ -8,11 +8,17 @@
 ///   `(?i:'s|'t|'re|'ve|'m|'ll|'d) | [^\r\n\p{L}\p{N}]?\p{L}+ | \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n]*
 ///    | \s*[\r\n]+ | \s+(?!\S) | \s+`
 /// Qwen2 (`qwen2`): the Llama 3 rules with `\p{N}` (one digit per piece) instead of `\p{N}{1,3}`.
+/// GPT-4o (`gpt-4o`, Phi-4-mini; o200k) as llama.cpp runs it, its letter classes written
+/// `U = \p{L} except a-z` and `W = \p{L} except A-Z` (so a non-ASCII letter is both, and combining
+/// marks are not letters — where HF's regex, with `\p{Lu}`… and `\p{M}`, can split differently):
+///   `[^\r\n\p{L}\p{N}]?U*W+C? | [^\r\n\p{L}\p{N}]?U+W*C? | \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n/]*
+///    | \s*[\r\n]+ | \s+(?!\S) | \s+`   with C the contractions `'s|'t|'re|'ve|'m|'ll|'d`, any case.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     case gpt2
     case smollm
     case llama3 = "llama-bpe"
     case qwen2
+    case gpt4o = "gpt-4o"
 
     public static var supportedNames: [String] { allCases.map(\.rawValue) }
 
@@ -23,6 +29,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         case "smollm": self = .smollm
         case "llama-bpe", "llama3": self = .llama3
         case "qwen2": self = .qwen2
+        case "gpt-4o", "llama4": self = .gpt4o
         default: return nil
         }
     }
@@ -42,6 +49,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             Self.scanLlama3(text, 0, text.count, maxDigits: 3, emit)
         case .qwen2:
             Self.scanLlama3(text, 0, text.count, maxDigits: 1, emit)
+        case .gpt4o:
+            Self.scanGPT4o(text, 0, text.count, emit)
         case .smollm:
             var start = 0
             for index in 0..<text.count where text.classes[index] & ScalarClass.number != 0 {
@@ -119,6 +128,72 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
                 emit(i, end); i = end; continue
             }
             // `\s*[\r\n]+`: up to and including the last line break of the whitespace run.
+            var runEnd = i
+            var lastBreak = -1
+            while runEnd < upper, text.classes[runEnd] & ScalarClass.whitespace != 0 {
+                if text.classes[runEnd] & ScalarClass.newline != 0 { lastBreak = runEnd }
+                runEnd += 1
+            }
+            if lastBreak >= 0 {
+                emit(i, lastBreak + 1); i = lastBreak + 1; continue
+            }
+            let end = whitespaceRunEnd(text, i, upper)
+            emit(i, end); i = end
+        }
+    }
+
+    private static func scanGPT4o(_ text: ScalarText, _ lower: Int, _ upper: Int, _ emit: (Int, Int) -> Void) {
+        func isLetter(_ k: Int) -> Bool { text.classes[k] & ScalarClass.letter != 0 }
+        // U: a letter that is not a-z; W: a letter that is not A-Z.
+        func isUpperish(_ k: Int) -> Bool { isLetter(k) && !(0x61...0x7A).contains(text.values[k]) }
+        func isLowerish(_ k: Int) -> Bool { isLetter(k) && !(0x41...0x5A).contains(text.values[k]) }
+        func run(from k: Int, while member: (Int) -> Bool) -> Int {
+            var end = k
+            while end < upper, member(end) { end += 1 }
+            return end
+        }
+        func withContraction(_ end: Int) -> Int {
+            end < upper ? contraction(text, end, upper, caseInsensitive: true) ?? end : end
+        }
+        var i = lower
+        while i < upper {
+            let kind = text.classes[i]
+            // The optional leading `[^\r\n\p{L}\p{N}]` of the two word rules.
+            let start = kind & (ScalarClass.newline | ScalarClass.letter | ScalarClass.number) == 0 ? i + 1 : i
+            if start < upper, isLetter(start) {
+                let upperRunEnd = run(from: start, while: isUpperish)
+                // `U*W+`: the longest U-prefix after which a W follows (backtracking as the regex does).
+                var split = -1
+                if upperRunEnd < upper, isLowerish(upperRunEnd) {
+                    split = upperRunEnd
+                } else {
+                    var k = upperRunEnd - 1
+                    while k >= start, split < 0 { if isLowerish(k) { split = k }; k -= 1 }
+                }
+                if split >= 0 {
+                    let end = withContraction(run(from: split, while: isLowerish))
+                    emit(i, end); i = end; continue
+                }
+                // `U+W*`
+                if upperRunEnd > start {
+                    let end = withContraction(run(from: upperRunEnd, while: isLowerish))
+                    emit(i, end); i = end; continue
+                }
+            }
+            if kind & ScalarClass.number != 0 {
+                var end = i + 1
+                while end < upper, end - i < 3, text.classes[end] & ScalarClass.number != 0 { end += 1 }
+                emit(i, end); i = end; continue
+            }
+            // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+            let j = (text.values[i] == 0x20 && i + 1 < upper) ? i + 1 : i
+            let notOther = ScalarClass.whitespace | ScalarClass.letter | ScalarClass.number
+            if text.classes[j] & notOther == 0 {
+                var end = run(from: j + 1) { text.classes[$0] & notOther == 0 }
+                end = run(from: end) { text.classes[$0] & ScalarClass.newline != 0 || text.values[$0] == 0x2F }
+                emit(i, end); i = end; continue
+            }
+            // `\s*[\r\n]+`, then `\s+(?!\S)|\s+`
             var runEnd = i
             var lastBreak = -1
             while runEnd < upper, text.classes[runEnd] & ScalarClass.whitespace != 0 {

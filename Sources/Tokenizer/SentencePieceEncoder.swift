@@ -41,30 +41,36 @@ struct SentencePieceEncoder: Sendable {
     /// Appends the ids of `text` (UTF-8, spaces as `▁`) to `ids`.
     func encode(_ text: UnsafeBufferPointer<UInt8>, into ids: inout [Int]) {
         guard let base = text.baseAddress, text.count > 0 else { return }
-        // Symbols as parallel arrays: byte start, byte length (0 once merged away), linked list.
-        var start: [Int32] = [], length: [Int32] = []
-        start.reserveCapacity(text.count)
-        length.reserveCapacity(text.count)
+        // Symbols as four parallel arrays in one allocation: byte start, byte length (0 once merged
+        // away), previous and next symbol (−1 for none). Plain pointers keep the loop free of
+        // copy-on-write and exclusivity checks.
+        let storage = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * text.count)
+        defer { storage.deallocate() }
+        let start = storage, length = storage + text.count
+        let previous = storage + 2 * text.count, next = storage + 3 * text.count
+        var count = 0
         var offset = 0
         while offset < text.count {
             let characterLength = min(Self.utf8Length(lead: text[offset]), text.count - offset)
-            start.append(Int32(offset))
-            length.append(Int32(characterLength))
+            start[count] = Int32(offset)
+            length[count] = Int32(characterLength)
+            previous[count] = Int32(count - 1)
+            next[count] = Int32(count + 1)
+            count += 1
             offset += characterLength
         }
-        let count = start.count
-        var previous = (0..<count).map { Int32($0) - 1 }
-        var next = (0..<count).map { $0 + 1 < count ? Int32($0 + 1) : -1 }
+        next[count - 1] = -1
 
-        var heap = CandidateHeap()
-        func consider(_ left: Int32, _ right: Int32) {
+        func consider(_ left: Int32, _ right: Int32, _ heap: inout CandidateHeap) {
             guard left >= 0, right >= 0 else { return }
             let pairLength = Int(length[Int(left)] + length[Int(right)])
             let id = index.id(base + Int(start[Int(left)]), pairLength)
             guard id >= 0 else { return }
             heap.push(Candidate(score: scores[Int(id)], left: left, right: right, length: Int32(pairLength)))
         }
-        for symbol in 1..<max(count, 1) { consider(Int32(symbol - 1), Int32(symbol)) }
+        var heap = CandidateHeap()
+        heap.reserve(count)
+        for symbol in 1..<max(count, 1) { consider(Int32(symbol - 1), Int32(symbol), &heap) }
 
         while let best = heap.pop() {
             let left = Int(best.left), right = Int(best.right)
@@ -74,23 +80,22 @@ struct SentencePieceEncoder: Sendable {
             length[right] = 0
             next[left] = next[right]
             if next[right] >= 0 { previous[Int(next[right])] = Int32(left) }
-            consider(previous[left], Int32(left))
-            consider(Int32(left), next[left])
+            consider(previous[left], Int32(left), &heap)
+            consider(Int32(left), next[left], &heap)
         }
 
-        var symbol: Int32 = 0
+        var symbol = 0
         while symbol >= 0 {
-            let s = Int(symbol)
-            let id = index.id(base + Int(start[s]), Int(length[s]))
+            let id = index.id(base + Int(start[symbol]), Int(length[symbol]))
             if id >= 0 {
                 ids.append(Int(id))
             } else {
-                for k in Int(start[s])..<Int(start[s] + length[s]) {
+                for k in Int(start[symbol])..<Int(start[symbol] + length[symbol]) {
                     let byteID = byteTokenIDs[Int(text[k])]
                     if byteID >= 0 { ids.append(Int(byteID)) }
                 }
             }
-            symbol = next[s]
+            symbol = Int(next[symbol])
         }
     }
 
@@ -108,6 +113,8 @@ struct SentencePieceEncoder: Sendable {
     /// A binary max-heap of candidates in `precedes` order.
     private struct CandidateHeap {
         private var entries: [Candidate] = []
+
+        mutating func reserve(_ capacity: Int) { entries.reserveCapacity(capacity) }
 
         mutating func push(_ candidate: Candidate) {
             entries.append(candidate)

@@ -14,6 +14,9 @@ struct SpecialTokenMatcher: Sendable {
     private let attributes: [TokenAttributes]
     /// The text lengths of the special tokens starting with each byte, for the lookups at a position.
     private let lengthsByFirstByte: [[Int]]
+    /// Whether some special token starts with the byte pair `first << 8 | second`: at most positions
+    /// (a space before a letter, `<` before a digit) this rules out every longer token without hashing.
+    private let startsWithPair: [Bool]
 
     init(index: TokenTextIndex, attributes: [TokenAttributes]) {
         var ids = (0..<index.count).filter {
@@ -25,6 +28,12 @@ struct SpecialTokenMatcher: Sendable {
         var lengths = [Set<Int>](repeating: [], count: 256)
         for id in ids { lengths[Int(index.text(of: id).first!)].insert(index.length(of: id)) }
         lengthsByFirstByte = lengths.map { $0.sorted(by: >) }
+        var pairs = [Bool](repeating: false, count: 1 << 16)
+        for id in ids where index.length(of: id) >= 2 {
+            let text = index.text(of: id)
+            pairs[Int(text[text.startIndex]) << 8 | Int(text[text.startIndex + 1])] = true
+        }
+        startsWithPair = pairs
         self.attributes = ids.map { attributes[$0] }
     }
 
@@ -40,7 +49,10 @@ struct SpecialTokenMatcher: Sendable {
         // Every occurrence of an allowed special token: (rank = position in `ids`, start).
         var occurrences: [(rank: Int32, start: Int32)] = []
         for start in 0..<count {
-            for length in lengthsByFirstByte[Int(utf8[start])] where length <= count - start {
+            let lengths = lengthsByFirstByte[Int(utf8[start])]
+            if lengths.isEmpty { continue }
+            let pairStartsAToken = start + 1 < count && startsWithPair[Int(utf8[start]) << 8 | Int(utf8[start + 1])]
+            for length in lengths where length <= count - start && (length == 1 || pairStartsAToken) {
                 let rank = texts.id(base + start, length)
                 guard rank >= 0 else { continue }
                 if !parseSpecial, !attributes[Int(rank)].isDisjoint(with: .parsedOnlyWhenAsked) { continue }
