@@ -25,7 +25,7 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps slurm model gemma-model llama-server build test demo bench interop template-fixtures clean
+.PHONY: help setup deps slurm model gemma-model llama-server build test demo family-swap bench interop template-fixtures clean
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
@@ -112,6 +112,19 @@ demo: setup build
 	$(TOLLGATE) inspect $(MODEL)
 	$(TOLLGATE) data check --train Datasets/support-routing/train.jsonl --holdout Datasets/support-routing/holdout.jsonl
 	$(TOLLGATE) run Experiments/support-routing-lora.yaml --store tollgate.db --reports Reports; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status
+
+# The model-family swap: SmolLM2-135M-Instruct and Gemma 3 270M fine-tuned with one recipe, then
+# compared as variants (Experiments/family-swap.yaml). Each adapter is trained once (delete
+# runs/family-swap to train again); exit 1 is a NO-GO decision, not a failure of make.
+FAMILY_SWAP_RECIPE := --data Datasets/support-routing/train.jsonl --rank 8 --alpha 16 --targets q,v --epochs 2 \
+  --batch-size 8 --lr 1e-3 --seed 1
+family-swap: setup gemma-model build
+	@[ -f runs/family-swap/smollm2/adapter/adapter_config.json ] || \
+	  $(TOLLGATE) train --model $(MODEL) $(FAMILY_SWAP_RECIPE) --out runs/family-swap/smollm2/adapter
+	@[ -f runs/family-swap/gemma3/adapter/adapter_config.json ] || \
+	  $(TOLLGATE) train --model $(GEMMA_MODEL) $(FAMILY_SWAP_RECIPE) --out runs/family-swap/gemma3/adapter
+	$(TOLLGATE) run Experiments/family-swap.yaml --store tollgate.db --reports Reports; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
 
 bench: setup build
