@@ -26,12 +26,16 @@ struct TemplateKeys {
                 variables[key] = scalar.string
             }
         }
-        if let date = try map.string("template_date") {
+        // YAML reads an unquoted 2026-12-01 as a timestamp: take the scalar's text whatever its tag.
+        if case .scalar(let scalar)? = map.node("template_date") {
+            let date = scalar.string
             let parts = date.split(separator: "-")
             guard parts.count == 3, parts.allSatisfy({ Int($0) != nil }) else {
                 throw map.error("template_date", .invalidValue("is '\(date)'; write the date as YYYY-MM-DD, e.g. 2026-12-01"))
             }
             self.date = date
+        } else if map.has("template_date") {
+            throw map.error("template_date", .invalidValue("is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01"))
         }
     }
 }
