@@ -105,6 +105,23 @@ interop: setup build
 	$(TOLLGATE) train --model $(MODEL) --data Datasets/support-routing/train.jsonl --out .build/interop/adapter \
 	  --targets q,k,v,o,gate,up,down --rank 4 --steps 4 --batch-size 4 --lr 1e-2 --seed 7 > /dev/null
 	$(INTEROP_VENV)/bin/python Tests/Interop/peft_llamacpp_check.py $(TOLLGATE) $(MODEL) .build/interop/adapter .build/interop
+	$(MAKE) --no-print-directory interop-loglik
+
+# Multiple-choice log-likelihoods against lm-evaluation-harness (`--model hf`, transformers loading the
+# GGUF in float32) on the 1,000-item HellaSwag and PIQA subsets: lm-eval writes the reference
+# (Tests/Fixtures/loglik/ holds the committed copy `make test` checks), then Tollgate is compared with
+# it — acc and acc_norm equal, every choice within 1e-3 — and both wall times are printed. About an
+# hour of lm-eval on two cores (torch threads 2).
+LMEVAL_PACKAGE := lm-eval==0.4.13 accelerate
+LOGLIK_SETS := Datasets/hellaswag/validation-1000.jsonl Datasets/piqa/validation-1000.jsonl
+.PHONY: interop-loglik
+interop-loglik: setup build
+	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, gguf, lm_eval" 2>/dev/null || \
+	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES) $(LMEVAL_PACKAGE)
+	@mkdir -p .build/interop/lm-eval
+	OMP_NUM_THREADS=2 $(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py reference $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
+	$(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py compare $(TOLLGATE) $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
 
 clean:
 	rm -rf .build
