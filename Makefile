@@ -165,6 +165,7 @@ interop: setup build llama-server
 	  same=all(r['top_ids']==s['top_ids'] and r['greedy']==s['greedy'] for r,s in zip(a,b)); \
 	  print(f'Gemma 3 270M goldens re-made: top logits within {d:.1e}, ids identical: {same}'); sys.exit(0 if same and d<1e-4 else 1)" \
 	  .build/interop/gemma3-270m-golden.json Tests/Fixtures/gemma3-270m-golden.json
+	$(MAKE) --no-print-directory interop-loglik
 
 # The chat-template fixtures: every Tests/Fixtures/templates/jinja/*.jinja over conversations.json, and
 # the one-behaviour table semantics.json, rendered by jinja2 set up as transformers sets it up (venv
@@ -177,6 +178,22 @@ template-fixtures:
 	  $(JINJA_VENV)/bin/pip install --quiet --disable-pip-version-check '$(JINJA_PACKAGE)'
 	$(JINJA_VENV)/bin/python Tests/Interop/jinja_reference.py Tests/Fixtures/templates
 	$(JINJA_VENV)/bin/python Tests/Interop/jinja_semantics_reference.py Tests/Fixtures/templates
+
+# Multiple-choice log-likelihoods against lm-evaluation-harness (`--model hf`, transformers loading the
+# GGUF in float32) on the 1,000-item HellaSwag and PIQA subsets: lm-eval writes the reference
+# (Tests/Fixtures/loglik/ holds the committed copy `make test` checks), then Tollgate is compared with
+# it — acc and acc_norm equal, every choice within 1e-3 — and both wall times are printed. About an
+# hour of lm-eval on two cores (torch threads 2).
+LMEVAL_PACKAGE := lm-eval==0.4.13 accelerate
+LOGLIK_SETS := Datasets/hellaswag/validation-1000.jsonl Datasets/piqa/validation-1000.jsonl
+.PHONY: interop-loglik
+interop-loglik: setup build
+	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, gguf, lm_eval" 2>/dev/null || \
+	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES) $(LMEVAL_PACKAGE)
+	@mkdir -p .build/interop/lm-eval
+	OMP_NUM_THREADS=2 $(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py reference $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
+	$(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py compare $(TOLLGATE) $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
 
 clean:
 	rm -rf .build

@@ -77,7 +77,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training", "Endpoints", "Privacy",
+        .testTarget(name: "HarnessTests", dependencies: ["TestSupport", "Harness", "Corpus", "Training", "Endpoints", "Privacy", "Llama",
                                                      "Store", "Metrics", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "TollgateCLITests", dependencies: ["TestSupport", "tollgate", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PrivacyTests", dependencies: ["TestSupport", "Privacy"]),

@@ -138,6 +138,11 @@ public struct EvalSetPlan: Codable, Sendable, Equatable {
     public var limit: Int?
     /// Prompts generated together; nil is the eval command's default.
     public var batchSize: Int?
+    /// "generation" (answers scored against references) or "multiple_choice" (log-likelihood of
+    /// each choice, acc and acc_norm: a forgetting guard, see `GuardEvaluations`).
+    public var kind: String = "generation"
+    /// multiple_choice: "left" cuts contexts over the model's context from the left; nil refuses them.
+    public var truncation: String?
 
     public static let knownMetrics = ["em", "bleu", "chrf", "chrf++", "macro_f1"]
 }

@@ -77,7 +77,7 @@ extension ExperimentFile {
 }
 
 /// Turns the validated top-level mapping into an `ExperimentFile`, section by section.
-private struct ExperimentParser {
+struct ExperimentParser {
     let root: YAMLMapping
 
     func experiment() throws -> ExperimentFile {
@@ -128,6 +128,7 @@ private struct ExperimentParser {
                 .choice(MultipleTestingCorrection.allCases.map(\.rawValue))
             experiment.correction = MultipleTestingCorrection(rawValue: choice) ?? .holm
         }
+        try checkGuards(experiment)
         return experiment
     }
 
@@ -233,9 +234,13 @@ private struct ExperimentParser {
     }
 
     private func evalSetPlan(_ map: YAMLMapping) throws -> EvalSetPlan {
-        try map.allowOnly(["name", "dataset", "metrics", "decoding", "limit", "batch_size"])
+        try map.allowOnly(["name", "dataset", "metrics", "decoding", "limit", "batch_size", "kind", "truncation"])
         let dataset = try map.required(map.string("dataset"), "dataset", hint: "the JSONL holdout path, e.g. dataset: Datasets/capitals/holdout.jsonl")
         var plan = EvalSetPlan(name: try map.string("name") ?? defaultName(dataset), dataset: dataset)
+        if let node = map.node("kind") {
+            plan.kind = try YAMLValue(node: node, file: map.file, path: map.child("kind")).choice(EvalSetPlan.kinds)
+        }
+        if plan.isGuard { return try guardPlan(plan, map) }
         if let metrics = try map.stringList("metrics") {
             try checkChoices(metrics, allowed: EvalSetPlan.knownMetrics, key: "metrics", in: map)
             plan.metrics = metrics

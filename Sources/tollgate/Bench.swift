@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Harness
 import Llama
 import TensorKit
 import Training
@@ -52,10 +53,12 @@ struct Bench: ParsableCommand {
             let training = try TrainingBenchmark.runPrecisions(
                 precisions, modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: report.sgemmGFLOPS,
                 peaks: Self.peaks(bf16: report.bf16GFLOPS, int8: report.int8GOPS))
+            let logLikelihood = try LogLikelihoodBenchFigures.measure(modelURL: URL(fileURLWithPath: model))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                printOutput(String(decoding: try encoder.encode(BenchOutput(inference: report, training: training)), as: UTF8.self))
+                printOutput(String(decoding: try encoder.encode(BenchOutput(inference: report, training: training,
+                                                                            logLikelihood: logLikelihood)), as: UTF8.self))
                 return
             }
             printOutput("""
@@ -68,6 +71,7 @@ struct Bench: ParsableCommand {
                 decode batch 1      \(format(report.decodeBatch1TokensPerSecond)) tok/s, \(format(Double(report.decodeWeightBytesPerToken) / 1e6)) MB of weights a token = \(format(report.decodeBatch1WeightGBPerSecond)) GB/s
                 decode batch 32     \(format(report.decodeBatch32TokensPerSecond)) tok/s, \(format(report.decodeBatch32GFLOPS)) GFLOP/s = \(format(100 * report.decodeBatch32FractionOfSgemmPeak))% of sgemm peak
                 \(sharedPrefixLine(report.evalSharedPrefix, precision: .f32))
+                \(logLikelihoodLine(logLikelihood))
                 \(packedInferenceLines(report.bf16Inference, precision: .bf16, measured: precisions.contains(.bf16)))
                 \(packedInferenceLines(report.int8Inference, precision: .int8, measured: precisions.contains(.int8)))
                 \(trainingLine(training))
@@ -131,6 +135,15 @@ struct Bench: ParsableCommand {
             + "\(figures.newTokens) new each)"
     }
 
+    /// "eval, log-likelihood": continuation tokens/s with each context computed once for its choices,
+    /// and computed again for every choice (lm-eval's HF backend), in the same run.
+    private func logLikelihoodLine(_ figures: LogLikelihoodBenchFigures) -> String {
+        "eval, log-likelihood".padding(toLength: 20, withPad: " ", startingAt: 0)
+            + "\(format(figures.continuationTokensPerSecond)) continuation tok/s, \(format(figures.wholeSequenceContinuationTokensPerSecond)) "
+            + "with each choice's context computed again (\(format(figures.speedup, 2))×; \(figures.items) items of \(figures.contextTokens) "
+            + "context tokens, \(figures.choices) choices of \(figures.choiceTokens), f32)"
+    }
+
     /// One line per precision: "training LoRA f32", "… bf16" (when the CPU has it) and "… int8".
     private func trainingLine(_ lines: TrainingBenchmarkLines) -> String {
         lines.all.map { training in
@@ -147,11 +160,13 @@ struct Bench: ParsableCommand {
 struct BenchOutput: Encodable {
     var inference: BenchmarkReport
     var training: TrainingBenchmarkLines
+    var logLikelihood: LogLikelihoodBenchFigures?
 
     func encode(to encoder: Encoder) throws {
         try inference.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(training, forKey: Key(stringValue: "training")!)
+        try container.encodeIfPresent(logLikelihood, forKey: Key(stringValue: "eval_loglikelihood")!)
     }
 
     struct Key: CodingKey {

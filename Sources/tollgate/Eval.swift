@@ -21,6 +21,10 @@ struct Eval: ParsableCommand {
     @Option(help: "LoRA adapter: a PEFT folder or a llama.cpp LoRA GGUF.") var adapter: String?
     @OptionGroup(title: "Endpoint (instead of --model)") var endpoint: EndpointOptions
     @Option(help: "Holdout JSONL (prompt/completion or messages; optional id and references).") var data: String
+    @Option(help: "generation (default), multiple_choice ({context, choices, label}: acc, acc_norm) or perplexity ({text}).")
+    var kind: String = "generation"
+    @Option(help: "multiple_choice: cut contexts over the model's context from the left (recorded); without it they are an error.")
+    var truncateContext: String?
     @Option(help: "Metrics, comma-separated: em, f1, bleu, chrf, chrf++.") var metrics: String = "em,bleu,chrf"
     @Option(help: "Exact-match normalisation: exact, strip or squad.") var normalize: String = "strip"
     @Option(help: "SQLite store.") var store: String = "tollgate.db"
@@ -51,6 +55,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("--adapter applies to a local --model; an endpoint serves its own weights.")
         }
         try endpoint.validate()
+        try validateLogLikelihood()
         _ = try parsedMetrics()
         guard AnswerNormalization(rawValue: normalize) != nil else {
             throw ValidationError("--normalize must be exact, strip or squad.")
@@ -97,6 +102,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        if let kind = try logLikelihoodKind() { return try runLogLikelihood(kind) }
         var request = endpoint.config().map { EvaluationRequest(endpoint: $0, dataPath: data) }
             ?? EvaluationRequest(modelPath: model ?? "", adapterPath: adapter, dataPath: data)
         request.maxErrorRate = endpoint.maxErrorRate

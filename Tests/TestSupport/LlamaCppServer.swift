@@ -27,8 +27,9 @@ public final class LlamaCppServer {
             || ProcessInfo.processInfo.environment["TOLLGATE_REQUIRE_LLAMA_SERVER"] == "1"
     }
 
-    /// Starts the server on `model` and waits (at most 90 s) until it answers `GET /v1/models`.
-    public init(model: URL) throws {
+    /// Starts the server on `model` and waits (at most 90 s) until it answers `GET /v1/models`;
+    /// `extraArguments` go after the defaults (`["--logits_all", "true"]` for prompt log-probabilities).
+    public init(model: URL, extraArguments: [String] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.venvPython.path) else {
             throw ServerError.notInstalled(python: Self.venvPython.path)
         }
@@ -39,7 +40,7 @@ public final class LlamaCppServer {
         process = Process()
         process.executableURL = Self.venvPython
         process.arguments = ["-m", "llama_cpp.server", "--model", model.path, "--host", "127.0.0.1", "--port", String(port),
-                             "--interrupt_requests", "false", "--n_threads", "2", "--n_ctx", "2048", "--verbose", "false"]
+                             "--interrupt_requests", "false", "--n_threads", "2", "--n_ctx", "2048", "--verbose", "false"] + extraArguments
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

@@ -35,7 +35,8 @@ public enum ExperimentRunner {
     public static func run(experiment: ExperimentFile, storePath: String, reportsDirectory: String,
                            commandLine: String, log: (String) -> Void) throws -> ExperimentOutcome {
         // Everything that can be checked before a model is loaded.
-        for plan in experiment.evalSets { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
+        for plan in experiment.evalSets where !plan.isGuard { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
+        for plan in experiment.evalSets where plan.isGuard { _ = try LogLikelihoodSet.load(path: plan.dataset, kind: .multipleChoice) }
         if let training = experiment.training {
             _ = try DatasetFile.load(path: training.data, purpose: .training)
             if let valid = training.valid { _ = try DatasetFile.load(path: valid, purpose: .evaluation) }
@@ -76,6 +77,13 @@ public enum ExperimentRunner {
             log("\(role) on \(plan.name): \(headline) (\(summary.generated) generated, \(summary.reused) reused)")
             return summary
         }
+        // A guard set (kind: multiple_choice) is scored by log-likelihood, on the baseline and the candidate only.
+        func evaluateGuard(_ plan: EvalSetPlan, adapter: String?, role: String) throws -> Int64 {
+            let summary = try GuardEvaluations.evaluate(plan, experiment: experiment, model: experiment.model, adapter: adapter,
+                                                        store: store, runID: runID)
+            log(GuardEvaluations.logLine(role: role, plan: plan, summary: summary))
+            return summary.evaluationID
+        }
 
         // 0. The validation set checkpoints will be chosen on (carved from the training data when
         //    training.valid is absent), so bad training data fails before any evaluation.
@@ -95,7 +103,8 @@ public enum ExperimentRunner {
             log("baseline: stored evaluations \(pinned.map(String.init).joined(separator: ", "))")
         } else if experiment.variants.isEmpty {
             for plan in experiment.evalSets {
-                baselineIDs.append(try evaluate(plan, model: experiment.model, adapter: nil, role: "baseline").evaluationID)
+                baselineIDs.append(plan.isGuard ? try evaluateGuard(plan, adapter: nil, role: "baseline")
+                                                : try evaluate(plan, model: experiment.model, adapter: nil, role: "baseline").evaluationID)
             }
         }
 
@@ -129,15 +138,20 @@ public enum ExperimentRunner {
         // 3. Candidate.
         var candidateIDs: [Int64] = []
         for plan in experiment.evalSets {
-            candidateIDs.append(try evaluate(plan, model: experiment.model, adapter: candidateAdapter, role: "candidate").evaluationID)
+            candidateIDs.append(plan.isGuard ? try evaluateGuard(plan, adapter: candidateAdapter, role: "candidate")
+                                             : try evaluate(plan, model: experiment.model, adapter: candidateAdapter, role: "candidate").evaluationID)
         }
 
         // 4. Gate.
         var compared: [EvaluationComparison] = []
         for (index, plan) in experiment.evalSets.enumerated() {
-            compared.append(try EvaluationComparison.load(
-                store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
-                metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)), significance: experiment.gateSignificance))
+            compared.append(plan.isGuard
+                ? try EvaluationComparison.loadGuard(
+                    store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
+                    metrics: plan.metrics, significance: experiment.gateSignificance)
+                : try EvaluationComparison.load(
+                    store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
+                    metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)), significance: experiment.gateSignificance))
         }
         let policy = experiment.gatePolicy
         let candidateServing = worstServing(compared.map(\.candidateServing))

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Tollgate's multiple-choice log-likelihoods against lm-evaluation-harness on the same items.
+
+    lm_eval_loglik_check.py reference MODEL.gguf OUT_DIR SET.jsonl [SET.jsonl ...]
+        runs lm_eval's HF backend (transformers loads the GGUF dequantized to float32) over each set
+        through a local task file (dataset_path json, doc_to_text {{context}}, doc_to_choice
+        {{choices}}, target_delimiter " "), and writes OUT_DIR/lm-eval-<set>.json: lm-eval's acc,
+        acc_norm, every choice's log-likelihood and is_greedy, and its wall time.
+    lm_eval_loglik_check.py compare TOLLGATE MODEL.gguf FIXTURE_DIR SET.jsonl [SET.jsonl ...]
+        runs `tollgate eval --kind multiple_choice --json` over each set and checks acc and acc_norm
+        equal lm-eval's and every choice's log-likelihood within 1e-3; prints both wall times.
+Exit 1 when a check fails.
+"""
+import json, os, subprocess, sys, tempfile, time
+
+TOLERANCE = 1e-3
+
+
+def set_name(path):
+    return os.path.basename(os.path.dirname(os.path.abspath(path)))
+
+
+def reference(model, out_dir, sets):
+    """lm-eval's HF backend (`--model hf`) on the same weights: transformers dequantizes the GGUF
+    to float32 (as Tests/Interop/peft_llamacpp_check.py loads it) and lm_eval.simple_evaluate runs
+    the local task at batch size 1 on the CPU, logging every sample."""
+    import torch, transformers, lm_eval
+    from lm_eval.models.huggingface import HFLM
+    from lm_eval.tasks import TaskManager
+    # One thread: on a busy 2-core machine torch's OpenMP workers spin at barriers (a 120-token
+    # forward took 20 s with 2 threads against 3.6 s with 1 while other builds ran).
+    torch.set_num_threads(int(os.environ.get("LMEVAL_THREADS", "1")))
+    limit = int(os.environ.get("LMEVAL_LIMIT", "0"))  # the first N items of each set (0: all)
+    os.makedirs(out_dir, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="lmeval-")
+    model = os.path.abspath(model)
+    started = time.time()
+    hf = transformers.AutoModelForCausalLM.from_pretrained(os.path.dirname(model), gguf_file=os.path.basename(model),
+                                                           dtype=torch.float32).eval()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(os.path.dirname(model), gguf_file=os.path.basename(model))
+    load_seconds = time.time() - started
+    lm = HFLM(pretrained=hf, tokenizer=tokenizer, batch_size=1, device="cpu")
+    for path in sets:
+        name = set_name(path)
+        task = f"tollgate_{name}"
+        if limit:
+            with open(path) as f:
+                head = [line for line in f if line.strip()][:limit]
+            path = os.path.join(work, f"{name}-first-{limit}.jsonl")
+            with open(path, "w") as f:
+                f.writelines(head)
+        with open(os.path.join(work, f"{task}.yaml"), "w") as f:
+            f.write(f"""task: {task}
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    validation: {os.path.abspath(path)}
+validation_split: validation
+output_type: multiple_choice
+doc_to_text: "{{{{context}}}}"
+doc_to_choice: "{{{{choices}}}}"
+doc_to_target: label
+target_delimiter: " "
+metric_list:
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+  - metric: acc_norm
+    aggregation: mean
+    higher_is_better: true
+""")
+        started = time.time()
+        out = lm_eval.simple_evaluate(model=lm, tasks=[task], task_manager=TaskManager(include_path=work),
+                                      log_samples=True, bootstrap_iters=0)
+        seconds = time.time() - started
+        metrics = out["results"][task]
+        items = []
+        for s in out["samples"][task]:
+            pairs = [r[0] for r in s["resps"]]
+            items.append({"id": s["doc"]["id"], "loglik": [float(p[0]) for p in pairs],
+                          "is_greedy": [bool(p[1]) for p in pairs], "acc": float(s["acc"]), "acc_norm": float(s["acc_norm"])})
+        order = order_of(path)
+        items.sort(key=lambda item: order[item["id"]])
+        fixture = {"set": f"Datasets/{name}/validation-1000.jsonl", "first_items": limit or len(items), "model_sha256": sha256(model), "lm_eval": lm_eval.__version__,
+                   "torch": torch.__version__, "transformers": transformers.__version__, "torch_threads": torch.get_num_threads(),
+                   "cpu": cpu_name(), "model_load_seconds": load_seconds,
+                   "acc": metrics["acc,none"], "acc_norm": metrics["acc_norm,none"], "seconds": seconds, "items": items}
+        target = os.path.join(out_dir, f"lm-eval-{name}.json")
+        with open(target + ".partial", "w") as f:
+            json.dump(fixture, f, indent=1)
+            f.write("\n")
+        os.replace(target + ".partial", target)
+        print(f"{name}: acc {fixture['acc']:.4f} acc_norm {fixture['acc_norm']:.4f} in {seconds:.0f} s -> {target}", flush=True)
+
+
+def cpu_name():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def order_of(path):
+    with open(path) as f:
+        return {json.loads(line)["id"]: i for i, line in enumerate(f) if line.strip()}
+
+
+def sha256(path):
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def compare(tollgate, model, fixture_dir, sets):
+    failed = False
+    for path in sets:
+        name = set_name(path)
+        with open(os.path.join(fixture_dir, f"lm-eval-{name}.json")) as f:
+            fixture = json.load(f)
+        with tempfile.TemporaryDirectory() as work:
+            out = os.path.join(work, "summary.json")
+            started = time.time()
+            subprocess.run([tollgate, "eval", "--kind", "multiple_choice", "--model", model, "--data", path,
+                            "--store", os.path.join(work, "store.db"), "--json", out], check=True, stdout=subprocess.DEVNULL)
+            seconds = time.time() - started
+            with open(out) as f:
+                summary = json.load(f)
+        ours = {r["id"]: r for r in summary["results"]}
+        worst, worst_id, pick_diff = 0.0, None, 0
+        for item in fixture["items"]:
+            mine = ours[item["id"]]
+            for k, ll in enumerate(item["loglik"]):
+                delta = abs(mine["choices"][k]["loglik"] - ll)
+                if delta > worst:
+                    worst, worst_id = delta, f"{item['id']} choice {k}"
+        acc = sum(r["prediction"] == r["label"] for r in summary["results"]) / len(summary["results"])
+        acc_norm = sum(r["prediction_norm"] == r["label"] for r in summary["results"]) / len(summary["results"])
+        ok = worst <= TOLERANCE and abs(acc - fixture["acc"]) < 1e-9 and abs(acc_norm - fixture["acc_norm"]) < 1e-9
+        failed |= not ok
+        print(f"{name}: {len(fixture['items'])} items; acc {acc:.4f} (lm-eval {fixture['acc']:.4f}), "
+              f"acc_norm {acc_norm:.4f} (lm-eval {fixture['acc_norm']:.4f}); max |Δ loglik| {worst:.2e} ({worst_id}); "
+              f"tollgate {seconds:.0f} s, lm-eval {fixture['seconds']:.0f} s ({fixture['seconds'] / seconds:.1f}x) "
+              f"{'OK' if ok else 'MISMATCH'}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 5 and sys.argv[1] == "reference":
+        reference(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif len(sys.argv) >= 6 and sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
+    else:
+        sys.exit(__doc__)
