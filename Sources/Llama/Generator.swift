@@ -106,6 +106,8 @@ public final class Generator: @unchecked Sendable {
         }
         var stopTokens = settings.stopTokens
         if let eos = tokenizer?.eosID { stopTokens.insert(eos) }
+        // The vocabulary's other end-of-generation tokens (<|eot_id|>, <end_of_turn>, …), as llama.cpp stops on them.
+        for id in tokenizer?.endOfGenerationIDs ?? [] { stopTokens.insert(id) }
         let maxTokens = max(0, settings.maxTokens)
         let slots = max(1, min(settings.batchSize, prompts.count))
         let capacity = min(config.contextLength, prompts.map(\.count).max()! + maxTokens)

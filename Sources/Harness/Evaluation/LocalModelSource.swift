@@ -40,7 +40,9 @@ final class LocalModelSource: AnswerSource {
         var settings = GenerationSettings(maxTokens: decoding.maxTokens, temperature: Float(decoding.temperature),
                                           topP: Float(decoding.topP), seed: decoding.seed)
         settings.stopStrings = template.stopStrings
-        if let eos = loaded.tokenizer.eosID { settings.stopTokens = [eos] }
+        // The template's end-of-turn token, EOS and the vocabulary's other end-of-generation tokens
+        // (Gemma's <end_of_turn>), as llama.cpp stops on them.
+        settings.stopTokens = Set(loaded.tokenizer.stopTokenIDs(for: template))
         settings.batchSize = batchSize
         let ids = try indices.map { try renderer.promptIDs(for: examples[$0]) }
         let order = indices.indices.sorted { ids[$0].count < ids[$1].count }
