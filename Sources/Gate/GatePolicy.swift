@@ -27,12 +27,16 @@ public struct GatePolicy: Codable, Sendable, Equatable {
     ///   - comparisons: baseline/candidate values per eval set and metric.
     ///   - evalSets: the eval sets the experiment expects; a rule's metric missing from one of them is
     ///     a failure. Defaults to the eval sets named in `comparisons`.
+    ///   - metricsBySet: when given, a rule is checked on a set only when the set's list holds its
+    ///     metric (an experiment's forgetting guard computes acc and acc_norm, its generation sets em, …);
+    ///     sets absent from it get every rule.
     ///   - candidateServing: measured latency and cost of the candidate (checked against budgets).
     /// A significance-gated drop counts when its p-value, adjusted by `correction` over this
     /// decision's significance-gated rules, is below the rule's `significance`. Comparisons that
     /// already carry adjusted p-values (adjusted over a larger family, as a model swap's candidates
     /// × rules are) are taken as they are.
     public func decide(comparisons: [MetricComparison], evalSets: [String]? = nil,
+                       metricsBySet: [String: Set<String>]? = nil,
                        candidateServing: ServingFigures? = nil) -> GateDecision {
         let comparisons = comparisons.contains { $0.adjustedPValue != nil }
             ? comparisons : correction.adjust([comparisons], rules: rules)[0]
@@ -49,7 +53,7 @@ public struct GatePolicy: Codable, Sendable, Equatable {
                 reason: "No eval set produced results, so none of the \(rules.count) metric rules could be checked."))
         }
         for set in sets {
-            for rule in rules {
+            for rule in rules where metricsBySet?[set].map({ $0.contains(rule.metric) }) ?? true {
                 let comparison = comparisons.first { $0.evalSet == set && $0.metric == rule.metric }
                 outcomes += MetricRuleCheck(rule: rule, evalSet: set, comparison: comparison).outcomes()
             }

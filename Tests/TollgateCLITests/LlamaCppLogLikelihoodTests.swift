@@ -2,10 +2,16 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Multiple-choice scoring through llama.cpp's server (llama-cpp-python): with `--logits_all true`
-/// it echoes prompt log-probabilities, and Tollgate's per-choice log-likelihoods must be exactly the
-/// sums of the server's own token log-probabilities; without it the server cannot, and `tollgate eval`
-/// must say so in one line (exit 2) instead of scoring every choice 0.0 (chance accuracy).
+/// Multiple-choice scoring through llama.cpp's server (llama-cpp-python 0.3.36, `--logits_all true`):
+/// Tollgate's per-choice log-likelihoods must be exactly the sums of the server's own echoed token
+/// log-probabilities. A server that answers without prompt log-probabilities (the fault server
+/// answers every POST with a plain chat completion) must be exit 2 in one line, never a score.
+///
+/// Measured on 2026-12-06: the server's echoed prompt log-probabilities are not those of the model —
+/// on "Question: How do I open a jar?\nAnswer: Twist the lid" it gives ":" after "Question" −11.1 and
+/// " the" after " Twist" −7.0, and per-choice sums differ from Tollgate's float32 scores (equal to
+/// lm-eval's within 1e-3) by up to 243 nats over 12 PIQA items — so the test holds Tollgate to the
+/// server's numbers, not the server to the model's.
 @Suite(.serialized, .enabled(if: LlamaCppServer.testsEnabled && Fixtures.smolLM2 != nil))
 struct LlamaCppLogLikelihoodTests {
     let piqa = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
@@ -57,7 +63,7 @@ struct LlamaCppLogLikelihoodTests {
         let limit = 12
         let reference = try serverLogLikelihoods(server, limit: limit)
         #expect(reference.count == limit)
-        let served = folder.appendingPathComponent("served.json"), local = folder.appendingPathComponent("local.json")
+        let served = folder.appendingPathComponent("served.json")
         let result = try TollgateBinary.run(["eval", "--kind", "multiple_choice", "--endpoint", server.baseURL,
                                              "--endpoint-model", "smollm2", "--concurrency", "2", "--data", piqa,
                                              "--limit", String(limit), "--store", folder.appendingPathComponent("t.db").path,
@@ -69,19 +75,11 @@ struct LlamaCppLogLikelihoodTests {
             #expect(mine.count == theirs.count)
             for (a, b) in zip(mine, theirs) { #expect(abs(a - b) < 1e-6, "\(a) vs the server's \(b)") }
         }
-        // The same items scored here in float32: llama.cpp multiplies the Q4_1 blocks with 8-bit
-        // activations, so sums of ~15 tokens differ by a few hundredths of a nat, not more.
-        let here = try TollgateBinary.run(["eval", "--kind", "multiple_choice", "--model", Fixtures.smolLM2!.path, "--data", piqa,
-                                           "--limit", String(limit), "--store", folder.appendingPathComponent("t.db").path,
-                                           "--json", local.path])
-        #expect(here.status == 0, "\(here.stderr)")
-        let worst = zip(try choices(local), scores).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .nan
-        #expect(worst < 0.5, "largest per-choice difference from the local float32 scores: \(worst)")
     }
 
     @Test func aServerWithoutPromptLogProbabilitiesIsExitTwoInOneLine() throws {
         let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
-        let server = try LlamaCppServer(model: Fixtures.smolLM2!)
+        let server = try ScriptedChatServer()
         defer { server.stop() }
         let result = try TollgateBinary.run(["eval", "--kind", "multiple_choice", "--endpoint", server.baseURL,
                                              "--endpoint-model", "smollm2", "--data", piqa, "--limit", "2",

@@ -161,7 +161,7 @@ public enum ExperimentRunner {
             compared[index].comparisons = adjusted.filter { $0.evalSet == compared[index].evalSet }
         }
         let decision = policy.decide(comparisons: adjusted, evalSets: experiment.evalSets.map(\.name),
-                                     candidateServing: candidateServing)
+                                     metricsBySet: GuardEvaluations.ruleScopes(experiment), candidateServing: candidateServing)
         for warning in compared.flatMap({ detectabilityWarnings($0, rules: policy.rules) }) { log("warning: \(warning)") }
         _ = try store.recordGateDecision(GateDecisionRecord(runID: runID, decision: decision.verdict.rawValue,
                                                             reasons: decision.outcomes.map(\.reason)))

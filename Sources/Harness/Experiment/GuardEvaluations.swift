@@ -12,6 +12,17 @@ public enum GuardEvaluations {
     /// The metrics a multiple-choice set computes.
     public static let metrics = ["acc", "acc_norm"]
 
+    /// Which rules each eval set is gated by when the experiment has guards: a guard by its acc /
+    /// acc_norm rules, a generation set by every rule but those; nil without guards (every rule on
+    /// every set, as before).
+    static func ruleScopes(_ experiment: ExperimentFile) -> [String: Set<String>]? {
+        guard experiment.evalSets.contains(where: \.isGuard) else { return nil }
+        let ruleMetrics = Set(experiment.gates.map(\.metric))
+        return Dictionary(uniqueKeysWithValues: experiment.evalSets.map { plan in
+            (plan.name, plan.isGuard ? Set(plan.metrics) : ruleMetrics.subtracting(metrics))
+        })
+    }
+
     /// Scores one guard set for the run; returns the evaluation id and the summary.
     static func evaluate(_ plan: EvalSetPlan, experiment: ExperimentFile, model: String, adapter: String?,
                          store: TollgateStore, runID: Int64) throws -> LogLikelihoodSummary {
