@@ -137,8 +137,8 @@ bench: setup build
 # converters from the llama-cpp-python sdist), compared with the committed Tests/Fixtures/families and run
 # through llama.cpp (Tests/Interop/llamacpp_family_check.py).
 INTEROP_VENV := .build/interop-venv
-# Families whose LoRA maps to separate projections (phi3 fuses them; Tollgate does not adapt it yet).
-FAMILIES_WITH_ADAPTERS := llama3 gemma3 qwen2 qwen3 smollm3
+# Every family's LoRA (phi3 through its fused qkv_proj and gate_up_proj).
+FAMILIES_WITH_ADAPTERS := llama3 gemma3 qwen2 qwen3 phi3 smollm3
 INTEROP_PACKAGES := torch==2.15.0 transformers==5.24.0 peft==0.21.2 gguf==0.19.0 safetensors numpy sentencepiece==0.2.3 protobuf
 interop: setup build llama-server
 	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)

@@ -8,6 +8,7 @@ public enum TrainingError: LocalizedError, Equatable {
     case badAdapterConfig(file: String, reason: String)
     case unsupportedTarget(name: String)
     case unsupportedModel(architecture: String, reason: String)
+    case initializationUnavailable(method: String, reason: String)
     case noTrainingTokens(file: String)
     case sequenceTooLong(length: Int, limit: Int, file: String, line: Int)
     case tokenOutOfRange(id: Int, vocabulary: Int)
@@ -28,6 +29,8 @@ public enum TrainingError: LocalizedError, Equatable {
             return "\(file): \(reason)"
         case let .unsupportedModel(architecture, reason):
             return "\(architecture) models cannot be fine-tuned yet: \(reason)"
+        case let .initializationUnavailable(method, reason):
+            return "init \(method) is not available for this model: \(reason)"
         case let .unsupportedTarget(name):
             return "LoRA target \(name) is not one of q, k, v, o, gate, up, down"
         case let .noTrainingTokens(file):

@@ -12,7 +12,7 @@ import Training
 struct FamilyAdapterTests {
     /// Reading llama.cpp's converted adapter gives PEFT's A and B (q/k rows back in HF order where
     /// the family permutes them), and Tollgate's export writes the converter's tensors and architecture.
-    @Test(arguments: FamilyFixture.separateProjectionFamilies)
+    @Test(arguments: FamilyFixture.families)
     func ggufAdapterMatchesLlamaCppsConverter(family: String) throws {
         let shape = try LlamaConfig(gguf: try GGUFFile(url: try FamilyFixture(family).modelURL))
         let peft = try PEFTAdapter.load(directory: Fixtures.url("families/\(family)/lora"), shape: shape)
@@ -39,7 +39,7 @@ struct FamilyAdapterTests {
 
     /// `fuse` writes W + scale · B·A into the GGUF (in its own row order): the fused model gives
     /// the adapted logits of transformers + PEFT.
-    @Test(arguments: FamilyFixture.separateProjectionFamilies)
+    @Test(arguments: FamilyFixture.families)
     func fusedModelGivesPEFTsLogits(family: String) throws {
         let fixture = try FamilyFixture(family)
         let fused = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-fused-\(family)-\(UUID()).gguf")
@@ -80,7 +80,26 @@ struct FamilyAdapterTests {
                 "\(family) \(precision): \(argmaxMisses) of \(counted) top tokens differ")
     }
 
-    @Test func phi3TrainingIsRefusedWithOneLine() throws {
-        #expect(throws: TrainingError.self) { try LoRATrainingModel(modelURL: try FamilyFixture("phi3").modelURL) }
+    /// Naming one member of Phi-3's fused qkv_proj adapts the module: q, k and v share one A, stored
+    /// once, and the adapter saves and loads as PEFT's qkv_proj; PiSSA, one SVD per matrix, is refused.
+    @Test func phi3AdaptsFusedModulesAsOne() throws {
+        let shape = try LlamaConfig(gguf: try GGUFFile(url: try FamilyFixture("phi3").modelURL))
+        var lora = LoRAParameters(shape: shape, settings: LoRASettings(rank: 2, alpha: 4, targets: [.q, .down]))
+        #expect(lora.settings.targets == [.q, .k, .v, .down])
+        #expect(lora.modules.map(\.hfPath).prefix(2) == ["self_attn.qkv_proj", "mlp.down_proj"])
+        let q = lora.slot(layer: 0, projection: .q)!, v = lora.slot(layer: 0, projection: .v)!
+        #expect(q.aOffset == v.aOffset && lora.sharesA(v) && !lora.sharesA(q))
+        #expect(lora.values.count == shape.layers * (2 * shape.dim + (shape.qDim + 2 * shape.kvDim) * 2 + 2 * shape.hiddenDim + shape.dim * 2))
+        var rng = TrainingRNG(seed: 3)
+        var weights = try LlamaModel.load(url: try FamilyFixture("phi3").modelURL, use: .training).weights
+        try lora.initialize(.kaiming, rng: &rng, weights: &weights)
+        for i in lora.values.indices { lora.values[i] += Float(i % 7) * 0.01 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-phi3-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try PEFTAdapter.save(lora, to: directory, baseModel: "model.gguf")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(PEFTAdapter.configName))) as! [String: Any]
+        #expect(config["target_modules"] as? [String] == ["qkv_proj", "down_proj"])
+        #expect(try PEFTAdapter.load(directory: directory, shape: shape) == lora)
+        #expect(throws: TrainingError.self) { try lora.initialize(.pissa, rng: &rng, weights: &weights) }
     }
 }

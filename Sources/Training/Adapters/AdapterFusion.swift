@@ -32,30 +32,41 @@ public enum AdapterFusion {
         if let type, let fileType = fileTypes[type] { writer.set("general.file_type", .uint32(fileType)) }
         let outputMatrix = gguf.tensor(named: "output.weight") != nil ? "output.weight" : "token_embd.weight"
         let r = parameters.settings.rank, scale = parameters.settings.scale
+        let modules = Dictionary(uniqueKeysWithValues: parameters.modules.map { ("blk.\($0.layer).\($0.ggufName).weight", $0) })
         for tensor in gguf.tensors {
-            let slot = parameters.slots.first { "blk.\($0.layer).\($0.projection.ggufName).weight" == tensor.name }
+            let module = modules[tensor.name]
             let isMatrix = tensor.dimensions.count == 2
             let reencode = type != nil && isMatrix && tensor.rowLength % type!.blockSize == 0
-            if slot == nil && !reencode {
+            if module == nil && !reencode {
                 try writer.addTensor(name: tensor.name, dimensions: tensor.dimensions, type: tensor.type,
                                      data: Array(gguf.rawData(tensor)))
                 continue
             }
             var values = try gguf.dequantize(tensor)
-            if let slot {
-                let a = parameters.a(slot), b = parameters.b(slot)
-                var delta = [Float](repeating: 0, count: slot.output * slot.input)   // (out, in), HF row order
+            if let module {
+                let a = parameters.a(module), b = parameters.b(module)
+                // (Σ out, in) in HF row order, the members' blocks stacked as the fused tensor stacks them
+                var delta = [Float](repeating: 0, count: module.output * module.input)
                 a.withUnsafeBufferPointer { ap in
                     b.withUnsafeBufferPointer { bp in
                         delta.withUnsafeMutableBufferPointer { dp in
-                            gemm(transposeA: false, transposeB: false, m: slot.output, n: slot.input, k: r, alpha: scale,
-                                 a: bp.baseAddress!, lda: r, b: ap.baseAddress!, ldb: slot.input, beta: 0,
-                                 c: dp.baseAddress!, ldc: slot.input)
+                            gemm(transposeA: false, transposeB: false, m: module.output, n: module.input, k: r, alpha: scale,
+                                 a: bp.baseAddress!, lda: r, b: ap.baseAddress!, ldb: module.input, beta: 0,
+                                 c: dp.baseAddress!, ldc: module.input)
                         }
                     }
                 }
-                if let heads = GGUFAdapter.ropeHeads(slot.projection, shape) {
-                    delta = RoPEPermutation.hfToGGUF(delta, rows: slot.output, cols: slot.input, heads: heads)
+                var rowOffset = 0
+                for slot in module.slots {
+                    let block = (rowOffset * slot.input)..<((rowOffset + slot.output) * slot.input)
+                    if let heads = GGUFAdapter.ropeHeads(slot.projection, shape) {
+                        delta.replaceSubrange(block, with: RoPEPermutation.hfToGGUF(Array(delta[block]), rows: slot.output,
+                                                                                    cols: slot.input, heads: heads))
+                    }
+                    rowOffset += slot.output
+                }
+                guard delta.count == values.count else {
+                    throw TrainingError.weightShape(name: tensor.name, expected: delta.count, found: values.count)
                 }
                 for i in values.indices { values[i] += delta[i] }
             }

@@ -17,14 +17,12 @@ public enum GGUFAdapter {
         writer.set("adapter.type", .string("lora"))
         writer.set("adapter.lora.alpha", .float32(effectiveAlpha(parameters.settings)))
         let r = parameters.settings.rank
-        for slot in parameters.slots {
-            let name = "blk.\(slot.layer).\(slot.projection.ggufName).weight"
-            var b = parameters.b(slot)
-            if let heads = ropeHeads(slot.projection, shape) {
-                b = RoPEPermutation.hfToGGUF(b, rows: slot.output, cols: r, heads: heads)
+        for module in parameters.modules {
+            let b = parameters.b(module) { slot, b in
+                ropeHeads(slot.projection, shape).map { RoPEPermutation.hfToGGUF(b, rows: slot.output, cols: r, heads: $0) } ?? b
             }
-            try writer.addTensor(name: name + ".lora_a", dimensions: [slot.input, r], values: parameters.a(slot), type: .f32)
-            try writer.addTensor(name: name + ".lora_b", dimensions: [r, slot.output], values: b, type: .f32)
+            try writer.addTensor(name: module.ggufKey(isA: true), dimensions: [module.input, r], values: parameters.a(module), type: .f32)
+            try writer.addTensor(name: module.ggufKey(isA: false), dimensions: [r, module.output], values: b, type: .f32)
         }
         try writer.write(to: url)
     }
@@ -34,13 +32,16 @@ public enum GGUFAdapter {
         guard file.string("general.type") == "adapter", file.string("adapter.type") == "lora" else {
             throw TrainingError.badAdapterConfig(file: url.path, reason: "is not a llama.cpp LoRA adapter (general.type must be adapter and adapter.type lora)")
         }
+        // the stems adapted in layer 0 (blk.0.<stem>.weight.lora_a), each standing for its projections
         var targets: [LoRAProjection] = []
         var rank = 0
-        for projection in LoRAProjection.allCases {
-            if let a = file.tensor(named: "blk.0.\(projection.ggufName).weight.lora_a") {
-                targets.append(projection)
-                rank = a.dimensions.count == 2 ? a.dimensions[1] : 0
+        for tensor in file.tensors where tensor.name.hasPrefix("blk.0.") && tensor.name.hasSuffix(".weight.lora_a") {
+            let stem = String(tensor.name.dropFirst("blk.0.".count).dropLast(".weight.lora_a".count))
+            guard let members = LoRAProjection.members(ofGGUFName: stem, family: shape.family) else {
+                throw TrainingError.badAdapterConfig(file: url.path, reason: "adapts \(stem), which the \(shape.family.architecture) model does not have")
             }
+            targets += members
+            rank = tensor.dimensions.count == 2 ? tensor.dimensions[1] : 0
         }
         guard !targets.isEmpty, rank > 0 else {
             throw TrainingError.badAdapterConfig(file: url.path, reason: "has no blk.0.*.weight.lora_a tensor")
@@ -48,23 +49,20 @@ public enum GGUFAdapter {
         // llama.cpp scales by alpha/R; rsLoRA adapters are written with the equivalent alpha.
         let alpha = Float(file.float("adapter.lora.alpha") ?? Double(rank))
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: rank, alpha: alpha, targets: targets))
-        for slot in parameters.slots {
-            let name = "blk.\(slot.layer).\(slot.projection.ggufName).weight"
-            guard let a = file.tensor(named: name + ".lora_a"), let b = file.tensor(named: name + ".lora_b") else {
-                throw TrainingError.missingAdapterTensor(key: name + ".lora_a/.lora_b", file: url.path)
+        for module in parameters.modules {
+            guard let a = file.tensor(named: module.ggufKey(isA: true)), let b = file.tensor(named: module.ggufKey(isA: false)) else {
+                throw TrainingError.missingAdapterTensor(key: "blk.\(module.layer).\(module.ggufName).weight.lora_a/.lora_b", file: url.path)
             }
-            guard a.dimensions == [slot.input, rank] else {
-                throw TrainingError.adapterShape(key: a.name, expected: [slot.input, rank], found: a.dimensions)
+            guard a.dimensions == [module.input, rank] else {
+                throw TrainingError.adapterShape(key: a.name, expected: [module.input, rank], found: a.dimensions)
             }
-            guard b.dimensions == [rank, slot.output] else {
-                throw TrainingError.adapterShape(key: b.name, expected: [rank, slot.output], found: b.dimensions)
+            guard b.dimensions == [rank, module.output] else {
+                throw TrainingError.adapterShape(key: b.name, expected: [rank, module.output], found: b.dimensions)
             }
-            parameters.setA(slot, try file.dequantize(a))
-            var bValues = try file.dequantize(b)
-            if let heads = ropeHeads(slot.projection, shape) {
-                bValues = RoPEPermutation.ggufToHF(bValues, rows: slot.output, cols: rank, heads: heads)
+            parameters.setA(module, try file.dequantize(a))
+            parameters.setB(module, try file.dequantize(b)) { slot, b in
+                ropeHeads(slot.projection, shape).map { RoPEPermutation.ggufToHF(b, rows: slot.output, cols: rank, heads: $0) } ?? b
             }
-            parameters.setB(slot, bValues)
         }
         return parameters
     }

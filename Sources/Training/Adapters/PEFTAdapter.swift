@@ -35,26 +35,28 @@ public enum PEFTAdapter {
         }
         var targets: [LoRAProjection] = []
         for module in modules {
-            guard let projection = LoRAProjection(hfModuleName: module) else {
-                throw TrainingError.badAdapterConfig(file: file, reason: "target module \(module) is not one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj")
+            guard let members = LoRAProjection.members(ofModule: module, family: shape.family) else {
+                let names = LoRAProjection.allCases.compactMap { p in shape.family.fusedProjection(containing: p) == nil ? p.hfModuleName : nil }
+                    + shape.family.fusedProjections.map(\.hfModuleName)
+                throw TrainingError.badAdapterConfig(file: file, reason: "target module \(module) is not one of \(names.joined(separator: ", ")) (the \(shape.family.architecture) model's projections)")
             }
-            targets.append(projection)
+            targets += members
         }
         let settings = LoRASettings(rank: rank, alpha: alpha, useRSLoRA: (config["use_rslora"] as? Bool) ?? false,
                                     targets: targets, dropout: (config["lora_dropout"] as? NSNumber)?.floatValue ?? 0)
         var parameters = LoRAParameters(shape: shape, settings: settings)
         let weightsURL = directory.appendingPathComponent(weightsName)
         let tensors = try SafeTensors.read(url: weightsURL)
-        for slot in parameters.slots {
+        for module in parameters.modules {
             for isA in [true, false] {
-                let key = LoRAParameters.peftKey(layer: slot.layer, projection: slot.projection, isA: isA)
+                let key = module.peftKey(isA: isA)
                 guard let found = tensors.shape(key) else {
                     throw TrainingError.missingAdapterTensor(key: key, file: weightsURL.path)
                 }
-                let expected = isA ? [rank, slot.input] : [slot.output, rank]
+                let expected = isA ? [rank, module.input] : [module.output, rank]
                 guard found == expected else { throw TrainingError.adapterShape(key: key, expected: expected, found: found) }
                 let values = try tensors.floats(key)
-                if isA { parameters.setA(slot, values) } else { parameters.setB(slot, values) }
+                if isA { parameters.setA(module, values) } else { parameters.setB(module, values) }
             }
         }
         return parameters
@@ -65,17 +67,15 @@ public enum PEFTAdapter {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let settings = parameters.settings
         var tensors: [(name: String, shape: [Int], values: [Float], dtype: SafeTensorsDType)] = []
-        for slot in parameters.slots {
-            tensors.append((LoRAParameters.peftKey(layer: slot.layer, projection: slot.projection, isA: true),
-                            [settings.rank, slot.input], parameters.a(slot), .f32))
-            tensors.append((LoRAParameters.peftKey(layer: slot.layer, projection: slot.projection, isA: false),
-                            [slot.output, settings.rank], parameters.b(slot), .f32))
+        for module in parameters.modules {
+            tensors.append((module.peftKey(isA: true), [settings.rank, module.input], parameters.a(module), .f32))
+            tensors.append((module.peftKey(isA: false), [module.output, settings.rank], parameters.b(module), .f32))
         }
         try SafeTensors.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(weightsName))
         let config: [String: Any] = [
             "r": settings.rank,
             "lora_alpha": settings.alpha.rounded() == settings.alpha ? Int(settings.alpha) as Any : Double(settings.alpha) as Any,
-            "target_modules": settings.targets.map(\.hfModuleName),
+            "target_modules": parameters.moduleNames,
             "use_rslora": settings.useRSLoRA,
             "lora_dropout": Double(settings.dropout),
             "peft_type": "LORA",

@@ -18,7 +18,15 @@ extension LoRAParameters {
     public mutating func initialize(_ method: LoRAInitialization, rng: inout TrainingRNG, weights: inout LlamaWeights,
                                     svd: ((_ matrix: [Float], _ rows: Int, _ cols: Int, _ rank: Int) throws -> (u: [Float], s: [Float], vt: [Float]))? = nil) throws {
         let r = settings.rank
-        for slot in slots {
+        if method == .pissa, let shared = slots.first(where: sharesA) {
+            let module = fusedModules.first { $0.members.contains(shared.projection) }?.hfModuleName ?? "a fused module"
+            throw TrainingError.initializationUnavailable(method: "pissa", reason: "PiSSA needs one SVD per adapted matrix, and \(module) adapts its members with one A; use init kaiming or gaussian")
+        }
+        // A member of a fused module after the first keeps the first's A; only its B starts at zero.
+        for slot in slots where sharesA(slot) {
+            setB(slot, [Float](repeating: 0, count: slot.output * r))
+        }
+        for slot in slots where !sharesA(slot) {
             switch method {
             case .kaiming:
                 // kaiming_uniform_(a=√5) on a (R, in) tensor: gain √(2/(1+5)), bound gain·√(3/in) = 1/√in
@@ -29,7 +37,7 @@ extension LoRAParameters {
                 setA(slot, (0..<(r * slot.input)).map { _ in rng.nextGaussian() / Float(r) })
                 setB(slot, [Float](repeating: 0, count: slot.output * r))
             case .pissa:
-                guard let svd else { throw TrainingError.unsupportedTarget(name: "pissa needs an SVD") }
+                guard let svd else { throw TrainingError.initializationUnavailable(method: "pissa", reason: "no SVD routine was given") }
                 var w = weights.layers[slot.layer].projection(slot.projection).array
                 let (u, s, vt) = try svd(w, slot.output, slot.input, r)
                 // A = diag(√S)·Vᵀ / √scale, B = U·diag(√S) / √scale so that scale·B·A = U S Vᵀ (PEFT)

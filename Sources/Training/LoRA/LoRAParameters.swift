@@ -39,17 +39,30 @@ public struct LoRAParameters: Sendable, Equatable {
     public var settings: LoRASettings
     public var slots: [LoRASlot]
     public var values: [Float]
+    /// The model's fused modules (Phi-3's qkv_proj, gate_up_proj): their members' slots share one A.
+    public let fusedModules: [FusedProjection]
 
-    /// Zero-filled parameters laid out for `shape`: layer-major, projections in q,k,v,o,gate,up,down order.
+    /// Zero-filled parameters laid out for `shape`: layer-major, projections in q,k,v,o,gate,up,down
+    /// order. Where the family fuses projections, naming one member adapts the whole module, and the
+    /// members after the first point at the first one's A (stored once, so its gradient is the sum).
     public init(shape: LlamaConfig, settings: LoRASettings) {
+        var settings = settings
+        settings.targets = shape.family.adaptableTargets(settings.targets)
         self.settings = settings
+        self.fusedModules = shape.family.fusedProjections
         var slots: [LoRASlot] = []
         var offset = 0
         for layer in 0..<shape.layers {
             for projection in settings.targets {
                 let (input, output) = projection.features(shape)
-                let aOffset = offset
-                offset += settings.rank * input
+                let aOffset: Int
+                if let module = shape.family.fusedProjection(containing: projection), module.leader != projection,
+                   let leader = slots.last(where: { $0.layer == layer && $0.projection == module.leader }) {
+                    aOffset = leader.aOffset
+                } else {
+                    aOffset = offset
+                    offset += settings.rank * input
+                }
                 slots.append(LoRASlot(layer: layer, projection: projection, input: input, output: output,
                                       aOffset: aOffset, bOffset: offset))
                 offset += output * settings.rank
@@ -64,6 +77,11 @@ public struct LoRAParameters: Sendable, Equatable {
         var copy = self
         copy.values = [Float](repeating: 0, count: values.count)
         return copy
+    }
+
+    /// Whether the slot's A is another slot's (a fused module's member after the first).
+    public func sharesA(_ slot: LoRASlot) -> Bool {
+        slots.contains { $0.aOffset == slot.aOffset && $0.layer == slot.layer && $0.projection < slot.projection }
     }
 
     public func slot(layer: Int, projection: LoRAProjection) -> LoRASlot? {

@@ -21,12 +21,6 @@ public final class LoRATrainingModel: @unchecked Sendable {
         guard base.hasInputGradients else {
             throw TrainingError.precisionUnavailable(reason: "the \(base.precision) model was loaded without the packs a backward pass needs; load it for training")
         }
-        // Phi-3 fuses q, k, v (and gate, up) into one module in both PEFT and llama.cpp, where a LoRA
-        // adapts the fused matrix with one A; Tollgate's adapters are per projection.
-        if base.config.family.fusesProjections {
-            throw TrainingError.unsupportedModel(architecture: base.config.family.architecture,
-                                                 reason: "its q, k, v and gate, up are fused (qkv_proj, gate_up_proj), which Tollgate's per-projection adapters do not map yet; evaluate it, or fine-tune another family")
-        }
         self.base = base
         self.checkpointActivations = checkpointActivations
     }
@@ -123,9 +117,12 @@ public final class LoRATrainingModel: @unchecked Sendable {
         var layers = [[LoRATarget: (aOffset: Int, bOffset: Int, rank: Int)]](repeating: [:], count: config.layers)
         for slot in lora.slots { layers[slot.layer][slot.projection] = (slot.aOffset, slot.bOffset, lora.settings.rank) }
         let probability = lora.settings.dropout
+        // the members of a fused module see one input, dropped once (PEFT drops the module's input)
+        let family = config.family
         let dropout = dropoutSeed.flatMap { seed in
             probability > 0 ? LoRADropout(probability: probability) { layer, target, mask, count in
-                Self.fillDropoutMask(mask, count: count, probability: probability, seed: seed, layer: layer, projection: target)
+                Self.fillDropoutMask(mask, count: count, probability: probability, seed: seed, layer: layer,
+                                     projection: family.fusedProjection(containing: target)?.leader ?? target)
             } : nil
         }
         return AdapterOperands(values: values, scale: lora.settings.scale, layers: layers, dropout: dropout)
