@@ -16,7 +16,8 @@ static int linear(int isa, int format, const void *weights, size_t rowBytes, int
 int ck_block_values(int format) {
     switch (format) {
     case CK_FORMAT_F32: case CK_FORMAT_F16: return 1;
-    case CK_FORMAT_Q4_0: case CK_FORMAT_Q4_1: case CK_FORMAT_Q8_0: return 32;
+    case CK_FORMAT_Q4_0: case CK_FORMAT_Q4_1: case CK_FORMAT_Q5_0: case CK_FORMAT_Q8_0:
+    case CK_FORMAT_Q4_KX: case CK_FORMAT_Q6_KX: return 32;
     default: return 0;
     }
 }
@@ -27,7 +28,10 @@ int ck_block_bytes(int format) {
     case CK_FORMAT_F16: return 2;
     case CK_FORMAT_Q4_0: return 18;
     case CK_FORMAT_Q4_1: return 20;
+    case CK_FORMAT_Q5_0: return 22;
     case CK_FORMAT_Q8_0: return 34;
+    case CK_FORMAT_Q4_KX: return 24;
+    case CK_FORMAT_Q6_KX: return 40;
     default: return 0;
     }
 }

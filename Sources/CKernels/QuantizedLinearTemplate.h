@@ -18,8 +18,9 @@ static inline __attribute__((always_inline)) void CK_NAME(sums)(const v16f *acc,
 #endif
 }
 
-/// One 32-value block of a Q format → two 16-lane halves, as LegacyBlockDecoding does in Swift:
-/// Q4_0 (q − 8)·d, Q4_1 q·d + m, Q8_0 q·d, each product and sum rounded on its own.
+/// One 32-value block of a Q format → two 16-lane halves, as LegacyBlockDecoding and
+/// KQuantBlockDecoding do in Swift: Q4_0 (q − 8)·d, Q4_1 q·d + m, Q5_0 (q − 16)·d, Q8_0 q·d,
+/// Q4_KX q·a − b, Q6_KX q·s, each product and sum rounded on its own.
 /// `format` is a constant after inlining, so the switch disappears.
 static inline __attribute__((always_inline))
 void CK_NAME(decode_block)(int format, const uint8_t *block, v16f *low, v16f *high) {
@@ -31,6 +32,16 @@ void CK_NAME(decode_block)(int format, const uint8_t *block, v16f *low, v16f *hi
     case CK_FORMAT_Q4_0: {
         v16f table = ((v16f){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} - 8.0f) * CK_HALF(load_u16(block));
         __m512i codes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(block + 2)));
+        *low = (v16f)_mm512_permutexvar_ps(codes, (__m512)table);
+        *high = (v16f)_mm512_permutexvar_ps(_mm512_srli_epi32(codes, 4), (__m512)table);
+        break;
+    }
+    case CK_FORMAT_Q4_KX: {
+        float a, b;
+        memcpy(&a, block, 4);
+        memcpy(&b, block + 4, 4);
+        v16f table = (v16f){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} * a - b;
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(block + 8)));
         *low = (v16f)_mm512_permutexvar_ps(codes, (__m512)table);
         *high = (v16f)_mm512_permutexvar_ps(_mm512_srli_epi32(codes, 4), (__m512)table);
         break;
@@ -48,6 +59,15 @@ void CK_NAME(decode_block)(int format, const uint8_t *block, v16f *low, v16f *hi
         break;
     }
 #else
+    case CK_FORMAT_Q4_KX: {
+        float a, b;
+        memcpy(&a, block, 4);
+        memcpy(&b, block + 4, 4);
+        v16u8 q = load16u8(block + 8);
+        *low = __builtin_convertvector(q & 0x0f, v16f) * a - b;
+        *high = __builtin_convertvector(q >> 4, v16f) * a - b;
+        break;
+    }
     case CK_FORMAT_Q4_0: {
         float d = CK_HALF(load_u16(block));
         v16u8 q = load16u8(block + 2);
@@ -63,6 +83,28 @@ void CK_NAME(decode_block)(int format, const uint8_t *block, v16f *low, v16f *hi
         break;
     }
 #endif
+    case CK_FORMAT_Q5_0: {
+        // bit j of qh is the fifth bit of value j
+        float d = CK_HALF(load_u16(block));
+        uint32_t qh;
+        memcpy(&qh, block + 2, 4);
+        v16u8 q = load16u8(block + 6);
+        v16u32 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+        v16u32 bits = (v16u32){0} + qh;
+        v16u32 lo = __builtin_convertvector(q & 0x0f, v16u32) | (((bits >> lanes) & 1) << 4);
+        v16u32 hi = __builtin_convertvector(q >> 4, v16u32) | (((bits >> (lanes + 16)) & 1) << 4);
+        *low = (__builtin_convertvector(lo, v16f) - 16.0f) * d;
+        *high = (__builtin_convertvector(hi, v16f) - 16.0f) * d;
+        break;
+    }
+    case CK_FORMAT_Q6_KX: {
+        float s0, s1;
+        memcpy(&s0, block, 4);
+        memcpy(&s1, block + 4, 4);
+        *low = __builtin_convertvector(load16i8(block + 8), v16f) * s0;
+        *high = __builtin_convertvector(load16i8(block + 24), v16f) * s1;
+        break;
+    }
     default: {  // CK_FORMAT_Q8_0
         float d = CK_HALF(load_u16(block));
         *low = __builtin_convertvector(load16i8(block + 2), v16f) * d;
@@ -127,7 +169,9 @@ void CK_NAME(direct)(int format, int blockBytes, int nr, const uint8_t *const *w
 static inline __attribute__((always_inline))
 void CK_NAME(direct_rows)(int format, const uint8_t *weights, size_t rowBytes, int n, const float *x,
                           size_t ldx, int rows, float *y, size_t ldy, int outBegin, int outEnd) {
-    int blockBytes = format == CK_FORMAT_Q4_0 ? 18 : format == CK_FORMAT_Q4_1 ? 20 : 34;
+    // ck_block_bytes, written out so that it folds to a constant once `format` is one
+    int blockBytes = format == CK_FORMAT_Q4_0 ? 18 : format == CK_FORMAT_Q4_1 ? 20 : format == CK_FORMAT_Q5_0 ? 22
+                   : format == CK_FORMAT_Q4_KX ? 24 : format == CK_FORMAT_Q6_KX ? 40 : 34;
     for (int o = outBegin; o < outEnd; o += CK_TILE_OUT) {
         int count = outEnd - o < CK_TILE_OUT ? outEnd - o : CK_TILE_OUT;
         const uint8_t *w[CK_TILE_OUT];
@@ -210,6 +254,9 @@ static int CK_NAME(linear)(int format, const uint8_t *weights, size_t rowBytes, 
         case CK_FORMAT_Q4_0: CK_NAME(direct_rows)(CK_FORMAT_Q4_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
         case CK_FORMAT_Q4_1: CK_NAME(direct_rows)(CK_FORMAT_Q4_1, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
         case CK_FORMAT_Q8_0: CK_NAME(direct_rows)(CK_FORMAT_Q8_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
+        case CK_FORMAT_Q5_0: CK_NAME(direct_rows)(CK_FORMAT_Q5_0, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
+        case CK_FORMAT_Q4_KX: CK_NAME(direct_rows)(CK_FORMAT_Q4_KX, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
+        case CK_FORMAT_Q6_KX: CK_NAME(direct_rows)(CK_FORMAT_Q6_KX, weights, rowBytes, n, x, ldx, rows, y, ldy, outBegin, outEnd); return 0;
         default: break;
         }
     }

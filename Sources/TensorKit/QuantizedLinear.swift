@@ -10,7 +10,9 @@ import Foundation
 public struct QuantizedMatrix: @unchecked Sendable {
     /// Storage formats the kernels read, numbered as ggml's types.
     public enum Format: Int32, Sendable, CaseIterable {
-        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8
+        case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q8_0 = 8
+        /// Q4_K and Q6_K repacked into 32-value blocks with Float32 scales (ModelIO's KQuantRepacking).
+        case q4_KX = 112, q6_KX = 114
 
         /// Values per block: 32 for the Q formats, 1 for F16 and F32.
         public var blockValues: Int { NativeKernels.blockValues(format: rawValue) }
@@ -33,6 +35,14 @@ public struct QuantizedMatrix: @unchecked Sendable {
         rowBytes = cols / format.blockValues * format.blockBytes
         self.bytes = bytes
         self.owner = owner
+    }
+
+    /// A matrix in `format` whose bytes `fill` writes (rows · cols / blockValues blocks) into memory
+    /// this value owns.
+    public init(format: Format, rows: Int, cols: Int, filling fill: (UnsafeMutableRawPointer) -> Void) {
+        let storage = RawStorage(byteCount: rows * (cols / format.blockValues) * format.blockBytes)
+        fill(storage.pointer)
+        self.init(format: format, rows: rows, cols: cols, bytes: UnsafeRawPointer(storage.pointer), owner: storage)
     }
 
     /// The Float32 matrix (rows, cols) in `buffer`, read in place.

@@ -9,11 +9,13 @@ struct QuantizedLinearTests {
     static let formats = QuantizedMatrix.Format.allCases
     static let instructionSets = KernelInstructionSet.available
 
-    /// Random rows of `format` blocks: Q scales (and Q4_1 minimums) are halves of either sign,
-    /// some of them subnormal; F16 values include subnormals; codes are random bytes.
+    /// Random rows of `format` blocks as the file stores them (Q4_K and Q6_K super-blocks for the
+    /// repacked formats): Q scales (and Q4_1 minimums) are halves of either sign, some of them
+    /// subnormal; F16 values include subnormals; codes and K sub-block scales are random bytes.
     static func randomBytes(_ format: QuantizedMatrix.Format, rows: Int, cols: Int, seed: UInt64) -> [UInt8] {
         var rng = XorShift(seed: seed)
-        let blocks = rows * cols / format.blockValues
+        let type = ggmlType(format)
+        let blocks = rows * cols / type.blockSize
         var bytes: [UInt8] = []
         bytes.reserveCapacity(blocks * format.blockBytes)
         func half(_ value: Float) -> [UInt8] {
@@ -34,19 +36,56 @@ struct QuantizedLinearTests {
             case .q4_1:
                 bytes += half(scale()) + half(scale())
                 bytes += (0..<16).map { _ in rng.byte() }
+            case .q5_0:
+                bytes += half(scale())
+                bytes += (0..<20).map { _ in rng.byte() }
+            case .q4_KX:
+                bytes += half(scale()) + half(scale())
+                bytes += (0..<140).map { _ in rng.byte() }
+            case .q6_KX:
+                bytes += (0..<208).map { _ in rng.byte() }
+                bytes += half(scale())
             }
         }
         return bytes
     }
 
-    static func ggmlType(_ format: QuantizedMatrix.Format) -> GGMLType { GGMLType(rawValue: UInt32(format.rawValue))! }
+    /// The file's type of a format: itself, or the K format a repacked one comes from.
+    static func ggmlType(_ format: QuantizedMatrix.Format) -> GGMLType {
+        switch format {
+        case .q4_KX: return .q4_K
+        case .q6_KX: return .q6_K
+        default: return GGMLType(rawValue: UInt32(format.rawValue))!
+        }
+    }
+
+    /// `cols` rounded up to whole 256-value super-blocks for the repacked K formats.
+    static func columns(_ format: QuantizedMatrix.Format, _ cols: Int) -> Int {
+        ggmlType(format).blockSize == 256 ? (cols + 255) / 256 * 256 : cols
+    }
+
+    /// The kernels' matrix for file bytes of `format` (repacked as DecodeWeights does for K formats).
+    static func matrix(_ format: QuantizedMatrix.Format, _ bytes: [UInt8], out: Int, cols: Int) -> QuantizedMatrix {
+        if format == .q4_KX || format == .q6_KX {
+            return QuantizedMatrix(format: format, rows: out, cols: cols) { destination in
+                bytes.withUnsafeBytes { source in
+                    if format == .q4_KX {
+                        KQuantRepacking.q4_K(source.baseAddress!, destination, superBlocks: out * cols / 256)
+                    } else {
+                        KQuantRepacking.q6_K(source.baseAddress!, destination, superBlocks: out * cols / 256)
+                    }
+                }
+            }
+        }
+        let storage = FloatBuffer(count: (bytes.count + 3) / 4)
+        UnsafeMutableRawPointer(storage.pointer).copyMemory(from: bytes, byteCount: bytes.count)
+        return QuantizedMatrix(format: format, rows: out, cols: cols, bytes: UnsafeRawPointer(storage.pointer), owner: storage)
+    }
 
     /// y (rows, out) through the kernels at `isa`.
     static func kernel(_ format: QuantizedMatrix.Format, _ bytes: [UInt8], out: Int, cols: Int, x: [Float], rows: Int,
                        isa: KernelInstructionSet) -> [Float] {
-        let storage = FloatBuffer(count: (bytes.count + 3) / 4)
-        UnsafeMutableRawPointer(storage.pointer).copyMemory(from: bytes, byteCount: bytes.count)
-        let matrix = QuantizedMatrix(format: format, rows: out, cols: cols, bytes: UnsafeRawPointer(storage.pointer), owner: storage)
+        let matrix = Self.matrix(format, bytes, out: out, cols: cols)
         let y = FloatBuffer(count: rows * out)
         x.withUnsafeBufferPointer {
             QuantizedLinear.forward(out: y.pointer, inp: $0.baseAddress!, weight: matrix, rows: rows, instructionSet: isa)
@@ -58,7 +97,7 @@ struct QuantizedLinearTests {
         let shapes: [(rows: Int, out: Int, cols: Int)] = [(1, 1, 32), (1, 67, 96), (2, 17, 160), (3, 5, 64),
                                                           (5, 33, 128), (7, 4, 32), (33, 19, 96)]
         for format in Self.formats {
-            var all = shapes
+            var all = shapes.map { (rows: $0.rows, out: $0.out, cols: Self.columns(format, $0.cols)) }
             if format.blockValues == 1 { all += [(1, 9, 37), (6, 13, 21)] }  // tails shorter than 16 lanes
             for (index, shape) in all.enumerated() {
                 let bytes = Self.randomBytes(format, rows: shape.out, cols: shape.cols, seed: UInt64(index * 31 + 7))
@@ -98,8 +137,9 @@ struct QuantizedLinearTests {
     /// 16-lane accumulator per output filled in column order, then halves added pairwise.
     @Test func fusedKernelsEqualTheirDocumentedSummationOrderBitForBit() throws {
         let fused = Self.instructionSets.filter { $0 != .portable }
-        let rows = 3, out = 10, cols = 96
+        let rows = 3, out = 10
         for (index, format) in Self.formats.enumerated() {
+            let cols = Self.columns(format, 96)
             let bytes = Self.randomBytes(format, rows: out, cols: cols, seed: UInt64(index + 1))
             let weights = try bytes.withUnsafeBytes { try Dequantization.dequantize(Self.ggmlType(format), source: $0, count: out * cols) }
             let x = KernelTests.randomValues(rows * cols, seed: UInt64(index + 50))
@@ -126,8 +166,9 @@ struct QuantizedLinearTests {
     /// Each output row is the same computed alone or in a batch of any size: what makes batched
     /// generation equal one-at-a-time generation.
     @Test func batchedRowsEqualRowsComputedAloneBitForBit() {
-        let out = 37, cols = 128, rows = 11
+        let out = 37, rows = 11
         for (index, format) in Self.formats.enumerated() {
+            let cols = Self.columns(format, 128)
             let bytes = Self.randomBytes(format, rows: out, cols: cols, seed: UInt64(index + 90))
             let x = KernelTests.randomValues(rows * cols, seed: UInt64(index + 91))
             for isa in Self.instructionSets {

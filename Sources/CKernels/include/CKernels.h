@@ -12,13 +12,21 @@
 extern "C" {
 #endif
 
-/// Weight storage formats, numbered as ggml's `enum ggml_type`.
+/// Weight storage formats, numbered as ggml's `enum ggml_type`; the K formats' 256-value super-blocks
+/// are read through a repacking into 32-value blocks with Float32 scales (ModelIO's
+/// KQuantRepacking), numbered as their ggml type + 100.
 enum {
     CK_FORMAT_F32 = 0,
     CK_FORMAT_F16 = 1,
     CK_FORMAT_Q4_0 = 2,
     CK_FORMAT_Q4_1 = 3,
+    CK_FORMAT_Q5_0 = 6,
     CK_FORMAT_Q8_0 = 8,
+    /// Q4_K repacked: { float d·scale; float dmin·min; 16 bytes of codes, value l in the low nibble
+    /// of byte l and value l + 16 in its high nibble }, 24 bytes; x = code·(d·scale) − dmin·min.
+    CK_FORMAT_Q4_KX = 112,
+    /// Q6_K repacked: { float d·scale of values 0–15; of values 16–31; 32 × int8 code − 32 }, 40 bytes.
+    CK_FORMAT_Q6_KX = 114,
 };
 
 /// Instruction sets the kernels are built for; `ck_best_isa` is the fastest this CPU runs.
