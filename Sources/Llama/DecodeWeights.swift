@@ -25,8 +25,24 @@ public struct DecodeWeights: @unchecked Sendable {
         layers.map { $0.projections.values.map(\.byteCount).reduce(0, +) }.reduce(0, +) + output.byteCount
     }
 
-    /// Every projection read from `weights` in Float32.
-    public init(float32 weights: LlamaWeights, config: LlamaConfig) {
+    /// A Float32 copy of a tied embedding above this size is not made for inference
+    /// (`fileEmbedding`): SmolLM2's 113 MB is kept, Gemma 3's 671 MB and Qwen2.5's 544 MB are not.
+    public static let float32EmbeddingLimit = 256 << 20
+
+    /// The token embedding as the file stores it, when the model should read it there instead of a
+    /// Float32 copy: tied (it is also the LM head), in a block format whose rows the kernels read and
+    /// `ModelIO` dequantizes, and larger than `float32EmbeddingLimit` in Float32.
+    static func fileEmbedding(_ file: GGUFFile, config: LlamaConfig) -> QuantizedMatrix? {
+        guard config.tiedEmbeddings, config.vocabSize * config.dim * 4 > float32EmbeddingLimit,
+              let tensor = file.tensor(named: "token_embd.weight"), [.f16, .q4_0, .q4_1, .q5_0, .q8_0].contains(tensor.type) else {
+            return nil
+        }
+        return fileMatrix(file, "token_embd.weight", shape: [config.vocabSize, config.dim])
+    }
+
+    /// Every projection read from `weights` in Float32 (the LM head too, unless `output` is given:
+    /// weights without a Float32 embedding keep the file's).
+    public init(float32 weights: LlamaWeights, config: LlamaConfig, output: QuantizedMatrix? = nil) {
         layers = weights.layers.map { w in
             var projections: [LoRATarget: QuantizedMatrix] = [:]
             for target in LoRATarget.allCases {
@@ -35,13 +51,14 @@ public struct DecodeWeights: @unchecked Sendable {
             }
             return Layer(projections: projections)
         }
-        output = QuantizedMatrix(float32: weights.outputWeight, rows: config.vocabSize, cols: config.dim)
+        self.output = output ?? QuantizedMatrix(float32: weights.outputWeight, rows: config.vocabSize, cols: config.dim)
     }
 
     /// The file's blocks where the kernels read their format, else `weights` (already checked
     /// against the file's shapes by the loader).
     init(file: GGUFFile, weights: LlamaWeights, config: LlamaConfig) {
-        self.init(float32: weights, config: config)
+        self.init(float32: weights, config: config,
+                  output: weights.outputWeight.count == 0 ? Self.fileEmbedding(file, config: config) : nil)
         for l in 0..<config.layers {
             for target in LoRATarget.allCases {
                 var heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
@@ -83,6 +100,16 @@ public struct DecodeWeights: @unchecked Sendable {
         return matrix.reorderingRows((0..<matrix.rows).map {
             RoPEPermutation.ggufRow(forHFRow: $0, rows: matrix.rows, heads: heads)
         })
+    }
+
+    /// Row `row` of the LM head matrix (the tied embedding's row of a token) in Float32, as the
+    /// dequantizer writes it; for models that keep no Float32 copy of a large embedding.
+    func outputRow(_ row: Int, into out: UnsafeMutablePointer<Float>) throws {
+        guard let type = GGMLType(rawValue: UInt32(output.format.rawValue)), row >= 0, row < output.rows else {
+            throw LlamaError.invalidConfig(source: "embedding", reason: "row \(row) of a \(output.rows)-row \(output.format) matrix cannot be read")
+        }
+        try Dequantization.dequantize(type, source: UnsafeRawBufferPointer(start: output.bytes + row * output.rowBytes, count: output.rowBytes),
+                                      count: output.cols, into: out, tensorName: "token_embd.weight")
     }
 
     static func format(of type: GGMLType) -> QuantizedMatrix.Format? {

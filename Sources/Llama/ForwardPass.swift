@@ -61,7 +61,7 @@ extension LlamaModel {
 
         // The residual stream: one scratch buffer updated in place, or each layer's input kept.
         let stream = kept?.residuals[0] ?? scratch!.stream  // (N, C)
-        embed(out: stream.pointer, tokens: tokens)
+        try embed(out: stream.pointer, tokens: tokens)
         for l in 0..<config.layers {
             if let kept {
                 layer(l, input: kept.residuals[l], output: kept.residuals[l + 1], acts: kept.layer(l), pass: pass)
@@ -219,12 +219,18 @@ extension LlamaModel {
         }
     }
 
-    /// out (N, C) ← rows of the token embedding, times the family's embedding scale (Gemma's √C).
-    private func embed(out: UnsafeMutablePointer<Float>, tokens: [Int]) {
+    /// out (N, C) ← rows of the token embedding, times the family's embedding scale (Gemma's √C);
+    /// read from the file's blocks when the model keeps no Float32 copy of a large embedding.
+    private func embed(out: UnsafeMutablePointer<Float>, tokens: [Int]) throws {
         let c = config.dim, scale = config.family.embeddingScale
         let table = weights.tokenEmbedding.pointer
+        let fromFile = weights.tokenEmbedding.count == 0
         for (n, token) in tokens.enumerated() {
-            (out + n * c).update(from: table + token * c, count: c)
+            if fromFile {
+                try decodeWeights!.outputRow(token, into: out + n * c)
+            } else {
+                (out + n * c).update(from: table + token * c, count: c)
+            }
             if scale != 1 { for i in 0..<c { out[n * c + i] *= scale } }
         }
     }

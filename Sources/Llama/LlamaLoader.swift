@@ -23,10 +23,17 @@ extension LlamaModel {
         if let adapter { try adapter.validate(for: config, source: url.path) }
         switch precision {
         case .f32:
-            let weights = try loader.load()
             // Training multiplies only the Float32 weights: the file need not stay mapped.
-            let decode = use == .training ? DecodeWeights(float32: weights, config: config)
-                : DecodeWeights(file: file, weights: weights, config: config)
+            if use == .training {
+                let weights = try loader.load()
+                return LlamaModel(config: config, weights: weights, projections: .f32(DecodeWeights(float32: weights, config: config)),
+                                  adapter: adapter)
+            }
+            // A large embedding (Gemma's 262,144 × 640: 671 MB in Float32) is read from the file's blocks
+            // for both its uses, rows for the input and the decode kernels for the LM head.
+            let fileEmbedding = DecodeWeights.fileEmbedding(file, config: config)
+            let weights = try loader.load(embedding: fileEmbedding == nil)
+            let decode = DecodeWeights(file: file, weights: weights, config: config)
             return LlamaModel(config: config, weights: weights, projections: .f32(decode), adapter: adapter)
         case .bf16, .int8:
             let weights = try loader.load(projections: false)
@@ -55,8 +62,9 @@ struct LlamaWeightLoader: Sendable {
     }
 
     /// Every tensor; without `projections`, the projections are left as empty buffers (count 0)
-    /// for `projection(layer:target:into:)` to read one at a time.
-    func load(projections: Bool = true) throws -> LlamaWeights {
+    /// for `projection(layer:target:into:)` to read one at a time; without `embedding` the token
+    /// embedding is too (the model reads the file's rows, see `DecodeWeights.fileEmbedding`).
+    func load(projections: Bool = true, embedding readEmbedding: Bool = true) throws -> LlamaWeights {
         let c = config.dim, hd = config.headDim, family = config.family
         var jobs: [Job] = []
         func job(_ name: String, _ shape: [Int], _ slice: TensorSlice = .whole) -> FloatBuffer {
@@ -77,7 +85,7 @@ struct LlamaWeightLoader: Sendable {
             }
             return job(name, shape)
         }
-        let embedding = job("token_embd.weight", [config.vocabSize, c])
+        let embedding = readEmbedding ? job("token_embd.weight", [config.vocabSize, c]) : FloatBuffer(uninitializedCount: 0)
         var layers: [LayerWeights] = []
         for l in 0..<config.layers {
             let p = "blk.\(l)."

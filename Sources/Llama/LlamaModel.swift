@@ -57,7 +57,10 @@ public final class LlamaModel: @unchecked Sendable {
     public var weights: LlamaWeights {
         didSet {
             switch projections {
-            case .f32: projections = .f32(DecodeWeights(float32: weights, config: config))
+            case let .f32(old):
+                // weights without a Float32 embedding keep the file's LM head
+                projections = .f32(DecodeWeights(float32: weights, config: config,
+                                                 output: weights.outputWeight.count == 0 ? old.output : nil))
             case let .packed(old, precision):
                 projections = .packed(try! PackedWeights.pack(precision, float32: weights, config: config,
                                                               inputGradients: old.transposes != nil)!, precision)
@@ -150,11 +153,12 @@ public final class LlamaModel: @unchecked Sendable {
             guard let transpose = packedWeights.outputTranspose else { preconditionFailure("\(precision) model loaded for inference, not training") }
             return .packed(linear: packedWeights.output, transpose: transpose)
         }
+        precondition(weights.outputWeight.count > 0, "the model was loaded for inference, without a Float32 LM head; load it for training")
         return .f32(UnsafePointer(weights.outputWeight.pointer))
     }
 
     /// Whether a backward pass can multiply by the frozen weights (packs need transposes).
-    public var hasInputGradients: Bool { packedWeights.map { $0.transposes != nil } ?? true }
+    public var hasInputGradients: Bool { packedWeights.map { $0.transposes != nil } ?? (weights.outputWeight.count > 0) }
 
     /// Bytes of the bf16 or int8 packs (0 in `.f32`).
     public var packedBytes: Int { packedWeights?.bytes ?? 0 }
@@ -167,7 +171,8 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// logits (rows.count, V) = hidden[rows] (·, C) · outputWeightᵀ. In `.bf16` and `.int8` every row
     /// uses the packed head. In `.f32`, given the call's `segments`, rows of short segments use the decode
-    /// kernels (see `RowRoutes`); without, all use sgemm.
+    /// kernels (see `RowRoutes`); without, all use sgemm — unless the model keeps no Float32 copy of its
+    /// large embedding, when all use the decode kernels.
     public func lmHead(hidden: FloatBuffer, rows: [Int], segments: [SequenceSegment]? = nil) -> Matrix {
         let c = config.dim, v = config.vocabSize
         // Every logit is written below: no need to zero (rows.count × 196 KB for SmolLM2) first.
@@ -185,7 +190,9 @@ public final class LlamaModel: @unchecked Sendable {
             packedWeights.output.multiply(rows: rows.count, a: source.pointer, lda: c, into: logits.pointer, ldc: v)
             return logits
         }
-        let routes = segments.map { RowRoutes(tokens: rows, segments: $0) } ?? RowRoutes(float32Rows: rows.count)
+        // Without a Float32 copy of a large embedding (DecodeWeights.fileEmbedding), every row reads the file's blocks.
+        let routes = weights.outputWeight.count == 0 ? RowRoutes(quantizedRows: rows.count)
+            : segments.map { RowRoutes(tokens: rows, segments: $0) } ?? RowRoutes(float32Rows: rows.count)
         routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights!.output],
                       float32: [weights.outputWeight])
         return logits

@@ -37,6 +37,11 @@ struct RowRoutes {
         self.init(flags: Array(repeating: false, count: count))
     }
 
+    /// Every one of `count` rows through the decode kernels.
+    init(quantizedRows count: Int) {
+        self.init(flags: Array(repeating: true, count: count))
+    }
+
     private init(flags: [Bool]) {
         var runs: [Run] = []
         var start = 0
