@@ -21,7 +21,7 @@ struct RouteListParser {
     }
 
     private func route(name: String, _ map: YAMLMapping, endpoints: [String]) throws -> RoutePlan {
-        try map.allowOnly(["members", "failover"])
+        try map.allowOnly(["members", "failover", "member_floors"])
         guard let node = map.node("members") else {
             throw map.missing("members", hint: "the members in failover order, e.g. members: [{endpoint: hosted}, {variant: local-lora}]")
         }
@@ -72,7 +72,26 @@ struct RouteListParser {
                 failover.afterRetries = retries
             }
         }
-        return RoutePlan(name: name, members: members, failover: failover)
+        return RoutePlan(name: name, members: members, failover: failover,
+                         memberFloors: try memberFloors(map, members: members.map(\.name)))
+    }
+
+    /// `member_floors: {local-lora: {em: 20}}`: floors a member must reach on its own.
+    private func memberFloors(_ map: YAMLMapping, members: [String]) throws -> [String: [String: Double]] {
+        guard let floors = try map.mapping("member_floors") else { return [:] }
+        var result: [String: [String: Double]] = [:]
+        for member in floors.order {
+            if !members.contains(member) {
+                throw floors.error(member, .invalidValue("names no member of the route (they are \(members.joined(separator: ", "))); "
+                    + "set floors for one of them"))
+            }
+            let metrics = try YAMLMapping(floors.node(member)!, file: map.file, path: floors.child(member))
+            try metrics.allowOnly(EvalSetPlan.knownMetrics)
+            for metric in metrics.order {
+                result[member, default: [:]][metric] = try metrics.required(metrics.double(metric), metric, hint: "the floor, e.g. em: 20")
+            }
+        }
+        return result
     }
 
     /// A variant that serves a route (`{name: support-route, route: support}`); nil for any other.
@@ -92,6 +111,11 @@ struct RouteListParser {
     func attach(_ routes: [RoutePlan], to experiment: inout ExperimentFile) throws {
         let routeMap = try root.mapping("routes")
         for route in routes {
+            for member in route.memberFloors.keys.sorted() where RouteVariants.ownVariant(of: member, route: route,
+                                                                                           variants: experiment.variants) == nil {
+                throw routeMap!.error(route.name, .invalidValue("sets member_floors for endpoint member '\(member)', which no variant "
+                    + "evaluates on its own; add a variant {name: \(member), endpoint: \(member)}"))
+            }
             for case .variant(let name) in route.members.map(\.source) {
                 guard let variant = experiment.variants.first(where: { $0.name == name }) else {
                     let known = experiment.variants.map(\.name)

@@ -46,6 +46,19 @@ private func message(_ yaml: String) -> String {
     #expect(experiment.drills[1].inject.status == nil && experiment.drills[1].inject.failRate == 1)
 }
 
+@Test func memberFloorsNameAMemberThatSomeVariantEvaluatesAlone() throws {
+    let route = "routes:\n  support:\n    members: [{endpoint: hosted}, {variant: local}]\n"
+    let variants = "variants:\n  - {name: local, adapter: none}\n  - {name: r, route: support}\n"
+    let experiment = try ExperimentFile.parse(yaml: header + route + "    member_floors: {local: {em: 20, chrf: 30}}\n" + variants, file: file)
+    #expect(experiment.routes[0].memberFloors == ["local": ["em": 20, "chrf": 30]])
+    #expect(message(route + "    member_floors: {hosted: {em: 20}}\n" + variants)
+        .contains("sets member_floors for endpoint member 'hosted', which no variant evaluates on its own; add a variant {name: hosted, endpoint: hosted}"))
+    #expect(try ExperimentFile.parse(yaml: header + route + "    member_floors: {hosted: {em: 20}}\n" + variants
+        + "  - {name: hosted-alone, endpoint: hosted}\n", file: file).routes[0].memberFloors == ["hosted": ["em": 20]])
+    #expect(message(route + "    member_floors: {ghost: {em: 20}}\n" + variants).contains("names no member of the route (they are hosted, local)"))
+    #expect(message(route + "    member_floors: {local: {emm: 20}}\n" + variants).contains("did you mean 'em'"))
+}
+
 @Test func badRoutesAndDrillsNameTheKeyAndTheFix() {
     let variants = "variants:\n  - {name: local, adapter: none}\n  - {name: r, route: support}\n"
     let route = "routes:\n  support:\n    members: [{endpoint: hosted}, {endpoint: backup}]\n"

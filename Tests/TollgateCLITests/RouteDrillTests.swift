@@ -14,7 +14,8 @@ struct RouteDrillTests {
     let holdout = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Datasets/support-routing/holdout.jsonl").path
 
-    func experiment(primary: String, fallback: String, baseline: String) -> String {
+    /// With `fallbackFloor`, the fallback must reach em ≥ it on its own (a variant evaluates it alone).
+    func experiment(primary: String, fallback: String, baseline: String, fallbackFloor: Double? = nil) -> String {
         """
         name: route-drill-test
         model: \(Fixtures.smolLM2!.path)
@@ -41,9 +42,11 @@ struct RouteDrillTests {
           support:
             members: [{endpoint: primary}, {endpoint: fallback}]
             failover: {on: [5xx, 429, timeout, connect], after_retries: 1}
+        \(fallbackFloor.map { "    member_floors: {fallback: {em: \($0)}}" } ?? "")
         variants:
           - {name: served, endpoint: baseline}
           - {name: support-route, route: support}
+        \(fallbackFloor == nil ? "" : "  - {name: fallback-alone, endpoint: fallback}")
         drills:
           - {name: brownout, route: support, inject: {member: primary, fail_rate: 0.3, status: 503, seed: 1}}
           - {name: primary-down, route: support, inject: {member: primary, down: true}}
@@ -98,7 +101,7 @@ struct RouteDrillTests {
         let fault = try ScriptedChatServer()
         defer { fault.stop() }
         let file = folder.appendingPathComponent("route.yaml")
-        try experiment(primary: fault.baseURL, fallback: llama.baseURL, baseline: llama.baseURL)
+        try experiment(primary: fault.baseURL, fallback: llama.baseURL, baseline: llama.baseURL, fallbackFloor: 10)
             .write(to: file, atomically: true, encoding: .utf8)
         let storePath = folder.appendingPathComponent("t.db").path
         let reports = folder.appendingPathComponent("reports").path
@@ -131,7 +134,8 @@ struct RouteDrillTests {
         #expect(abs(fallbackShare - 0.3) <= halfWidth, "fallback share \(fallbackShare)")
         #expect(Set(drilled.answered.filter { $0.value == 1 }.keys) == drilled.injected)
         #expect(try fault.stats().requests == Self.examples, "an injected failure must not be sent")
-        // The gate's decision on the drilled route follows the em floor of 20.
+        // The gate's decision on the drilled route follows the em floor of 20, and the fallback's
+        // own floor of 10 (on its own evaluation).
         let json = try String(contentsOfFile: "\(reports)/route-drill-test-run\(drillRun).json", encoding: .utf8)
         let document = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
         let report = document["report"] as? [String: Any] ?? [:]
@@ -140,8 +144,13 @@ struct RouteDrillTests {
         let drilledVariant = variants.first { ($0["name"] as? String) == "support-route under brownout" } ?? [:]
         let em = ((drilledVariant["scores"] as? [[String: Any]]) ?? []).first { ($0["metric"] as? String) == "em" }
         let emValue = ((em?["score"] as? [String: Any])?["value"] as? Double) ?? -1
-        #expect(emValue >= 0)
-        #expect(brownout.status == (emValue >= 20 ? 0 : 1), "em \(emValue), \(brownout.stdout.suffix(400))")
+        let alone = variants.first { ($0["name"] as? String) == "fallback-alone" } ?? [:]
+        let aloneEm = (((alone["scores"] as? [[String: Any]]) ?? []).first { ($0["metric"] as? String) == "em" }?["score"]
+            as? [String: Any])?["value"] as? Double ?? -1
+        #expect(emValue >= 0 && aloneEm >= 0)
+        #expect(brownout.status == (emValue >= 20 && aloneEm >= 10 ? 0 : 1), "em \(emValue), alone \(aloneEm), \(brownout.stdout.suffix(400))")
+        let reasons = ((drilledVariant["decision"] as? [String: Any])?["outcomes"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        #expect(reasons.contains { $0.contains("em of fallback on its own, route support's member") && $0.contains("floor of 10") })
         let markdown = try String(contentsOfFile: "\(reports)/route-drill-test-run\(drillRun).md", encoding: .utf8)
         #expect(markdown.contains("## Routes") && markdown.contains("**support-route under brownout**")
                 && markdown.contains("↳ primary") && markdown.contains("↳ fallback"))

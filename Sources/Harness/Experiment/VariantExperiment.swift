@@ -76,8 +76,11 @@ enum VariantExperiment {
         for index in variants.indices.dropFirst() {
             let compared = comparedByCandidate[index - 1]
             let serving = ExperimentRunner.worstServing(compared.map(\.candidateServing))
-            let decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
+            var decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
                                          candidateServing: serving)
+            if let route = variants[index].route {
+                decision = try RouteMemberFloors.apply(route, to: decision, experiment: experiment, evaluations: evaluations, store: store)
+            }
             log("\(variants[index].name) against \(variants[0].name): \(decision.verdict.rawValue) — \(decision.why)")
             gated.append(Gated(variant: variants[index], compared: compared, serving: serving, decision: decision))
         }

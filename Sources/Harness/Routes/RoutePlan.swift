@@ -10,6 +10,7 @@ import Foundation
 ///   support:
 ///     members: [{endpoint: hosted}, {endpoint: backup}, {variant: local-lora}]
 ///     failover: {on: [5xx, 429, timeout, connect], after_retries: 1}
+///     member_floors: {local-lora: {em: 20}}     # the fallback must pass the floor on its own
 /// variants:
 ///   - {name: support-route, route: support}
 /// ```
@@ -18,11 +19,16 @@ public struct RoutePlan: Codable, Sendable, Equatable {
     /// Primary first.
     public var members: [RouteMemberPlan]
     public var failover: FailoverPolicy
+    /// Member → metric → floor: rules of the route's gate that a member must pass on its own (its
+    /// own variant's evaluation on every eval set that computes the metric).
+    public var memberFloors: [String: [String: Double]] = [:]
 
-    public init(name: String, members: [RouteMemberPlan], failover: FailoverPolicy = FailoverPolicy()) {
+    public init(name: String, members: [RouteMemberPlan], failover: FailoverPolicy = FailoverPolicy(),
+                memberFloors: [String: [String: Double]] = [:]) {
         self.name = name
         self.members = members
         self.failover = failover
+        self.memberFloors = memberFloors
     }
 }
 

@@ -28,6 +28,8 @@ public struct RouteSpec: Sendable, Equatable {
     public var injection: FailureInjection?
     /// The drill's name, for reports.
     public var drill: String?
+    /// Floors members must reach on their own (see `RoutePlan.memberFloors`).
+    public var memberFloors: [String: [String: Double]] = [:]
 
     public init(name: String, members: [Member], failover: FailoverPolicy, injection: FailureInjection? = nil,
                 drill: String? = nil) {

@@ -38,7 +38,8 @@ enum RouteVariants {
                                         modelPath: variant.model, adapterPath: variant.adapter)
             }
         }
-        let spec = RouteSpec(name: route.name, members: members, failover: route.failover)
+        var spec = RouteSpec(name: route.name, members: members, failover: route.failover)
+        spec.memberFloors = route.memberFloors
         let bytes = route.members.compactMap { member -> Int64? in
             if case .variant(let variant) = member.source { return served[variant]?.bytes }
             return nil
@@ -54,6 +55,16 @@ enum RouteVariants {
         throw ExperimentFileError(file: file, line: nil, key: "drills", problem: .invalidValue(known.isEmpty
             ? "has no drills, and --drill \(name) asks for one; add it under drills: or run without --drill"
             : "has no drill named '\(name)' (they are \(known.joined(separator: ", "))); pass one of them to --drill"))
+    }
+
+    /// The variant that evaluates a member on its own: the member's own variant, or a variant
+    /// serving the member's endpoint; nil when there is none.
+    static func ownVariant(of member: String, route: RoutePlan, variants: [VariantPlan]) -> Int? {
+        switch route.members.first(where: { $0.name == member })?.source {
+        case .variant(let name)?: return variants.firstIndex { $0.name == name && !$0.isRoute }
+        case .endpoint(let name)?: return variants.firstIndex { $0.source == .endpoint(name: name) }
+        case nil: return nil
+        }
     }
 
     /// The route's identity as its evaluation stored it.
