@@ -53,11 +53,14 @@ public struct ChatFailure: Error, Sendable, Equatable {
     public var message: String
     /// Attempts after the first.
     public var retries: Int
+    /// Seconds from sending the first attempt to giving up, waits between attempts included.
+    public var seconds: Double
 
-    public init(kind: Kind, status: Int?, message: String, retries: Int) {
+    public init(kind: Kind, status: Int?, message: String, retries: Int, seconds: Double = 0) {
         self.kind = kind
         self.status = status
         self.message = message
         self.retries = retries
+        self.seconds = seconds
     }
 }

@@ -122,6 +122,7 @@ public final class EndpointClient: @unchecked Sendable, CustomStringConvertible 
     /// The attempts for one request; the caller holds a slot and has waited for the throttles once.
     private func perform(_ chat: ChatRequest) async -> Result<ChatAnswer, ChatFailure> {
         let body = chat.body(model: config.model, stream: config.stream)
+        let started = ContinuousClock.now
         var last: AttemptFailure?
         var attempts = 0
         attempting: for attempt in 0...max(config.retries, 0) {
@@ -155,7 +156,9 @@ public final class EndpointClient: @unchecked Sendable, CustomStringConvertible 
         }
         // The first attempt always runs, so `last` is set.
         let final = last ?? AttemptFailure(kind: .notSent, retryable: false, message: "not sent")
-        return .failure(failure(final, retries: max(attempts - 1, 0), attempts: attempts))
+        var given = failure(final, retries: max(attempts - 1, 0), attempts: attempts)
+        given.seconds = ChatAttempt.seconds(since: started)
+        return .failure(given)
     }
 
     private func httpRequest(body: Data) -> HTTPClientRequest {

@@ -62,6 +62,11 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     /// Redaction and retention (`privacy:`); nil when the file has no such block.
     public var privacy: PrivacyPlan? = nil
 
+    /// Primary-and-fallback routes a variant may serve (`routes:`), and the drills that inject
+    /// failures into their members (`drills:`, run one with `tollgate run --drill NAME`).
+    public var routes: [RoutePlan] = []
+    public var drills: [DrillPlan] = []
+
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {
         GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,

@@ -82,7 +82,7 @@ struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants", "endpoints", "correction", "privacy", "sweep"])
+                            "variants", "endpoints", "correction", "privacy", "sweep", "routes", "drills"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
@@ -116,8 +116,10 @@ struct ExperimentParser {
         experiment.sweep = try SweepBlockParser(root: root).grid(hasTraining: training != nil)
         experiment.adapter = adapter
         experiment.endpoints = endpoints
+        let routes = try RouteListParser(root: root).routes(endpoints: endpoints.map(\.name))
         experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil,
-                                                                      endpoints: endpoints.map(\.name))
+                                                                      endpoints: endpoints.map(\.name), routes: routes.map(\.name))
+        try RouteListParser(root: root).attach(routes, to: &experiment)
         if experiment.modelIsEndpoint, let fused = experiment.variants.first(where: {
             if case .fused = $0.source { return true } else { return false }
         }) {

@@ -7,7 +7,7 @@ struct VariantListParser {
     /// - Parameters:
     ///   - hasAdapter: whether the experiment names or trains an adapter (`fuse:` needs one).
     ///   - endpoints: the names under `endpoints:` a variant may serve.
-    func plans(hasAdapter: Bool, endpoints: [String]) throws -> [VariantPlan] {
+    func plans(hasAdapter: Bool, endpoints: [String], routes: [String] = []) throws -> [VariantPlan] {
         guard let node = root.node("variants") else { return [] }
         if root.has("baseline") {
             throw root.error("baseline", .invalidValue(
@@ -21,7 +21,8 @@ struct VariantListParser {
         var plans: [VariantPlan] = []
         for item in items {
             let map = try YAMLMapping(item.node, file: root.file, path: item.path)
-            let plan = try variant(map, hasAdapter: hasAdapter, endpoints: endpoints)
+            let plan = try RouteListParser.routeVariant(map, routes: routes)
+                ?? variant(map, hasAdapter: hasAdapter, endpoints: endpoints)
             if plans.contains(where: { $0.name == plan.name }) {
                 throw map.error("name", .invalidValue("gives a second variant named '\(plan.name)'; give each variant its own name"))
             }
@@ -31,7 +32,7 @@ struct VariantListParser {
     }
 
     private func variant(_ map: YAMLMapping, hasAdapter: Bool, endpoints: [String]) throws -> VariantPlan {
-        try map.allowOnly(["name", "fuse", "model", "adapter", "endpoint"])
+        try map.allowOnly(["name", "fuse", "model", "adapter", "endpoint", "route"])
         let name = try map.required(map.string("name"), "name", hint: "a name for the variant, e.g. name: fused-q8_0")
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw map.error("name", .invalidValue("is empty")) }
         if let node = map.node("endpoint") {

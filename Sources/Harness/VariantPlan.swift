@@ -8,6 +8,7 @@
 ///   - {name: other, model: models/other.gguf}          # another GGUF as it is
 ///   - {name: base, adapter: none}                      # the model without its adapter
 ///   - {name: hosted, endpoint: hosted}                 # a model behind one of the experiment's endpoints
+///   - {name: support-route, route: support}            # one of the experiment's routes
 /// ```
 public struct VariantPlan: Codable, Sendable, Equatable {
     /// Where a variant's weights come from.
@@ -20,6 +21,8 @@ public struct VariantPlan: Codable, Sendable, Equatable {
         case served(model: String?, adapter: VariantAdapter)
         /// A model behind one of the experiment's `endpoints`, by name.
         case endpoint(name: String)
+        /// One of the experiment's `routes`, by name: its members tried in order.
+        case route(name: String)
     }
 
     /// The adapter a served variant applies at runtime.

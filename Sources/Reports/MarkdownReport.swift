@@ -48,6 +48,7 @@ struct MarkdownSections {
         if let variants = input.variants {
             // A model-swap run: the variants side by side, then each candidate against the baseline.
             parts += variantSections(variants)
+            if let routes = input.routes, !routes.isEmpty { parts.append(routeSection(routes)) }
         } else {
             parts.append(rules(input.decision))
             parts += input.evalSets.map { evalSet($0) }

@@ -23,6 +23,8 @@ public struct ReportInput: Codable, Sendable, Equatable {
     /// A model-swap run's variants; nil for a run with one candidate. With variants, `decision` is
     /// the selection among the candidates and each candidate carries its own decision and tables.
     public var variants: VariantComparison?
+    /// Route variants as served, member by member (and a drill's route beside the undisturbed one).
+    public var routes: [RouteReport]?
 
     public init(experiment: String, runId: String, createdAt: String? = nil, decision: GateDecision,
                 evalSets: [EvalSetReport], serving: ServingComparison? = nil, training: TrainingSummary? = nil,

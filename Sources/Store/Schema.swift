@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5), ("v6", v6)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5), ("v6", v6), ("v7", v7)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -248,5 +248,26 @@ enum Schema {
             UNIQUE (evaluation_id, run_id, shard_index)
         );
         CREATE INDEX evaluation_shard_on_run_id ON evaluation_shard (run_id);
+        """
+
+    /// v7: routes. One row per member a route tried for an example, in route order: the member
+    /// that answered (`answered`), a failure of the member's own (`failed`: its kind and status),
+    /// or a failure a drill injected on the client side (`injected`), which is never a provider's
+    /// error. `seconds` is the time spent on that member; `from_cache` marks answers the member's
+    /// cached generation gave without a request.
+    private static let v7 = """
+        CREATE TABLE route_step (
+            id INTEGER PRIMARY KEY,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,
+            example_index INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            member TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            kind TEXT,
+            http_status INTEGER,
+            seconds REAL NOT NULL,
+            from_cache BOOLEAN NOT NULL,
+            UNIQUE (evaluation_id, example_index, position)
+        );
         """
 }

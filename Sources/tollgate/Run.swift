@@ -12,11 +12,13 @@ struct Run: ParsableCommand {
     @Option(help: "SQLite store.") var store: String = "tollgate.db"
     @Option(help: "Folder for the markdown, JSON and JUnit reports.") var reports: String = "Reports"
     @Flag(help: "Also append the markdown report to $GITHUB_STEP_SUMMARY when it is set.") var githubSummary = false
+    @Option(help: "Run the drill of this name (under drills:): its route, with the injected failures, is gated beside the undisturbed one and decides the run.")
+    var drill: String?
 
     func run() throws {
         let outcome = try reportingInvalidInput {
             try ExperimentRunner.run(experimentPath: experiment, storePath: store, reportsDirectory: reports,
-                                     commandLine: CommandLine.arguments.joined(separator: " ")) { printOutput($0) }
+                                     commandLine: CommandLine.arguments.joined(separator: " "), drill: drill) { printOutput($0) }
         }
         if githubSummary {
             _ = try reportingInvalidInput { try GitHubStepSummary.append(MarkdownReport.render(outcome.report)) }

@@ -23,13 +23,17 @@ protocol AnswerSource: AnyObject {
     /// `deliver` (which stores it) before the next; returns when all are delivered or the source stopped.
     func answer(indices: [Int], examples: [Example], requestTexts: [String],
                 deliver: ([(index: Int, outcome: SourceOutcome)]) throws -> Void) throws
+    var usesEvaluationCache: Bool { get }
+    func takeRouteSteps(for indices: [Int], evaluationID: Int64) -> [RouteStepRecord]
+    var stopReason: String? { get }
 }
 
 /// One example's result from a source.
 enum SourceOutcome {
     case answered(SourceAnswer)
-    /// An endpoint request that failed past its retries, or was never sent because the run stopped.
-    case failed(kind: String, httpStatus: Int?, message: String, retries: Int)
+    /// An endpoint request that failed past its retries, or was never sent because the run stopped;
+    /// `seconds` from the first attempt to giving up (what a route loses before failing over).
+    case failed(kind: String, httpStatus: Int?, message: String, retries: Int, seconds: Double = 0)
 }
 
 /// An answer and what it cost to get.
@@ -48,4 +52,15 @@ struct SourceAnswer {
     var cpuSeconds: Double = 0
     /// Dollars by the endpoint's prices; nil for local models or when usage is missing.
     var costUSD: Double?
+    /// Given by a cached generation of a route's member, not generated now.
+    var fromCache = false
+}
+
+extension AnswerSource {
+    /// False for a source that caches its answers itself (a route, under the member that answered).
+    var usesEvaluationCache: Bool { true }
+    /// The `route_step` rows of examples just delivered (a route's; empty for one model).
+    func takeRouteSteps(for indices: [Int], evaluationID: Int64) -> [RouteStepRecord] { [] }
+    /// Why the run must stop with exit 3 after storing what it has (an endpoint's quota or budget).
+    var stopReason: String? { nil }
 }

@@ -14,6 +14,8 @@ final class EndpointSource: AnswerSource {
     let budget: SpendingBudget?
     /// Set when the run must stop with exit 3 (quota, budget): the evaluator reports it after storing what it has.
     private(set) var stopReason: String?
+    /// True when the stop is the spending budget's (a route does not fail over on it).
+    private(set) var budgetReached = false
 
     /// Checks the definition and that its key's variable is set (exit 2 otherwise); sends nothing.
     init(config: EndpointConfig, decoding: DecodingSettings, budget: SpendingBudget?,
@@ -111,6 +113,7 @@ final class EndpointSource: AnswerSource {
             why = "not sent: the run stopped after the endpoint failed (quota or unreachable)"
         } else {
             let limit = String(format: "%.2f", budget?.limit ?? 0)
+            budgetReached = true
             why = "not sent: the spending budget of $\(limit) would have been passed"
             stopReason = "the spending budget of $\(limit) is reached ($" + String(format: "%.4f", budget?.spent ?? 0)
                 + " spent); \(unsent.count) requests to \(displayName) were not sent; raise budgets.max_cost "
@@ -142,7 +145,7 @@ final class EndpointSource: AnswerSource {
                     + "check that the server is up, then run again to complete the missing examples"
             }
             return .failed(kind: failure.kind.rawValue, httpStatus: failure.status, message: failure.message,
-                           retries: failure.retries)
+                           retries: failure.retries, seconds: failure.seconds)
         }
     }
 

@@ -107,6 +107,8 @@ public struct EvaluationRequest: Sendable {
     public var modelPath: String
     /// A model behind an OpenAI-compatible endpoint instead of the GGUF (then `adapterPath` is nil).
     public var endpoint: EndpointConfig?
+    /// A route of members tried in order instead of one model (`modelPath` then names it `route:NAME`).
+    public var route: RouteSpec?
     /// Share of examples an endpoint may leave unanswered after its retries; above it the
     /// evaluation ends with an infrastructure failure (exit 3). 0: every example must be answered.
     public var maxErrorRate: Double = 0

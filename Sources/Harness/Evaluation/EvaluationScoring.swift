@@ -11,16 +11,19 @@ public struct ScoringSettings: Codable, Sendable, Equatable {
     public var cpuHourPrice: Double
     /// Endpoints count latency over requested answers only and take their cost from token prices.
     public var isEndpoint: Bool
+    /// Routes count latency over every answer (a member's cached answer keeps its latency) and
+    /// take each answer's cost from its member; nil (not encoded) for one model.
+    public var isRoute: Bool?
 
     public init(metrics: [MetricKind], normalize: AnswerNormalization, bootstrapResamples: Int,
-                cpuHourPrice: Double, isEndpoint: Bool) {
+                cpuHourPrice: Double, isEndpoint: Bool, isRoute: Bool? = nil) {
         self.metrics = metrics; self.normalize = normalize; self.bootstrapResamples = bootstrapResamples
-        self.cpuHourPrice = cpuHourPrice; self.isEndpoint = isEndpoint
+        self.cpuHourPrice = cpuHourPrice; self.isEndpoint = isEndpoint; self.isRoute = isRoute
     }
 
     enum CodingKeys: String, CodingKey {
         case metrics, normalize, bootstrapResamples = "bootstrap_resamples", cpuHourPrice = "cpu_hour_price"
-        case isEndpoint = "endpoint"
+        case isEndpoint = "endpoint", isRoute = "route"
     }
 
     public var canonicalJSON: String { (try? CanonicalJSON.string(self)) ?? "{}" }
@@ -33,7 +36,8 @@ public struct ScoringSettings: Codable, Sendable, Equatable {
 extension EvaluationRequest {
     public var scoring: ScoringSettings {
         ScoringSettings(metrics: metrics, normalize: normalize, bootstrapResamples: bootstrapResamples,
-                        cpuHourPrice: cpuHourPrice, isEndpoint: endpoint != nil)
+                        cpuHourPrice: cpuHourPrice, isEndpoint: endpoint != nil || route != nil,
+                        isRoute: route != nil ? true : nil)
     }
 }
 
@@ -74,7 +78,7 @@ enum EvaluationScoring {
                                            detailsJSON: details))
         }
         let serving = ServingMeasures(predictions: predictions, isEndpoint: settings.isEndpoint,
-                                      cpuHourPrice: settings.cpuHourPrice)
+                                      cpuHourPrice: settings.cpuHourPrice, isRoute: settings.isRoute == true)
         let attempted = predictions.count + failureCount
         let errorRate = attempted == 0 ? 0 : Double(failureCount) / Double(attempted)
         var operational: [(String, Double?)] = [

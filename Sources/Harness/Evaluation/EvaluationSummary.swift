@@ -131,8 +131,8 @@ struct ServingMeasures {
     var cpuSecondsPerRequest: Double
     var costPer1000Requests: Double?
 
-    init(predictions: [PredictionRecord], isEndpoint: Bool, cpuHourPrice: Double) {
-        let measured = isEndpoint ? predictions.filter { !$0.fromCache } : predictions
+    init(predictions: [PredictionRecord], isEndpoint: Bool, cpuHourPrice: Double, isRoute: Bool = false) {
+        let measured = isEndpoint && !isRoute ? predictions.filter { !$0.fromCache } : predictions
         let latencies = measured.map(\.latencySeconds)
         latencyP50 = latencies.isEmpty ? nil : percentile(latencies, 0.5)
         latencyP95 = latencies.isEmpty ? nil : percentile(latencies, 0.95)

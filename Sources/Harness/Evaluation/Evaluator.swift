@@ -45,7 +45,7 @@ public enum Evaluator {
             SHA256.generationKey(modelSHA256: source.modelRecord.sha256, adapterSHA256: source.adapterRecord?.sha256,
                                  decodingJSON: request.decoding.canonicalJSON, prompt: $0)
         }
-        let cached = request.useCache ? try store.cachedGenerations(keys: keys) : [:]
+        let cached = request.useCache && source.usesEvaluationCache ? try store.cachedGenerations(keys: keys) : [:]
         if selected.contains(where: { cached[keys[$0]] == nil }) { try source.prepare() }
 
         // 3. Provenance rows, the run, and the evaluation (new, or one a dead process left unfinished).
@@ -70,7 +70,7 @@ public enum Evaluator {
             let generation = try generateMissing(context, cached: cached, alreadyStored: start.existingPredictionIndices,
                                                  progress: progress)
             let failures = try store.requestFailures(evaluationID: start.evaluationID)
-            if let stop = (source as? EndpointSource)?.stopReason {
+            if let stop = source.stopReason {
                 try store.finishEvaluation(id: start.evaluationID, status: .failed)
                 throw InfrastructureFailure(message: stop)
             }
@@ -94,6 +94,7 @@ public enum Evaluator {
 
     /// The GGUF (and adapter) or the endpoint the request names.
     static func makeSource(_ request: EvaluationRequest) throws -> AnswerSource {
+        if let route = request.route { return try RouteSource(spec: route, request: request) }
         if let endpoint = request.endpoint {
             return try EndpointSource(config: endpoint, decoding: request.decoding, budget: request.budget,
                                       environment: request.environment)
@@ -164,14 +165,15 @@ public enum Evaluator {
                 switch outcome {
                 case .answered(let answer):
                     rows.append(prediction(context, index: index, answer: answer))
-                    cacheRows.append(GenerationCacheRecord(
+                    if context.source.usesEvaluationCache { cacheRows.append(GenerationCacheRecord(
                         key: context.keys[index], output: answer.text, outputIDs: answer.ids,
                         promptTokens: answer.promptTokens ?? 0, completionTokens: answer.completionTokens ?? 0,
                         seconds: answer.latencySeconds, cpuSeconds: answer.cpuSeconds, finishReason: answer.finishReason,
-                        usageReported: answer.promptTokens != nil && answer.completionTokens != nil))
+                        usageReported: answer.promptTokens != nil && answer.completionTokens != nil)) }
+                    if answer.fromCache { tally.reused += 1; break }
                     tally.generatedTokens += answer.completionTokens ?? 0
                     tally.generated += 1
-                case let .failed(kind, httpStatus, message, retries):
+                case let .failed(kind, httpStatus, message, retries, _):
                     failures.append(RequestFailureRecord(
                         evaluationID: context.evaluationID, exampleIndex: index, exampleID: examples[index].id, kind: kind,
                         httpStatus: httpStatus, message: message, retries: retries))
@@ -179,7 +181,8 @@ public enum Evaluator {
                 }
                 pending.remove(index)
             }
-            try store.recordOutcomes(predictions: rows, failures: failures)
+            try store.recordOutcomes(predictions: rows, failures: failures, routeSteps: context.source.takeRouteSteps(
+                for: batch.map(\.index), evaluationID: context.evaluationID))
             try store.storeGenerations(cacheRows)
             report()
         }
@@ -201,6 +204,7 @@ public enum Evaluator {
         row.finishReason = answer.finishReason
         row.usageReported = answer.promptTokens != nil && answer.completionTokens != nil
         row.costUSD = answer.costUSD
+        row.fromCache = answer.fromCache
         return row
     }
 }

@@ -26,14 +26,15 @@ public struct ExperimentOutcome: Sendable {
 /// candidate's, one per eval set — so a run's candidate evaluations are its last N.
 public enum ExperimentRunner {
     public static func run(experimentPath: String, storePath: String, reportsDirectory: String,
-                           commandLine: String, log: (String) -> Void) throws -> ExperimentOutcome {
-        try run(experiment: try ExperimentFile.load(path: experimentPath), storePath: storePath,
-                reportsDirectory: reportsDirectory, commandLine: commandLine, log: log)
+                           commandLine: String, drill: String? = nil, log: (String) -> Void) throws -> ExperimentOutcome {
+        let experiment = try ExperimentFile.load(path: experimentPath)
+        return try run(experiment: experiment, storePath: storePath, reportsDirectory: reportsDirectory, commandLine: commandLine,
+                       drill: try drill.map { try RouteVariants.drill(named: $0, in: experiment, file: experimentPath) }, log: log)
     }
 
     /// The same for an experiment already read (a sweep gates its chosen trial this way).
     public static func run(experiment: ExperimentFile, storePath: String, reportsDirectory: String,
-                           commandLine: String, log: (String) -> Void) throws -> ExperimentOutcome {
+                           commandLine: String, drill: DrillPlan? = nil, log: (String) -> Void) throws -> ExperimentOutcome {
         // Everything that can be checked before a model is loaded.
         for plan in experiment.evalSets where !plan.isGuard { _ = try DatasetFile.load(path: plan.dataset, purpose: .evaluation) }
         for plan in experiment.evalSets where plan.isGuard { _ = try LogLikelihoodSet.load(path: plan.dataset, kind: .multipleChoice) }
@@ -52,7 +53,7 @@ public enum ExperimentRunner {
             gitCommit: GitRevision.current(), threads: ProcessInfo.processInfo.activeProcessorCount))
         do {
             let outcome = try execute(experiment, runID: runID, pinned: pinned, store: store,
-                                      reportsDirectory: reportsDirectory, commandLine: commandLine, log: log)
+                                      reportsDirectory: reportsDirectory, commandLine: commandLine, drill: drill, log: log)
             try store.finishRun(id: runID, status: .succeeded)
             if let days = experiment.privacy?.retainTextDays {
                 let pruned = try Retention.prune(store: store, olderThanDays: days, experiment: experiment.name, now: Date())
@@ -66,12 +67,14 @@ public enum ExperimentRunner {
     }
 
     private static func execute(_ experiment: ExperimentFile, runID: Int64, pinned: [Int64]?, store: TollgateStore,
-                                reportsDirectory: String, commandLine: String,
+                                reportsDirectory: String, commandLine: String, drill: DrillPlan?,
                                 log: (String) -> Void) throws -> ExperimentOutcome {
         let budget = experiment.budgets.maxCost.map(SpendingBudget.init(limit:))
-        func evaluate(_ plan: EvalSetPlan, model: String, adapter: String?, role: String) throws -> EvaluationSummary {
-            let request = evaluationRequest(experiment, plan: plan, model: model, adapter: adapter, store: store,
+        func evaluate(_ plan: EvalSetPlan, model: String, adapter: String?, role: String,
+                      route: RouteSpec? = nil) throws -> EvaluationSummary {
+            var request = evaluationRequest(experiment, plan: plan, model: model, adapter: adapter, store: store,
                                             runID: runID, budget: budget)
+            request.route = route
             let summary = try Evaluator.run(request)
             let headline = summary.metrics.map { "\($0.metric) " + String(format: "%.2f", $0.score) }.joined(separator: ", ")
             log("\(role) on \(plan.name): \(headline) (\(summary.generated) generated, \(summary.reused) reused)")
@@ -131,8 +134,8 @@ public enum ExperimentRunner {
         if !experiment.variants.isEmpty {
             return try VariantExperiment.run(
                 experiment, adapter: candidateAdapter, training: trainingSummary, runID: runID, store: store,
-                reportsDirectory: reportsDirectory, commandLine: commandLine,
-                evaluate: evaluate, log: log)
+                reportsDirectory: reportsDirectory, commandLine: commandLine, drill: drill,
+                evaluate: { try evaluate($0, model: $1.model, adapter: $1.adapter, role: $1.name, route: $1.route) }, log: log)
         }
 
         // 3. Candidate.

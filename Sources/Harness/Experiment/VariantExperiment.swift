@@ -18,6 +18,10 @@ enum VariantExperiment {
         var source: String
         /// Bytes to deploy: the model file plus the adapter's files (0 for an endpoint).
         var bytes: Int64
+        /// A route variant's members and policy (and a drill's injection); nil for one model.
+        var route: RouteSpec? = nil
+        /// A route's identity, known once it is evaluated (a model's is its file's or endpoint's).
+        var routeSHA256: String? = nil
     }
 
     /// A candidate with its comparisons against the baseline and the rules' decision on them.
@@ -30,18 +34,25 @@ enum VariantExperiment {
 
     /// - Parameters:
     ///   - adapter: the experiment's adapter: `adapter:`, or the checkpoint training chose.
-    ///   - evaluate: scores (eval set, model, adapter) under the run; the last argument names it in the log.
+    ///   - drill: a drill to run: its route under the injected failures joins the candidates, and its decision is the run's.
+    ///   - evaluate: scores an eval set with a variant under the run.
     static func run(_ experiment: ExperimentFile, adapter: String?, training: TrainingSummary?, runID: Int64,
-                    store: TollgateStore, reportsDirectory: String, commandLine: String,
-                    evaluate: (EvalSetPlan, String, String?, String) throws -> EvaluationSummary,
+                    store: TollgateStore, reportsDirectory: String, commandLine: String, drill: DrillPlan? = nil,
+                    evaluate: (EvalSetPlan, Served) throws -> EvaluationSummary,
                     log: (String) -> Void) throws -> ExperimentOutcome {
-        // 1. The variants, fused where asked (an identical earlier fusion is reused).
+        // 1. The variants, fused where asked (an identical earlier fusion is reused); routes last,
+        //    from their members as served, and a drill's route after them.
         let folder = "runs/\(ExperimentReport.safeName(experiment.name))"
-        let variants = try experiment.variants.map { try serve($0, experiment: experiment, adapter: adapter, folder: folder, log: log) }
+        var variants = try RouteVariants.serveAll(experiment, drill: drill) {
+            try serve($0, experiment: experiment, adapter: adapter, folder: folder, log: log)
+        }
 
         // 2. Every variant on every eval set, the baseline first.
         let evaluations = try variants.map { variant in
-            try experiment.evalSets.map { try evaluate($0, variant.model, variant.adapter, variant.name).evaluationID }
+            try experiment.evalSets.map { try evaluate($0, variant).evaluationID }
+        }
+        for index in variants.indices where variants[index].route != nil {
+            variants[index].routeSHA256 = try RouteVariants.identity(store: store, evaluationID: evaluations[index][0])
         }
 
         // 3. Each candidate against the baseline, then the choice among the candidates.
@@ -65,12 +76,18 @@ enum VariantExperiment {
         for index in variants.indices.dropFirst() {
             let compared = comparedByCandidate[index - 1]
             let serving = ExperimentRunner.worstServing(compared.map(\.candidateServing))
-            let decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
+            var decision = policy.decide(comparisons: compared.flatMap(\.comparisons), evalSets: experiment.evalSets.map(\.name),
                                          candidateServing: serving)
+            if let route = variants[index].route {
+                decision = try RouteMemberFloors.apply(route, to: decision, experiment: experiment, evaluations: evaluations, store: store)
+            }
             log("\(variants[index].name) against \(variants[0].name): \(decision.verdict.rawValue) — \(decision.why)")
             gated.append(Gated(variant: variants[index], compared: compared, serving: serving, decision: decision))
         }
-        let selection = VariantSelection.decide(baseline: variants[0].name, candidates: gated.map {
+        // A drill decides on its drilled route alone: "the route under the brownout still passes".
+        let selection = VariantSelection.decide(baseline: variants[0].name, candidates: gated.filter {
+            drill == nil || $0.variant.route?.drill != nil
+        }.map {
             VariantCandidate(name: $0.variant.name, decision: $0.decision,
                              costPerThousandRequests: $0.serving.costPerThousandRequests, bytes: $0.variant.bytes)
         })
@@ -81,9 +98,10 @@ enum VariantExperiment {
         log("decision: \(selection.decision.verdict.rawValue) — \(selection.decision.why)")
 
         // 4. Reports.
-        let report = try ExperimentReport.buildVariants(
+        var report = try ExperimentReport.buildVariants(
             experiment: experiment, runID: runID, selection: selection, baseline: variants[0], candidates: gated,
             training: training, adapter: adapter, commandLine: commandLine)
+        report.routes = try RouteFigures.reports(experiment: experiment, variants: variants, evaluations: evaluations, store: store)
         let paths = try ExperimentReport.write(report, experiment: experiment.name, runID: runID,
                                                directory: reportsDirectory, store: store)
         return ExperimentOutcome(runID: runID, decision: selection.decision, report: report, reportPaths: paths)
@@ -93,6 +111,8 @@ enum VariantExperiment {
                       log: (String) -> Void) throws -> Served {
         let modelName = URL(fileURLWithPath: experiment.model).lastPathComponent
         switch plan.source {
+        case .route(let name):
+            throw VariantRunError.routeOutOfOrder(variant: plan.name, route: name)
         case .endpoint(let name):
             let reference = ExperimentFile.endpointPrefix + name
             let source = experiment.endpoint(for: reference).map(\.displayName) ?? reference
@@ -156,6 +176,7 @@ enum VariantExperiment {
 public enum VariantRunError: LocalizedError, Equatable {
     case nothingToFuse(variant: String)
     case missingModel(variant: String, path: String)
+    case routeOutOfOrder(variant: String, route: String)
 
     public var errorDescription: String? {
         switch self {
@@ -163,6 +184,8 @@ public enum VariantRunError: LocalizedError, Equatable {
             return "variant \(variant) asks to fuse the experiment's adapter, but the experiment has none; add adapter: or training:"
         case let .missingModel(variant, path):
             return "variant \(variant) names the model \(path), which does not exist; fix the path under variants"
+        case let .routeOutOfOrder(variant, route):
+            return "variant \(variant) serves route \(route), which is served from its members; list it under variants with route: \(route)"
         }
     }
 }

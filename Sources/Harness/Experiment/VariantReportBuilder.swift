@@ -58,8 +58,8 @@ extension ExperimentReport {
     private static func variantReport(_ variant: VariantExperiment.Served, experiment: ExperimentFile, scores: [VariantScore],
                                       serving: ServingFigures) throws -> VariantReport {
         VariantReport(name: variant.name, source: variant.source,
-                      modelPath: experiment.endpoint(for: variant.model).map(\.displayName) ?? variant.model,
-                      modelSha256: try experiment.modelSHA256(variant.model), adapterPath: variant.adapter,
+                      modelPath: variant.route?.displayName ?? experiment.endpoint(for: variant.model).map(\.displayName) ?? variant.model,
+                      modelSha256: try variant.routeSHA256 ?? experiment.modelSHA256(variant.model), adapterPath: variant.adapter,
                       adapterSha256: try variant.adapter.map { try AdapterFiles.sha256(path: $0) }, bytes: variant.bytes,
                       scores: scores, serving: serving)
     }

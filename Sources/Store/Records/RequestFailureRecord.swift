@@ -39,14 +39,16 @@ extension TollgateStore {
     /// Stores answers and failures of one batch in one transaction. An answer replaces the failure
     /// an earlier run left for its example; a failure replaces an earlier failure of the same example.
     public func recordOutcomes(predictions: [PredictionRecord], failures: [RequestFailureRecord]) throws {
-        try write { db in
-            for var prediction in predictions {
-                try db.execute(sql: "DELETE FROM request_failure WHERE evaluation_id = ? AND example_index = ?",
-                               arguments: [prediction.evaluationID, prediction.exampleIndex])
-                try prediction.insert(db)
-            }
-            for var failure in failures { try failure.insert(db, onConflict: .replace) }
+        try write { db in try Self.insertOutcomes(db, predictions: predictions, failures: failures) }
+    }
+
+    static func insertOutcomes(_ db: Database, predictions: [PredictionRecord], failures: [RequestFailureRecord]) throws {
+        for var prediction in predictions {
+            try db.execute(sql: "DELETE FROM request_failure WHERE evaluation_id = ? AND example_index = ?",
+                           arguments: [prediction.evaluationID, prediction.exampleIndex])
+            try prediction.insert(db)
         }
+        for var failure in failures { try failure.insert(db, onConflict: .replace) }
     }
 
     /// An evaluation's unanswered requests, in dataset order.
