@@ -5,7 +5,8 @@ import TensorKit
 // The LM head and masked cross-entropy, fused with the softmax backward. Logits are formed only at
 // positions that carry a loss, a chunk at a time, so the (N, V) matrix never exists whole. A chunk of
 // 512 rows (100 MB of logits for a 49k vocabulary) keeps the head's sgemm near the machine's peak;
-// at 64 rows it ran at half of it.
+// at 64 rows it ran at half of it. Large vocabularies take fewer rows, at most 128 MB of logits
+// (Gemma's 262k: 128 rows).
 // Legend: N rows (B·T), C width, V vocabulary.
 
 /// Sum over positions with targets[n] ≥ 0 of −log softmax(h[n] · Wᵀ)[targets[n]].
@@ -16,11 +17,11 @@ import TensorKit
 /// allocation (100 MB that the allocator would map and page-fault in again on every call).
 public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>,
                                weight: FrozenOperand, targets: UnsafePointer<Int32>,
-                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int = crossEntropyChunkRows,
+                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int? = nil,
                                logitsScratch: UnsafeMutablePointer<Float>? = nil) -> Double {
     let rows = (0..<n).filter { targets[$0] >= 0 }
     if rows.isEmpty { return 0 }
-    let chunk = max(1, min(chunkRows, rows.count))
+    let chunk = max(1, min(chunkRows ?? crossEntropyChunkRows(vocabulary: v), rows.count))
     let gathered = UnsafeMutablePointer<Float>.allocate(capacity: chunk * c)
     let logits = logitsScratch ?? UnsafeMutablePointer<Float>.allocate(capacity: chunk * v)
     let dgathered = UnsafeMutablePointer<Float>.allocate(capacity: chunk * c)
@@ -60,14 +61,17 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
 /// `maskedCrossEntropy` with the head weight (V, C) in float32.
 public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int = crossEntropyChunkRows,
+                               n: Int, c: Int, v: Int, gradScale: Float, chunkRows: Int? = nil,
                                logitsScratch: UnsafeMutablePointer<Float>? = nil) -> Double {
     maskedCrossEntropy(dinp: dinp, inp: inp, weight: .f32(weight), targets: targets, n: n, c: c, v: v,
                        gradScale: gradScale, chunkRows: chunkRows, logitsScratch: logitsScratch)
 }
 
-/// Rows of logits formed at a time by `maskedCrossEntropy`.
-public let crossEntropyChunkRows = 512
+/// Rows of logits formed at a time by `maskedCrossEntropy`: 512, or fewer so that a chunk's logits
+/// stay within 128 MB.
+public func crossEntropyChunkRows(vocabulary: Int) -> Int {
+    max(16, min(512, (32 << 20) / max(1, vocabulary)))
+}
 
 /// One row of logits (V) in place → gradScale · (softmax − onehot(target)); returns the row's loss
 /// −log softmax[target]. 16 lanes at a time with `exp16`; the sum of exponentials is kept in float32

@@ -29,7 +29,7 @@ final class TrainingWorkspace {
         dfinal = FloatBuffer(count: rows * c)
         dresidual = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         scratch = LayerGradients(config: config, n: rows)
-        headLogits = FloatBuffer(count: min(rows, crossEntropyChunkRows) * config.vocabSize)
+        headLogits = FloatBuffer(count: min(rows, crossEntropyChunkRows(vocabulary: config.vocabSize)) * config.vocabSize)
     }
 
     /// Whether a step of B·T = `rows` tokens with these settings fits in this workspace.
