@@ -62,6 +62,9 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     /// Redaction and retention (`privacy:`); nil when the file has no such block.
     public var privacy: PrivacyPlan? = nil
 
+    /// Models that judge the answers (`judges:`, see `JudgePlan`); each adds the metric `judge:NAME`.
+    public var judges: [JudgePlan] = []
+
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {
         GatePolicy(rules: gates, budgets: Budgets(p95LatencySeconds: budgets.p95LatencySeconds,

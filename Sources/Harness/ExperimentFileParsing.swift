@@ -82,7 +82,7 @@ struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants", "endpoints", "correction", "privacy", "sweep"])
+                            "variants", "endpoints", "correction", "privacy", "sweep", "judges"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
@@ -108,6 +108,8 @@ struct ExperimentParser {
         let evalSets = try evalSetPlans()
         var computed: [String] = []
         for metric in evalSets.flatMap(\.metrics) where !computed.contains(metric) { computed.append(metric) }
+        let judges = try JudgeListParser(root: root).judges(evalSets: evalSets, endpoints: endpoints.map(\.name))
+        computed += judges.map(\.metric)
         let gates = try root.mapping("gates").map { try gateRules($0, metrics: computed) } ?? []
         var experiment = ExperimentFile(name: name, model: model, training: training, evalSets: evalSets,
                                         baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
@@ -116,6 +118,7 @@ struct ExperimentParser {
         experiment.sweep = try SweepBlockParser(root: root).grid(hasTraining: training != nil)
         experiment.adapter = adapter
         experiment.endpoints = endpoints
+        experiment.judges = judges
         experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil,
                                                                       endpoints: endpoints.map(\.name))
         if experiment.modelIsEndpoint, let fused = experiment.variants.first(where: {

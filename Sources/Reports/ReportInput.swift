@@ -23,6 +23,8 @@ public struct ReportInput: Codable, Sendable, Equatable {
     /// A model-swap run's variants; nil for a run with one candidate. With variants, `decision` is
     /// the selection among the candidates and each candidate carries its own decision and tables.
     public var variants: VariantComparison?
+    /// The experiment's judges, one entry per judge and eval set (`JudgeSection`); nil without judges.
+    public var judges: [JudgeReport]?
 
     public init(experiment: String, runId: String, createdAt: String? = nil, decision: GateDecision,
                 evalSets: [EvalSetReport], serving: ServingComparison? = nil, training: TrainingSummary? = nil,
