@@ -25,6 +25,16 @@ struct JudgeVerdictParserTests {
         #expect(JudgeVerdictParser.parse(output, labels: labels, finishReason: "stop", hitTokenLimit: false) == .scored(label: expected))
     }
 
+    @Test func aCutOutputIsReadFromItsCompleteLinesOnly() {
+        // The verdict line ended before the cut: read. The cut line itself never counts.
+        #expect(JudgeVerdictParser.parse("VerdICT: FAIL\nReference: You can ret", labels: Self.passFail, finishReason: "length",
+                                         hitTokenLimit: true) == .scored(label: "FAIL"))
+        #expect(JudgeVerdictParser.parse("VERDICT: PASS\nVERDICT: FA", labels: Self.passFail, finishReason: "length",
+                                         hitTokenLimit: true) == .scored(label: "PASS"))
+        #expect(JudgeVerdictParser.parse("VERDICT: 1", labels: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"], finishReason: nil,
+                                         hitTokenLimit: true) == .unscored(reason: "truncated at the token limit before a complete VERDICT line"))
+    }
+
     @Test(arguments: [
         ("", "stop", false, "empty output"),
         ("   \n ", nil, false, "empty output"),
@@ -35,6 +45,7 @@ struct JudgeVerdictParserTests {
         ("VERDICT:", "stop", false, "is not one of"),
         ("VERDICT: PASS OR FAIL", "stop", false, "is not one of"),
         ("VERDICT: PASS", "length", false, "truncated"),
+        ("VERDICT: 1", "length", false, "truncated"),
         ("Let me think step by step about the rep", nil, true, "truncated"),
         ("", "content_filter", false, "refused"),
         ("VERDICT: PASS", "content_filter", false, "refused"),

@@ -8,9 +8,10 @@ import Foundation
 /// The verdict is the **last** line that starts with `VERDICT:` (key and value in any case, the
 /// value alone on the line; markdown emphasis `**…**`, and one trailing period are tolerated).
 /// Binding to the last line means reasoning that quotes the form earlier cannot decide it. Anything
-/// else is unscored, with the reason: empty output, a stop at the token limit (the verdict may have
-/// been cut), a refusal the server reports (`content_filter`), no verdict line, or a value off the
-/// judge's menu — never a pass, never a fail.
+/// else is unscored, with the reason: empty output, a stop at the token limit before a complete verdict
+/// line, a refusal the server reports (`content_filter`), no verdict line, or a value off the
+/// judge's menu — never a pass, never a fail. An output cut at the token limit is read only from its
+/// complete lines (those ended by a line break), so a verdict line the cut could have changed never counts.
 public enum JudgeVerdictParser {
     public enum Outcome: Equatable, Sendable {
         case scored(label: String)
@@ -28,12 +29,12 @@ public enum JudgeVerdictParser {
             return .unscored(reason: finishReason == "content_filter" ? "refused (content_filter)" : "empty output")
         }
         if finishReason == "content_filter" { return .unscored(reason: "refused (content_filter)") }
-        if finishReason == "length" || (finishReason == nil && hitTokenLimit) {
-            return .unscored(reason: "truncated at the token limit")
-        }
-        let lines = output.split(whereSeparator: \.isNewline).map { strip(String($0)) }
+        var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map { strip(String($0)) }
+        // Cut at the token limit: the last line may be cut mid-word, so only the complete lines before it count.
+        let truncated = finishReason == "length" || (finishReason == nil && hitTokenLimit)
+        if truncated { lines.removeLast() }
         guard let line = lines.last(where: { $0.uppercased().hasPrefix(key) }) else {
-            return .unscored(reason: "no VERDICT line")
+            return .unscored(reason: truncated ? "truncated at the token limit before a complete VERDICT line" : "no VERDICT line")
         }
         var value = strip(String(line.dropFirst(key.count))).uppercased()
         if value.hasSuffix(".") { value.removeLast() }
