@@ -73,7 +73,7 @@ enum JudgeSection {
         var lines = ["\(heading) Judges", "",
                      "Each judge's verdicts are read from a final `VERDICT:` line; anything else is unscored (counted, never a pass or a fail). "
                          + "Pairwise judges see both orders; a verdict that flips with the order is a tie.", "",
-                     "| judge | eval set | scale | baseline | candidate | unscored | position consistency | κ vs people [95% CI] | raw agreement (base rate) | judge cost |",
+                     "| judge | eval set | scale | baseline | candidate | unscored | position consistency | κ vs people [95% CI] | raw agreement (base rate) | judge cost (all calls, at list price) |",
                      "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for judge in judges {
             let kappa = judge.agreement.map { agreement in

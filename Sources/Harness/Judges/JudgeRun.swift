@@ -21,9 +21,10 @@ struct JudgeCallResults {
     var calls: Int
     /// Calls answered from the generation cache or an earlier process (no request made).
     var cachedCalls: Int
-    /// Dollars by the endpoint's prices of the calls made now; nil when a price or usage is missing.
+    /// Dollars of all the calls at the endpoint's prices (cached ones at what they took when made;
+    /// only calls made now are charged to the budget); nil when a price or usage is missing.
     var costUSD: Double?
-    /// CPU time of the calls made now (a local judge).
+    /// CPU time of all the calls (a local judge), cached ones as they were measured.
     var cpuSeconds: Double
     var promptTokens: Int
     var completionTokens: Int
@@ -94,13 +95,15 @@ enum JudgeRun {
                 row.unscoredReason = reason
             }
             results.verdicts.append(row)
-            if prediction.fromCache {
-                results.cachedCalls += 1
-            } else {
-                results.promptTokens += prediction.promptTokens
-                results.completionTokens += prediction.completionTokens
-                results.cpuSeconds += prediction.cpuSeconds
-                if summary.isEndpoint { results.costUSD = prediction.costUSD.flatMap { cost in results.costUSD.map { $0 + cost } } }
+            // Cached calls count at what they took when made: the judge's cost per run, whatever the cache saved.
+            if prediction.fromCache { results.cachedCalls += 1 }
+            results.promptTokens += prediction.promptTokens
+            results.completionTokens += prediction.completionTokens
+            results.cpuSeconds += prediction.cpuSeconds
+            if let endpoint = request.endpoint {
+                let cost = prediction.usageReported
+                    ? endpoint.price?.cost(promptTokens: prediction.promptTokens, completionTokens: prediction.completionTokens) : nil
+                results.costUSD = cost.flatMap { cost in results.costUSD.map { $0 + cost } }
             }
         }
         if !summary.isEndpoint { results.costUSD = results.cpuSeconds / 3600 * request.cpuHourPrice }
