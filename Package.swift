@@ -50,7 +50,7 @@ let package = Package(
         ]),
         .target(name: "Harness", dependencies: [
             "Llama", "Training", "Corpus", "Metrics", "Store", "Gate", "Reports", "Tokenizer", "ModelIO", "TensorKit",
-            "Endpoints", "Privacy", .product(name: "Yams", package: "Yams"),
+            "Endpoints", "Privacy", "Templates", .product(name: "Yams", package: "Yams"),
         ]),
         // Personal-data detectors and redaction (pure text; no store, no model).
         .target(name: "Privacy"),

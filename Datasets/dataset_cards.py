@@ -113,6 +113,18 @@ names, order numbers, products, greetings, sign-offs — is split between traini
 holdout questions are new phrasings. The topic is not stored in the files; it is listed here for
 the balance table only. `tollgate data check` passes (no leakage).
 
+**Reference verdicts for judges.** `judge-calibration.jsonl` holds 100 replies to the first 100
+holdout questions (`{{"id", "answer", "human", "kind"}}`), each with a verdict **written by the
+Tollgate developers** by one rule: *pass* when the reply gives the shop's house answer for the
+customer's topic — the facts and instructions of the reference reply — without contradicting it
+(greeting, name and whether the order number is repeated do not matter); *fail* when it answers
+another topic, answers nothing (a holding reply) or stops before the answer. The replies are built
+from the references so the rule decides every line: 20 each of the reference as written (pass),
+the answer behind a generic "Hello," (pass), another topic's answer (fail), a holding reply
+(fail) and the greeting alone (fail) — 40 pass, 60 fail, so a judge that always says *fail* agrees
+60% of the time with κ = 0. `python3 Datasets/make_judge_calibration.py` rebuilds it (seed 26);
+`Experiments/support-replies-judges.yaml` measures its judges against it.
+
 **Licence.** CC0-1.0, written for Tollgate.
 """
 

@@ -7,6 +7,13 @@ public struct DatasetFile: Sendable, Equatable {
     public let sha256: String
     public let examples: [Example]
 
+    /// A dataset built in memory (a judge's requests); `sha256` must identify its content.
+    public init(path: String, sha256: String, examples: [Example]) {
+        self.path = path
+        self.sha256 = sha256
+        self.examples = examples
+    }
+
     /// Reads, hashes and validates the file; throws `CorpusError` naming the first bad line.
     public static func load(path: String, purpose: ExamplePurpose) throws -> DatasetFile {
         let data: Data

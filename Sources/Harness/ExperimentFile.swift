@@ -66,6 +66,8 @@ public struct ExperimentFile: Codable, Sendable, Equatable {
     /// failures into their members (`drills:`, run one with `tollgate run --drill NAME`).
     public var routes: [RoutePlan] = []
     public var drills: [DrillPlan] = []
+    /// Models that judge the answers (`judges:`, see `JudgePlan`); each adds the metric `judge:NAME`.
+    public var judges: [JudgePlan] = []
 
     /// The rules and budgets as the gate takes them.
     public var gatePolicy: GatePolicy {

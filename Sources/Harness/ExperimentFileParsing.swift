@@ -82,7 +82,7 @@ struct ExperimentParser {
 
     func experiment() throws -> ExperimentFile {
         try root.allowOnly(["name", "model", "adapter", "training", "eval_sets", "baseline", "checkpoints", "gates", "budgets", "drift",
-                            "variants", "endpoints", "correction", "privacy", "sweep", "routes", "drills"])
+                            "variants", "endpoints", "correction", "privacy", "sweep", "routes", "drills", "judges"])
         let name = try root.required(root.string("name"), "name", hint: "a name for the experiment, e.g. name: nightly")
         let model = try root.required(root.string("model"), "model", hint: "the GGUF model path, e.g. model: models/SmolLM2-135M-Instruct.Q4_1.gguf")
         try nonEmpty(name, "name", in: root)
@@ -108,6 +108,8 @@ struct ExperimentParser {
         let evalSets = try evalSetPlans()
         var computed: [String] = []
         for metric in evalSets.flatMap(\.metrics) where !computed.contains(metric) { computed.append(metric) }
+        let judges = try JudgeListParser(root: root).judges(evalSets: evalSets, endpoints: endpoints.map(\.name))
+        computed += judges.map(\.metric)
         let gates = try root.mapping("gates").map { try gateRules($0, metrics: computed) } ?? []
         var experiment = ExperimentFile(name: name, model: model, training: training, evalSets: evalSets,
                                         baseline: try baseline(), checkpoints: try checkpointPlan(evalSets: evalSets, gates: gates),
@@ -117,6 +119,7 @@ struct ExperimentParser {
         experiment.adapter = adapter
         experiment.endpoints = endpoints
         let routes = try RouteListParser(root: root).routes(endpoints: endpoints.map(\.name))
+        experiment.judges = judges
         experiment.variants = try VariantListParser(root: root).plans(hasAdapter: adapter != nil || training != nil,
                                                                       endpoints: endpoints.map(\.name), routes: routes.map(\.name))
         try RouteListParser(root: root).attach(routes, to: &experiment)

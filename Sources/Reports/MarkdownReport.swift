@@ -52,6 +52,7 @@ struct MarkdownSections {
         } else {
             parts.append(rules(input.decision))
             parts += input.evalSets.map { evalSet($0) }
+            if let judges = input.judges, !judges.isEmpty { parts.append(JudgeSection.markdown(judges)) }
             if let serving = input.serving { parts.append(servingSection(serving)) }
         }
         if let training = input.training { parts.append(TrainingSection(training: training).markdown) }

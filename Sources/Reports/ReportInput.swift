@@ -25,6 +25,8 @@ public struct ReportInput: Codable, Sendable, Equatable {
     public var variants: VariantComparison?
     /// Route variants as served, member by member (and a drill's route beside the undisturbed one).
     public var routes: [RouteReport]?
+    /// The experiment's judges, one entry per judge and eval set (`JudgeSection`); nil without judges.
+    public var judges: [JudgeReport]?
 
     public init(experiment: String, runId: String, createdAt: String? = nil, decision: GateDecision,
                 evalSets: [EvalSetReport], serving: ServingComparison? = nil, training: TrainingSummary? = nil,

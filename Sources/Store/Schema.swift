@@ -7,7 +7,7 @@ enum Schema {
     /// Value of the `meta` row `format`; a second mark beside the application id.
     static let formatName = "tollgate-store"
 
-    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5), ("v6", v6), ("v7", v7)]
+    static let migrations: [(identifier: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3), ("v4", v4), ("v5", v5), ("v6", v6), ("v7", v7), ("v8", v8)]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
 
@@ -269,5 +269,32 @@ enum Schema {
             from_cache BOOLEAN NOT NULL,
             UNIQUE (evaluation_id, example_index, position)
         );
+    /// v8 (judges): one row per judge call of an experiment's judges — the verdict read from the raw
+    /// output (scored, with its value and label) or why none could be (unscored, never a pass or a
+    /// fail). The call itself is prediction `call_index` of the judge's own evaluation (`judge_evaluation_id`,
+    /// cached under the judge's identity, its full request and the judged text); `judged_evaluation_id`
+    /// is the evaluation whose answer was judged (null for a calibration answer written by people).
+    /// position: single, ab (baseline shown first), ba (candidate first) or calibration.
+    private static let v8 = """
+        CREATE TABLE judge_verdict (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            judge TEXT NOT NULL,
+            judge_evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,
+            call_index INTEGER NOT NULL,
+            judged_evaluation_id INTEGER REFERENCES evaluation (id) ON DELETE CASCADE,
+            example_index INTEGER NOT NULL,
+            example_id TEXT,
+            position TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('scored', 'unscored')),
+            value REAL,
+            label TEXT,
+            unscored_reason TEXT,
+            raw_output TEXT NOT NULL,
+            created_at DATETIME NOT NULL,
+            UNIQUE (judge_evaluation_id, call_index)
+        );
+        CREATE INDEX judge_verdict_on_run_id ON judge_verdict (run_id);
+        CREATE INDEX judge_verdict_on_judged_evaluation_id ON judge_verdict (judged_evaluation_id);
         """
 }

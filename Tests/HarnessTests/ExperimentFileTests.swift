@@ -140,7 +140,7 @@ let badFiles: [BadFile] = [
     BadFile(label: "typo in an eval set key", yaml: header + "eval_sets:\n  - dataset: d/h.jsonl\n    metircs: [bleu]\n",
             message: "unknown key 'metircs' in eval_sets[0] at Experiments/x.yaml:5; did you mean 'metrics'?"),
     BadFile(label: "unknown top-level key without a near match", yaml: header + oneSet + "colour: blue\n",
-            message: "unknown key 'colour' in the top level at Experiments/x.yaml:5; the keys allowed there are name, model, adapter, training, eval_sets, baseline, checkpoints, gates, budgets, drift, variants, endpoints, correction, privacy, sweep, routes, drills"),
+            message: "unknown key 'colour' in the top level at Experiments/x.yaml:5; the keys allowed there are name, model, adapter, training, eval_sets, baseline, checkpoints, gates, budgets, drift, variants, endpoints, correction, privacy, sweep, routes, drills, judges"),
     BadFile(label: "typo in a training key", yaml: header + "training:\n  data: t.jsonl\n  batchsize: 4\n" + oneSet,
             message: "unknown key 'batchsize' in training at Experiments/x.yaml:5; did you mean 'batch_size'?"),
     BadFile(label: "string where an integer belongs", yaml: header + "training:\n  data: t.jsonl\n  rank: eight\n" + oneSet,

@@ -8,7 +8,7 @@ import Testing
         let folder = try TemporaryFolder(); defer { folder.remove() }
         let path = folder.path("tollgate.db")
         let store = try TollgateStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
 
         let queue = try DatabaseQueue(path: path)
         let tables = ["model", "adapter", "dataset", "run", "evaluation", "prediction", "metric_result",
@@ -30,7 +30,7 @@ import Testing
         let path = folder.path("tollgate.db")
         let runID = try TollgateStore(path: path).beginRun(sampleRun())
         let reopened = try TollgateStore(path: path)
-        #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
+        #expect(try reopened.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
         #expect(try reopened.run(id: runID)?.commandLine == "tollgate eval --data holdout.jsonl")
     }
 
@@ -38,7 +38,7 @@ import Testing
         let folder = try TemporaryFolder(); defer { folder.remove() }
         let path = folder.path("empty.db")
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
-        #expect(try TollgateStore(path: path).appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
+        #expect(try TollgateStore(path: path).appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
     }
 
     @Test func otherApplicationsSQLiteFileIsRejectedAndLeftByteForByte() throws {

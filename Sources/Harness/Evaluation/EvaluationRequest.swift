@@ -147,6 +147,11 @@ public struct EvaluationRequest: Sendable {
     public var runKind: String = "eval"
     /// Record the evaluation under this existing run (an experiment's) instead of a run of its own.
     public var runID: Int64?
+    /// Examples built in memory instead of read from `dataPath` (a judge's requests, see `JudgeRun`).
+    public var inlineDataset: DatasetFile?
+    /// Mixed into every generation-cache key beside the decoding settings: a judge's identity, so one
+    /// judge's verdict is never served to another judge that happens to send the same request.
+    public var cacheScope: String?
 
     /// USD per CPU-hour: about what one vCPU of a general-purpose cloud VM costs on demand (2026).
     public static let defaultCPUHourPrice = 0.05

@@ -29,7 +29,7 @@ public enum Evaluator {
                            progress: (EvaluationProgress) -> Void = { _ in }) throws -> EvaluationSummary {
         let started = Date()
         // 1. Input that can be checked without generating.
-        let dataset = try DatasetFile.load(path: request.dataPath, purpose: .evaluation)
+        let dataset = try request.inlineDataset ?? DatasetFile.load(path: request.dataPath, purpose: .evaluation)
         var examples = request.redacted(dataset.examples)
         if let limit = request.limit { examples = Array(examples.prefix(max(0, limit))) }
         // A shard answers its slice of the dataset's indices; the indices stay the dataset's own.
@@ -43,7 +43,8 @@ public enum Evaluator {
         let requestTexts = try examples.map { try source.requestText(for: $0) }
         let keys = requestTexts.map {
             SHA256.generationKey(modelSHA256: source.modelRecord.sha256, adapterSHA256: source.adapterRecord?.sha256,
-                                 decodingJSON: request.decoding.canonicalJSON, prompt: $0)
+                                 decodingJSON: request.decoding.canonicalJSON + (request.cacheScope.map { "\n" + $0 } ?? ""),
+                                 prompt: $0)
         }
         let cached = request.useCache && source.usesEvaluationCache ? try store.cachedGenerations(keys: keys) : [:]
         if selected.contains(where: { cached[keys[$0]] == nil }) { try source.prepare() }

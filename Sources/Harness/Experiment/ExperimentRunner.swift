@@ -156,7 +156,11 @@ public enum ExperimentRunner {
                     store: store, evalSet: plan.name, baselineID: baselineIDs[index], candidateID: candidateIDs[index],
                     metrics: plan.metrics.compactMap(MetricKind.init(rawValue:)), significance: experiment.gateSignificance))
         }
-        let policy = experiment.gatePolicy
+        // 4a. Judges: their metrics join the comparisons before the correction and the decision.
+        let judged = try JudgeExperiment.run(experiment, context: JudgeContext(experiment: experiment, store: store, runID: runID, budget: budget),
+                                             baselineIDs: baselineIDs, candidateIDs: candidateIDs, compared: &compared, log: log)
+        var policy = experiment.gatePolicy
+        policy.rules.removeAll { judged.advisoryMetrics.contains($0.metric) }
         let candidateServing = worstServing(compared.map(\.candidateServing))
         // Holm's correction runs over the whole decision: every eval set's significance-gated rules.
         let adjusted = policy.correction.adjust([compared.flatMap(\.comparisons)], rules: policy.rules)[0]
@@ -171,10 +175,11 @@ public enum ExperimentRunner {
         log("decision: \(decision.verdict.rawValue) — \(decision.why)")
 
         // 5. Reports.
-        let report = try ExperimentReport.build(
+        var report = try ExperimentReport.build(
             experiment: experiment, runID: runID, store: store, decision: decision, policy: policy, compared: compared,
             baselineServing: worstServing(compared.map(\.baselineServing)), candidateServing: candidateServing,
             training: trainingSummary, candidateAdapter: candidateAdapter, commandLine: commandLine)
+        if !judged.reports.isEmpty { report.judges = judged.reports }
         let paths = try ExperimentReport.write(report, experiment: experiment.name, runID: runID,
                                                directory: reportsDirectory, store: store)
         return ExperimentOutcome(runID: runID, decision: decision, report: report, reportPaths: paths)

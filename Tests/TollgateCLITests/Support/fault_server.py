@@ -10,7 +10,9 @@ Every request to /v1/chat/completions is answered by a rule chosen, in order, fr
        "down"         503 for every request
   Actions: "ok", "429:<seconds>" (Retry-After), "429ms:<ms>" (retry-after-ms), "500", "503",
   "quota" (429 insufficient_quota), "401", "drop" (close mid-stream), "slow:<seconds>" (first token late).
-The answer's content is the text after "ANSWER:" in the last user message, else "billing_refund".
+The answer's content is the text after "ANSWER:" in the last user message, else "billing_refund"; a
+content that starts with "FINISH=<reason>;" is sent without that prefix and with that finish_reason
+(the judge tests' truncated and refused verdicts).
 It requires "Authorization: Bearer <EXPECTED_KEY>" when the EXPECTED_KEY variable is set (401 otherwise).
 GET /__stats returns {"requests", "peak_in_flight", "in_flight", "by_body": {body-sha: count}}.
 Stops on SIGTERM. Never prints a header or a key.
@@ -96,12 +98,15 @@ class Handler(BaseHTTPRequestHandler):
         delay = float(action[5:]) if action.startswith("slow:") else 0
         last_user = [m["content"] for m in request.get("messages", []) if m.get("role") == "user"][-1:] or [""]
         content = last_user[0].split("ANSWER:", 1)[1].strip() if "ANSWER:" in last_user[0] else "billing_refund"
+        finish = "stop"
+        if content.startswith("FINISH=") and ";" in content:
+            finish, content = content[len("FINISH="):].split(";", 1)
         time.sleep(HOLD_SECONDS + delay)
         usage = {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}
         if not request.get("stream"):
             return self.send_json(200, {"id": "x", "object": "chat.completion", "model": request.get("model"),
                                         "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                                     "finish_reason": "stop"}], "usage": usage})
+                                                     "finish_reason": finish}], "usage": usage})
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
@@ -116,7 +121,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
-        done = {"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        done = {"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
         self.wfile.write(b"data: " + json.dumps(done).encode() + b"\n\n")
         if (request.get("stream_options") or {}).get("include_usage"):
             self.wfile.write(b"data: " + json.dumps({"id": "x", "choices": [], "usage": usage}).encode() + b"\n\n")
