@@ -269,6 +269,8 @@ enum Schema {
             from_cache BOOLEAN NOT NULL,
             UNIQUE (evaluation_id, example_index, position)
         );
+        """
+
     /// v8 (judges): one row per judge call of an experiment's judges — the verdict read from the raw
     /// output (scored, with its value and label) or why none could be (unscored, never a pass or a
     /// fail). The call itself is prediction `call_index` of the judge's own evaluation (`judge_evaluation_id`,
