@@ -24,7 +24,33 @@ public final class GGUFFile: @unchecked Sendable {
     static let maxDimensions = 4            // GGML_MAX_DIMS
     static let maxNestingDepth = 16
 
-    public init(url: URL) throws {
+    /// A GGUF file, or a Hugging Face model folder read as one (`HFFolder`: config.json, safetensors
+    /// shards, tokenizer files), so every command that takes a GGUF takes a folder too.
+    public convenience init(url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let folder = try HFFolder(url: url)
+            self.init(url: url, metadata: folder.metadata, metadataKeys: folder.metadataKeys,
+                      tensors: folder.tensors, mapping: folder.mapping)
+        } else {
+            try self.init(parsing: url)
+        }
+    }
+
+    /// A file assembled in memory: tensor offsets are relative to the start of `mapping`.
+    init(url: URL, metadata: [String: GGUFValue], metadataKeys: [String], tensors: [GGUFTensorInfo], mapping: MappedFile) {
+        self.url = url
+        version = 3
+        self.metadata = metadata
+        self.metadataKeys = metadataKeys
+        self.tensors = tensors
+        alignment = 1
+        dataOffset = 0
+        self.mapping = mapping
+        tensorIndex = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
+    }
+
+    init(parsing url: URL) throws {
         self.url = url
         mapping = try MappedFile(url: url)
         var reader = ByteReader(bytes: mapping.bytes, url: url)

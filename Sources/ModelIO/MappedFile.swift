@@ -39,6 +39,13 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: pointer, count: size)
     }
 
+    /// Takes ownership of a region already mapped (`HFFolderMapping`): unmapped with this object.
+    init(url: URL, region: UnsafeMutableRawPointer, count: Int) {
+        self.url = url
+        base = region
+        bytes = UnsafeRawBufferPointer(start: region, count: count)
+    }
+
     deinit {
         if let base { munmap(base, bytes.count) }
     }
