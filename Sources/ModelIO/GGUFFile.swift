@@ -125,6 +125,18 @@ public final class GGUFFile: @unchecked Sendable {
         self.tensorIndex = tensorIndex
     }
 
+    /// Lets the kernel drop the file's pages from the resident set once the weights are copied out
+    /// (a folder's converted tensors stay); pages read later are mapped again from the page cache.
+    public func releaseResidentPages() { mapping.releaseResidentPages() }
+
+    /// After a folder's tensor is decoded its shard pages leave the resident set, so loading holds
+    /// the Float32 weights and only the tensors being decoded (`Dequantization`).
+    func releasePagesAfterReading(_ tensor: GGUFTensorInfo) {
+        guard mapping.releasesWhileReading else { return }
+        let start = dataOffset + tensor.offset
+        mapping.releaseResidentPages(overlapping: start..<(start + tensor.byteCount))
+    }
+
     public func tensor(named name: String) -> GGUFTensorInfo? {
         tensorIndex[name].map { tensors[$0] }
     }

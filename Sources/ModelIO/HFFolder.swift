@@ -83,7 +83,8 @@ struct HFFolder {
         }
         let sizes = shards.map { (url: $0.url, size: $0.fileSize) }
         let layout = try HFFolderMapping(shards: sizes, tailBytes: tailBytes, folder: url)
-        mapping = MappedFile(url: url, region: layout.region, count: layout.count)
+        mapping = MappedFile(url: url, region: layout.region, count: layout.count,
+                             fileBacked: zip(layout.shardOffsets, sizes).map { $0..<($0 + $1.size) })
         var infos: [GGUFTensorInfo] = []
         for (plan, tailOffset) in zip(planned, tailOffsets) {
             let offset: Int

@@ -9,7 +9,7 @@
 Usage: python make_hf_tokenizer_fixtures.py ROOT [SMOLLM2_FOLDER]   (ROOT = the repository)
 Needs transformers 5 and tokenizers (the interop venv).
 """
-import json, os, random, shutil, sys, tempfile
+import base64, json, os, random, shutil, sys, tempfile
 
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer
@@ -61,9 +61,12 @@ def cases(folder, name, seed, out_dir):
     texts = strings(specials, seed)
     ids = [tok.encode(t, add_special_tokens=True).ids for t in texts]
     with open(os.path.join(out_dir, name + ".json"), "w") as f:
-        json.dump({"about": "HF tokenizers %s encode(text, add_special_tokens=True) of %s/tokenizer.json"
-                   % (__import__("tokenizers").__version__, name),
-                   "texts": texts, "ids": ids}, f, ensure_ascii=False, separators=(",", ":"))
+        # Texts as base64 of their UTF-8: Foundation's JSON parsers on Linux replace scalars such as
+        # U+0341 by their canonical equivalents, which would test a different string.
+        json.dump({"about": "HF tokenizers %s encode(text, add_special_tokens=True) of %s/tokenizer.json; "
+                   "texts_utf8_base64[i] is text i" % (__import__("tokenizers").__version__, name),
+                   "texts_utf8_base64": [base64.b64encode(t.encode("utf-8")).decode("ascii") for t in texts],
+                   "ids": ids}, f, separators=(",", ":"))
 
 
 def main():
