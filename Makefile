@@ -25,7 +25,7 @@ ifeq ($(origin OPENBLAS_CORETYPE),undefined)
   endif
 endif
 
-.PHONY: help setup deps slurm model gemma-model llama-server build test demo family-swap bench interop template-fixtures clean
+.PHONY: help setup deps slurm model gemma-model llama-server build test demo family-swap bench interop template-fixtures clean hf-smollm2 interop-hf
 
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
@@ -166,6 +166,29 @@ interop: setup build llama-server
 	  print(f'Gemma 3 270M goldens re-made: top logits within {d:.1e}, ids identical: {same}'); sys.exit(0 if same and d<1e-4 else 1)" \
 	  .build/interop/gemma3-270m-golden.json Tests/Fixtures/gemma3-270m-golden.json
 	$(MAKE) --no-print-directory interop-loglik
+	$(MAKE) --no-print-directory interop-hf
+
+# Hugging Face folders (issue 28): SmolLM2 written by transformers from the default GGUF (540 MB,
+# under .build, not committed), its tokenizer.json against HF tokenizers (SmolLM2FolderTokenizerTests
+# runs when the folder exists), and the holdout answers of the folder and the GGUF in f32, which must be equal.
+HF_SMOLLM2 := .build/hf/SmolLM2-135M-Instruct
+hf-smollm2: setup
+	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, gguf, tokenizers" 2>/dev/null || \
+	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES)
+	@[ -f $(HF_SMOLLM2)/model.safetensors ] || $(INTEROP_VENV)/bin/python Tests/Interop/make_hf_smollm2.py $(MODEL) $(HF_SMOLLM2)
+interop-hf: hf-smollm2 build
+	$(INTEROP_VENV)/bin/python Tests/Interop/make_hf_tokenizer_fixtures.py . $(HF_SMOLLM2)
+	git diff --exit-code --stat Tests/Fixtures/hf-tokenizer-cases Tests/Fixtures/families
+	@rm -f .build/hf/answers.db
+	$(TOLLGATE) eval --model $(MODEL) --data Datasets/support-routing/holdout.jsonl --store .build/hf/answers.db --no-cache > /dev/null
+	$(TOLLGATE) eval --model $(HF_SMOLLM2) --data Datasets/support-routing/holdout.jsonl --store .build/hf/answers.db --no-cache > /dev/null
+	python3 Tests/Interop/hf_folder_answers_check.py .build/hf/answers.db $(MODEL) $(HF_SMOLLM2)
+	@# Memory mapping: the folder re-saved in bf16 over two shards, loaded and run for one token.
+	@[ -f .build/hf/SmolLM2-bf16-2shards/model.safetensors.index.json ] || \
+	  $(INTEROP_VENV)/bin/python Tests/Interop/make_sharded_folder.py $(HF_SMOLLM2) .build/hf/SmolLM2-bf16-2shards
+	/usr/bin/time -f "2-shard bf16 SmolLM2 folder, load + one forward in f32: peak RSS %M kB (f32 weights 538,000 kB)" \
+	  $(TOLLGATE) generate --model .build/hf/SmolLM2-bf16-2shards --max-tokens 1 hi > /dev/null
 
 # The chat-template fixtures: every Tests/Fixtures/templates/jinja/*.jinja over conversations.json, and
 # the one-behaviour table semantics.json, rendered by jinja2 set up as transformers sets it up (venv

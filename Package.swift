@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        // SHA-256 of models, adapters and data (already built for AsyncHTTPClient).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // C libraries and our C kernels, each imported by exactly one Swift file in TensorKit.
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "Templates"),
         .target(name: "Tokenizer", dependencies: ["ModelIO", "Templates"]),
         // JSONL examples (prompt/completion, messages, text) → validated records → token ids + loss masks.
-        .target(name: "Corpus", dependencies: ["Tokenizer"]),
+        .target(name: "Corpus", dependencies: ["Tokenizer", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Llama", dependencies: ["TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Llama", "Corpus", "TensorKit", "ModelIO", "Tokenizer"], swiftSettings: fastMath),
         .target(name: "Metrics", swiftSettings: fastMath),

@@ -21,6 +21,8 @@ extension LlamaModel {
         let config = try LlamaConfig(gguf: file)
         let loader = LlamaWeightLoader(file: file, config: config)
         if let adapter { try adapter.validate(for: config, source: url.path) }
+        // Every weight is copied out by then; decode maps the blocks it reads back in on use.
+        defer { file.releaseResidentPages() }
         switch precision {
         case .f32:
             // Training multiplies only the Float32 weights: the file need not stay mapped.

@@ -90,6 +90,7 @@ extension GGUFFile {
         try checkDecodable(tensor)
         try Dequantization.dequantize(tensor.type, source: rawData(tensor), count: tensor.elementCount,
                                       into: destination, tensorName: tensor.name)
+        releasePagesAfterReading(tensor)
     }
 
     /// Rows `rows` of a matrix tensor (for example embedding rows), row-major, without decoding the rest.
@@ -101,6 +102,8 @@ extension GGUFFile {
     public func dequantizeRows(_ tensor: GGUFTensorInfo, _ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws {
         try Dequantization.dequantize(tensor.type, source: try rowBytes(tensor, rows), count: rows.count * tensor.rowLength,
                                       into: destination, tensorName: tensor.name)
+        // A fused tensor is read in row slices: its pages go once its last rows are read.
+        if rows.upperBound == tensor.rowCount { releasePagesAfterReading(tensor) }
     }
 
     private func rowBytes(_ tensor: GGUFTensorInfo, _ rows: Range<Int>) throws -> UnsafeRawBufferPointer {

@@ -24,7 +24,33 @@ public final class GGUFFile: @unchecked Sendable {
     static let maxDimensions = 4            // GGML_MAX_DIMS
     static let maxNestingDepth = 16
 
-    public init(url: URL) throws {
+    /// A GGUF file, or a Hugging Face model folder read as one (`HFFolder`: config.json, safetensors
+    /// shards, tokenizer files), so every command that takes a GGUF takes a folder too.
+    public convenience init(url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let folder = try HFFolder(url: url)
+            self.init(url: url, metadata: folder.metadata, metadataKeys: folder.metadataKeys,
+                      tensors: folder.tensors, mapping: folder.mapping)
+        } else {
+            try self.init(parsing: url)
+        }
+    }
+
+    /// A file assembled in memory: tensor offsets are relative to the start of `mapping`.
+    init(url: URL, metadata: [String: GGUFValue], metadataKeys: [String], tensors: [GGUFTensorInfo], mapping: MappedFile) {
+        self.url = url
+        version = 3
+        self.metadata = metadata
+        self.metadataKeys = metadataKeys
+        self.tensors = tensors
+        alignment = 1
+        dataOffset = 0
+        self.mapping = mapping
+        tensorIndex = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
+    }
+
+    init(parsing url: URL) throws {
         self.url = url
         mapping = try MappedFile(url: url)
         var reader = ByteReader(bytes: mapping.bytes, url: url)
@@ -97,6 +123,18 @@ public final class GGUFFile: @unchecked Sendable {
         }
         self.tensors = tensors
         self.tensorIndex = tensorIndex
+    }
+
+    /// Lets the kernel drop the file's pages from the resident set once the weights are copied out
+    /// (a folder's converted tensors stay); pages read later are mapped again from the page cache.
+    public func releaseResidentPages() { mapping.releaseResidentPages() }
+
+    /// After a folder's tensor is decoded its shard pages leave the resident set, so loading holds
+    /// the Float32 weights and only the tensors being decoded (`Dequantization`).
+    func releasePagesAfterReading(_ tensor: GGUFTensorInfo) {
+        guard mapping.releasesWhileReading else { return }
+        let start = dataOffset + tensor.offset
+        mapping.releaseResidentPages(overlapping: start..<(start + tensor.byteCount))
     }
 
     public func tensor(named name: String) -> GGUFTensorInfo? {

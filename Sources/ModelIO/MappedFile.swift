@@ -10,6 +10,8 @@ final class MappedFile: @unchecked Sendable {
     let url: URL
     let bytes: UnsafeRawBufferPointer
     private let base: UnsafeMutableRawPointer?
+    /// Byte ranges backed by files, whose resident pages may be dropped and read again on use.
+    private var fileBacked: [Range<Int>] = []
 
     init(url: URL) throws {
         self.url = url
@@ -37,6 +39,38 @@ final class MappedFile: @unchecked Sendable {
         }
         base = pointer
         bytes = UnsafeRawBufferPointer(start: pointer, count: size)
+        fileBacked = [0..<size]
+    }
+
+    /// Takes ownership of a region already mapped (`HFFolderMapping`): unmapped with this object.
+    /// `fileBacked`: the page-aligned ranges mapped from files (the rest is anonymous memory).
+    init(url: URL, region: UnsafeMutableRawPointer, count: Int, fileBacked: [Range<Int>]) {
+        self.url = url
+        base = region
+        bytes = UnsafeRawBufferPointer(start: region, count: count)
+        self.fileBacked = fileBacked
+    }
+
+    /// Drops the file-backed pages from this process's resident set (MADV_DONTNEED on a read-only
+    /// private file mapping): the next read of them maps the page cache again, so nothing changes
+    /// but the resident size after the weights have been copied out.
+    func releaseResidentPages() {
+        for range in fileBacked { release(range) }
+    }
+
+    /// The same for the file-backed pages that overlap `range` (a tensor just copied out).
+    func releaseResidentPages(overlapping range: Range<Int>) {
+        for backed in fileBacked where backed.overlaps(range) { release(backed.clamped(to: range)) }
+    }
+
+    /// Whether pages are released tensor by tensor as they are read (a model folder's shards).
+    var releasesWhileReading: Bool { fileBacked.count > 1 || fileBacked.first?.count != bytes.count }
+
+    private func release(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page, end = min((range.upperBound + page - 1) / page * page, bytes.count)
+        _ = madvise(base + start, end - start, Int32(MADV_DONTNEED))
     }
 
     deinit {

@@ -18,7 +18,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public let metadata: [String: String]
     public let entries: [String: Entry]
     private let mapping: MappedFile
-    private let dataStart: Int
+    /// Where the data section starts in the file (8 + the header length).
+    let dataStart: Int
 
     static let maxHeaderBytes = 100 << 20
 
@@ -82,6 +83,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
     }
 
     public func shape(_ name: String) -> [Int]? { entries[name]?.shape }
+
+    /// Bytes in the file.
+    public var fileSize: Int { mapping.bytes.count }
 
     /// The stored bytes of a tensor; valid while this object lives.
     public func rawData(_ name: String) -> UnsafeRawBufferPointer? {

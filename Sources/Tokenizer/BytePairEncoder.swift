@@ -15,7 +15,9 @@ final class BytePairEncoder: @unchecked Sendable {
     private let piecesAreTokensFirst: Bool
 
     private let cacheLock = NSLock()
-    private var cache: [String: [Int32]] = [:]
+    /// Keyed by the piece's bytes: Strings compare by canonical equivalence, so U+0341 would hit
+    /// the entry of U+0301, whose bytes (and tokens) differ.
+    private var cache: [[UInt8]: [Int32]] = [:]
     private static let cacheLimit = 200_000
     private static let cachedPieceMaxBytes = 64
 
@@ -39,7 +41,7 @@ final class BytePairEncoder: @unchecked Sendable {
                 for id in encodePiece(bytes) { ids.append(Int(id)) }
                 continue
             }
-            let key = String(decoding: bytes, as: UTF8.self)
+            let key = Array(bytes)
             cacheLock.lock()
             let cached = cache[key]
             cacheLock.unlock()

@@ -36,6 +36,7 @@ public final class TextTokenizer: @unchecked Sendable {
     private let attributes: [TokenAttributes]
     private let specialTokens: SpecialTokenMatcher
     private let pieces: TokenPieces
+    private let hfNormalization: HFTextNormalization?
 
     public var vocabularySize: Int { index.count }
 
@@ -82,6 +83,7 @@ public final class TextTokenizer: @unchecked Sendable {
         addEOS = vocabulary.addEOS
         addSpacePrefix = vocabulary.model == TokenizerVocabulary.sentencePieceModel && vocabulary.addSpacePrefix
         chatTemplateSource = vocabulary.chatTemplate
+        hfNormalization = vocabulary.hfNormalization
         endOfGenerationIDs = endOfGeneration
         self.index = index
         self.attributes = attributes
@@ -108,7 +110,12 @@ public final class TextTokenizer: @unchecked Sendable {
                     ids.append(id)
                     followsSpecial = true
                 case .text(let range):
-                    encodeFragment(UnsafeBufferPointer(rebasing: buffer[range]), spacePrefix: followsSpecial, into: &ids)
+                    let fragment = UnsafeBufferPointer(rebasing: buffer[range])
+                    if let hfNormalization {
+                        encodeHFFragment(fragment, hfNormalization, atStart: range.lowerBound == 0, into: &ids)
+                    } else {
+                        encodeFragment(fragment, spacePrefix: followsSpecial, into: &ids)
+                    }
                     followsSpecial = false
                 }
             }
@@ -117,7 +124,8 @@ public final class TextTokenizer: @unchecked Sendable {
         return ids
     }
 
-    private func encodeFragment(_ utf8: UnsafeBufferPointer<UInt8>, spacePrefix: Bool, into ids: inout [Int]) {
+    private func encodeFragment(_ utf8: UnsafeBufferPointer<UInt8>, spacePrefix: Bool, alwaysPrefix: Bool = false,
+                                into ids: inout [Int]) {
         switch encoder {
         case .bytePairs(let bytePairs):
             bytePairs.encode(utf8, into: &ids)
@@ -125,12 +133,22 @@ public final class TextTokenizer: @unchecked Sendable {
             // Spaces are written as U+2581 (E2 96 81), as SentencePiece's vocabulary spells them.
             var escaped: [UInt8] = []
             escaped.reserveCapacity(utf8.count + utf8.count / 4 + 3)
-            if spacePrefix && addSpacePrefix { escaped += [0xE2, 0x96, 0x81] }
+            if spacePrefix && (addSpacePrefix || alwaysPrefix) { escaped += [0xE2, 0x96, 0x81] }
             for byte in utf8 {
                 if byte == 0x20 { escaped += [0xE2, 0x96, 0x81] } else { escaped.append(byte) }
             }
             escaped.withUnsafeBufferPointer { sentencePiece.encode($0, into: &ids) }
         }
+    }
+
+    /// A fragment as HF tokenizers treats it: normalized, then `▁` put before it by the prepend scheme.
+    private func encodeHFFragment(_ utf8: UnsafeBufferPointer<UInt8>, _ rules: HFTextNormalization, atStart: Bool,
+                                  into ids: inout [Int]) {
+        let bytes = rules.normalize(utf8) ?? Array(utf8)
+        guard !bytes.isEmpty else { return }
+        let shifted = rules.steps.contains(.stripSpaces) && utf8.first == 0x20
+        let prefix = model == TokenizerVocabulary.sentencePieceModel && rules.prependsSpace(before: bytes, atStart: atStart && !shifted)
+        bytes.withUnsafeBufferPointer { encodeFragment($0, spacePrefix: prefix, alwaysPrefix: true, into: &ids) }
     }
 
     // MARK: - Decoding

@@ -53,6 +53,7 @@ extension TokenizerVocabulary {
             addSpacePrefix: try optional("tokenizer.ggml.add_space_prefix", \.bool, "a bool") ?? sentencePiece,
             modelName: try optional("general.name", \.string, "a string"),
             chatTemplate: try optional("tokenizer.chat_template", \.string, "a string"))
+        hfNormalization = try HFTextNormalization(metadata: metadata)
     }
 }
 

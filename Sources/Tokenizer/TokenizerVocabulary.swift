@@ -29,6 +29,8 @@ public struct TokenizerVocabulary: Sendable, Equatable {
     public var modelName: String?
     /// The model's Jinja chat template source (`tokenizer.chat_template`), if any.
     public var chatTemplate: String?
+    /// A Hugging Face `tokenizer.json`'s normalizers and prepend scheme; nil for a GGUF (llama.cpp's rules).
+    public var hfNormalization: HFTextNormalization?
 
     public init(tokens: [String], tokenTypes: [Int32] = [], scores: [Float] = [], merges: [String] = [],
                 model: String = "gpt2", pre: String = "gpt2", bosID: Int? = nil, eosID: Int? = nil,
