@@ -89,7 +89,7 @@ import Testing
         #expect(rows["runtime"]?.hasSuffix("| baseline |") == true)
         #expect(rows.values.filter { $0.hasSuffix("| ✅ GO, recommended |") }.count == 1)
         // A fused f32 model computes what the adapter at runtime does: the same outputs, p = 1.
-        #expect(rows["fused-f32"]?.contains("; 0.00, p = 1\\.000") == true)
+        #expect(rows["fused-f32"]?.contains("; 0.00, p = 1.000") == true)
 
         // The report renders again from the store; a second run fuses nothing.
         let again = try TollgateBinary.run(["report", "--store", "t.db"], currentDirectory: dir)
