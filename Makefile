@@ -30,6 +30,7 @@ endif
 help:
 	@echo "make demo   set up, build in release and run the main job on the default model"
 	@echo "make test   set up and run the test suite"
+	@echo "make fuzz   run every parser under libFuzzer for FUZZ_SECONDS (default 60) each"
 	@echo "make setup  install Debian packages and fetch the default model (idempotent)"
 	@echo "make interop  check adapters in real PEFT and llama.cpp's GGUF layout (installs PyTorch)"
 	@echo "make template-fixtures  re-render Tests/Fixtures/templates with Python jinja2 as transformers sets it up"
@@ -217,6 +218,39 @@ interop-loglik: setup build
 	@mkdir -p .build/interop/lm-eval
 	OMP_NUM_THREADS=2 $(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py reference $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
 	$(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py compare $(TOLLGATE) $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
+
+# Coverage-guided fuzzing (Fuzz/): every parser under libFuzzer and AddressSanitizer, one binary
+# whose first argument names the target, built in debug so bounds and overflow checks trap (the
+# release build drops them in the numeric modules) in a build folder of its own. `make fuzz` runs each for FUZZ_SECONDS and prints
+# executions, coverage and findings; `make fuzz-smoke` runs each briefly so a target that no longer
+# builds or crashes at once fails the run. It is a CI step of its own, not part of `make test`: the
+# sanitizer build is a second full build (43 min cold on the shared 2-core machine); `swift test`
+# replays every committed input through the plain build instead (FuzzCorpusReplayTests). Findings land in
+# .build/fuzz/work/findings/<target>/; new corpus inputs in .build/fuzz/work/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_TARGETS := gguf quant-blocks safetensors adapter tokenizer jsonl experiment sse chat-json template report store
+FUZZ_BINARY := .build/fuzz/debug/tollgate-fuzz
+SWIFT_LIBRARIES := $(shell dirname "$$(dirname "$$(readlink -f "$$(command -v swiftc)")")")/lib
+LIBFUZZER := $(firstword $(wildcard $(SWIFT_LIBRARIES)/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a) \
+  $(wildcard $(SWIFT_LIBRARIES)/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build: deps
+	@[ -n "$(LIBFUZZER)" ] || { echo "libFuzzer (libclang_rt.fuzzer_no_main) not found under $(SWIFT_LIBRARIES)"; exit 3; }
+	swift build -c debug --product tollgate-fuzz --build-path .build/fuzz \
+	  -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+	  -Xswiftc -DTOLLGATE_LIBFUZZER -Xswiftc -use-ld=lld -Xlinker $(LIBFUZZER) -Xlinker -lstdc++
+fuzz: fuzz-build
+	Fuzz/run-targets.sh $(FUZZ_BINARY) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-smoke: fuzz-build
+	Fuzz/run-targets.sh $(FUZZ_BINARY) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+# The whole-command check at full size: 2,000 mutated models, datasets, experiments, adapters and
+# stores through inspect, tokenize, eval, train --steps 1, run, merge and report (`make test` runs 100).
+.PHONY: whole-command-check
+whole-command-check: setup
+	swift build -c release --build-tests
+	TOLLGATE_MUTATED_INPUTS=2000 swift test -c release --skip-build --filter MutatedInputCommandTests
 
 clean:
 	rm -rf .build

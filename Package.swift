@@ -61,6 +61,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"), "Privacy",
         ]),
 
+        // Coverage-guided fuzzing of every parser (`make fuzz`): one executable, the target named by
+        // its first argument. A plain build replays corpus files; `make fuzz` adds libFuzzer.
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "tollgate-fuzz", dependencies: [
+            "CLibFuzzer", "ModelIO", "Tokenizer", "Llama", "Training", "Corpus", "Endpoints", "Harness", "Reports", "Store", "Gate",
+        ], path: "Fuzz/Sources/tollgate-fuzz"),
+
         // Finds Tests/Fixtures and the built tollgate binary for every test target.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 

@@ -58,7 +58,8 @@ public enum JUnitReport {
         return groups
     }
 
-    /// Text content: the five XML specials as entities, characters XML 1.0 forbids dropped.
+    /// Text content: '&', '<' and '>' (so "]]>" cannot appear) as entities, characters XML 1.0
+    /// forbids dropped; quotes stay as written.
     static func text(_ string: String) -> String {
         var out = ""
         out.reserveCapacity(string.utf8.count)
@@ -67,18 +68,17 @@ public enum JUnitReport {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out
     }
 
-    /// Attribute values also keep their newlines and tabs through attribute normalisation.
+    /// Attribute values (always double-quoted here) also escape '"', and keep their newlines and
+    /// tabs through attribute normalisation.
     static func attribute(_ string: String) -> String {
-        text(string).replacingOccurrences(of: "\n", with: "&#10;").replacingOccurrences(of: "\r", with: "&#13;")
-            .replacingOccurrences(of: "\t", with: "&#9;")
+        text(string).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "\n", with: "&#10;")
+            .replacingOccurrences(of: "\r", with: "&#13;").replacingOccurrences(of: "\t", with: "&#9;")
     }
 
     /// XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].

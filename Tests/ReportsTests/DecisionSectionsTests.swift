@@ -21,8 +21,8 @@ import Testing
         let markdown = MarkdownReport.render(SampleReports.input(bleu: 38.89, chrf: 57.5, em: 0.45, pValue: 0.003, p95: 1.1, runId: "r"))
         #expect(markdown.contains("| p (worse) | adjusted p | detectable drop |"))
         #expect(markdown.contains("| 0.003 | 0.003 | 2.98 |"))
-        #expect(markdown.contains(#"> ⚠️ holdout has 200 examples; drops under 3\.0 points of bleu cannot be told from noise — about 1,800 examples would be needed to see 1\.0."#))
-        #expect(markdown.contains(#"40 validation examples carved from Datasets/capitals/train\.jsonl"#))
+        #expect(markdown.contains(#"> ⚠️ holdout has 200 examples; drops under 3.0 points of bleu cannot be told from noise — about 1,800 examples would be needed to see 1.0."#))
+        #expect(markdown.contains(#"40 validation examples carved from Datasets/capitals/train.jsonl"#))
     }
 
     @Test func aClassificationSetGetsPerLabelScoresAndItsLargestConfusions() {

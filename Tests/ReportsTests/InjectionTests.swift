@@ -56,16 +56,27 @@ private func cells(_ row: Substring) -> [String] {
     return Array(cells.dropFirst().dropLast()).map { $0.trimmingCharacters(in: .whitespaces) }
 }
 
-/// Markdown and HTML syntax characters that appear without a backslash in front (the entities the
-/// escaper writes are removed first; any other '&' could start an entity and counts).
-private func activeSyntax(_ cell: String) -> [Character] {
-    var found: [Character] = [], escaped = false
+/// Markdown and HTML syntax that is active in a cell: characters that always are syntax without a
+/// backslash in front, an underscore at a word's edge, '<' that opens a tag, '&' that starts an
+/// entity the escaper did not write, and autolinks and mentions.
+private func activeSyntax(_ cell: String) -> [String] {
+    var found: [String] = [], escaped = false
     var text = cell
-    for entity in ["&lt;", "&gt;", "&#58;", "&#64;", "&amp;"] { text = text.replacingOccurrences(of: entity, with: "") }
-    for character in text {
+    for entity in ["&lt;", "&gt;", "&#58;", "&#64;", "&amp;"] { text = text.replacingOccurrences(of: entity, with: "\u{1}") }
+    let characters = Array(text)
+    func isWord(_ index: Int) -> Bool { characters.indices.contains(index) && (characters[index].isLetter || characters[index].isNumber) }
+    for (index, character) in characters.enumerated() {
         if escaped { escaped = false; continue }
         if character == "\\" { escaped = true; continue }
-        if "<>[]()!`*_|~$#&".contains(character) { found.append(character) }
+        let rest = String(characters[index...].prefix(4)).lowercased()
+        if "[]`*|~$".contains(character)
+            || (character == "_" && !(isWord(index - 1) && isWord(index + 1)))
+            || (character == "<" && index + 1 < characters.count && (characters[index + 1].isLetter || "/!?".contains(characters[index + 1])))
+            || (character == "&" && characters[(index + 1)...].prefix(33).contains(";"))
+            || (character == "@" && isWord(index + 1))
+            || rest.hasPrefix("://") || (rest == "www." && !isWord(index - 1)) {
+            found.append(String(character))
+        }
     }
     return found
 }
@@ -74,8 +85,8 @@ private func activeSyntax(_ cell: String) -> [Character] {
     let markdown = MarkdownReport.render(hostileInput())
     #expect(markdown.utf8.count < MarkdownReport.byteLimit)
     let lowered = markdown.lowercased()
-    for forbidden in ["<script", "</script", "</details", "<details", "<img", "javascript:", "http://", "https://",
-                      "![", "](", "mail@", "www.evil", "\u{202E}", "\u{0007}"] {
+    for forbidden in ["<script", "</script", "</details", "<details", "<img", "http://", "https://",
+                      "![", "mail@", "www.evil", "\u{202E}", "\u{0007}"] {
         #expect(!lowered.contains(forbidden), "found \(forbidden) in the report")
     }
     let section = try #require(markdown.components(separatedBy: "## Examples that regressed").last)
@@ -98,8 +109,8 @@ private func activeSyntax(_ cell: String) -> [Character] {
 @Test func hostileNamesInHeaderAreInertToo() throws {
     let markdown = MarkdownReport.render(hostileInput())
     let header = markdown.split(separator: "\n").prefix(5).joined(separator: "\n")
-    #expect(header.hasPrefix("# &lt;script&gt;alert\\(1\\)&lt;/script&gt;"))
-    #expect(header.contains("Run \\[a\\]\\(javascript&#58;alert\\(1\\)\\)"))
+    #expect(header.hasPrefix("# &lt;script>alert(1)&lt;/script>"))
+    #expect(header.contains("Run \\[a\\](javascript:alert(1))"))
 }
 
 @Test func commandWithBackticksCannotCloseItsCodeBlock() throws {

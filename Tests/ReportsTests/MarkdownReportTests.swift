@@ -18,7 +18,7 @@ import Testing
 @Test func reportOpensWithTheDecisionAndItsWhy() throws {
     let lines = MarkdownReport.render(SampleReports.noGo).split(separator: "\n")
     #expect(lines[0] == "# nightly")
-    #expect(lines[1].hasPrefix("❌ **NO-GO** — bleu on holdout fell 2\\.31 points"))
+    #expect(lines[1].hasPrefix("❌ **NO-GO** — bleu on holdout fell 2.31 points"))
 }
 
 @Test func longExampleTextIsTruncatedAndTheReportStaysUnderOneMebibyte() {

@@ -48,15 +48,15 @@ private enum SampleSwap {
     let markdown = MarkdownReport.render(SampleSwap.input)
     let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     #expect(lines[0] == "# swap")
-    #expect(lines[2] == "✅ **GO** — q8\\_0 is the only one of the 2 candidates that passes every rule against adapter "
-            + "\\(0\\.00310 per 1,000 requests, 145 MB\\)\\.")
-    #expect(lines[4] == "Run 7 · 2026-11-24T02&#58;00&#58;00Z · 1 of 2 candidates passed")
+    #expect(lines[2] == "✅ **GO** — q8_0 is the only one of the 2 candidates that passes every rule against adapter "
+            + "(0.00310 per 1,000 requests, 145 MB).")
+    #expect(lines[4] == "Run 7 · 2026-11-24T02:00:00Z · 1 of 2 candidates passed")
     #expect(lines.contains("| variant | source | em (95% CI) | p50 latency (s) | p95 latency (s) | cost per 1,000 requests | size | verdict |"))
     #expect(lines.contains("| adapter | model + adapter at runtime | 66.67 (60.00 – 72.86) | 3.74 | 4.82 | 0.00357 | 95.3 MB | baseline |"))
-    #expect(lines.contains("| q8\\_0 | model + adapter fused, q8\\_0 | 66.19 (60.19 – 72.19); −0.480, p = 0\\.500 | 3.10 | 4.20 | 0.00310 | 145 MB | ✅ GO, recommended |"))
-    #expect(lines.contains("| q4\\_0 | model + adapter fused, q4\\_0 | 55.24 (49.24 – 61.24); −11.43, p = 0\\.001 | 3.10 | 4.20 | 0.00250 | 80.0 MB | ❌ NO-GO |"))
+    #expect(lines.contains("| q8_0 | model + adapter fused, q8_0 | 66.19 (60.19 – 72.19); −0.480, p = 0.500 | 3.10 | 4.20 | 0.00310 | 145 MB | ✅ GO, recommended |"))
+    #expect(lines.contains("| q4_0 | model + adapter fused, q4_0 | 55.24 (49.24 – 61.24); −11.43, p = 0.001 | 3.10 | 4.20 | 0.00250 | 80.0 MB | ❌ NO-GO |"))
     // Each candidate's own decision, rules, table and changed examples; no single-candidate sections.
-    #expect(lines.contains("## q4\\_0 against adapter: ❌ NO-GO"))
+    #expect(lines.contains("## q4_0 against adapter: ❌ NO-GO"))
     #expect(lines.contains("### Eval set: routing"))
     #expect(lines.contains("### Examples that regressed (1)"))
     #expect(!lines.contains("## Rules") && !lines.contains("## Latency and cost") && !lines.contains("## Examples that regressed (0)"))

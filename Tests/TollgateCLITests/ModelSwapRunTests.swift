@@ -89,7 +89,7 @@ import Testing
         #expect(rows["runtime"]?.hasSuffix("| baseline |") == true)
         #expect(rows.values.filter { $0.hasSuffix("| ✅ GO, recommended |") }.count == 1)
         // A fused f32 model computes what the adapter at runtime does: the same outputs, p = 1.
-        #expect(rows["fused-f32"]?.contains("; 0.00, p = 1\\.000") == true)
+        #expect(rows["fused-f32"]?.contains("; 0.00, p = 1.000") == true)
 
         // The report renders again from the store; a second run fuses nothing.
         let again = try TollgateBinary.run(["report", "--store", "t.db"], currentDirectory: dir)
@@ -126,7 +126,7 @@ import Testing
         let adapterBytes = try size("\(adapter)/adapter_config.json") + size("\(adapter)/adapter_model.safetensors")
         #expect(variants.map { ($0["bytes"] as? NSNumber)?.int64Value } == [
             try size(model) + adapterBytes, try size(dir.appendingPathComponent("runs/cli-swap/fused-q8_0.gguf").path), try size(model)])
-        #expect(markdown.contains("## fused-q8\\_0 against runtime: ❌ NO-GO"))
+        #expect(markdown.contains("## fused-q8_0 against runtime: ❌ NO-GO"))
         let junit = try String(contentsOf: dir.appendingPathComponent("Reports/cli-swap-run1.xml"), encoding: .utf8)
         #expect(junit.contains(#"<testsuite name="cli-swap.selection" tests="1" failures="1""#))
         #expect(junit.contains(#"<testsuite name="cli-swap.base/holdout" tests="1" failures="1""#))

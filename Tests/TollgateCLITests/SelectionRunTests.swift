@@ -102,6 +102,6 @@ import Testing
         #expect(origin == "given")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("selection").path))
         let report = try String(contentsOf: dir.appendingPathComponent("selection-test-run1.md"), encoding: .utf8)
-        #expect(report.contains(#"examples of training\.valid"#))
+        #expect(report.contains("examples of training.valid"))
     }
 }
