@@ -42,7 +42,7 @@ struct HFFolderFamilyTests {
         }
     }
 
-    @Test(arguments: FamilyFixture.separateProjectionFamilies)
+    @Test(arguments: FamilyFixture.families)
     func folderLoRAGradientsMatchTorch(family: String) throws {
         let fixture = try FamilyFixture(family)
         let model = try LoRATrainingModel(modelURL: Self.folder(family))
@@ -58,11 +58,11 @@ struct HFFolderFamilyTests {
         _ = try model.accumulateGradients(tokens: ids, targets: targets, batch: 1, time: ids.count, lora: lora,
                                           gradients: &gradients, gradScale: 1 / Float(lossTokens))
         let expected = try SafeTensors.read(url: Fixtures.url("families/\(family)/lora-grads.safetensors"))
-        for slot in gradients.slots {
+        for module in gradients.modules {
             for isA in [true, false] {
-                let key = LoRAParameters.peftKey(layer: slot.layer, projection: slot.projection, isA: isA)
+                let key = module.peftKey(isA: isA)
                 let torch = try expected.floats(key)
-                let ours = isA ? gradients.a(slot) : gradients.b(slot)
+                let ours = isA ? gradients.a(module) : gradients.b(module)
                 let scale = torch.map(abs).max() ?? 1
                 let difference = zip(ours, torch).map { abs($0 - $1) }.max() ?? 0
                 #expect(difference / scale < 1e-4, "\(family) \(key): relative difference \(difference / scale)")
