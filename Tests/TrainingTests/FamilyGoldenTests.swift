@@ -24,6 +24,21 @@ struct FamilyFixture {
     var prompts: [[String: Any]] { golden["prompts"] as! [[String: Any]] }
     var lora: [String: Any] { golden["lora"] as! [String: Any] }
 
+    /// Every module's A and B gradient within 1e-4 (relative to the largest) of torch's in `expected`
+    /// (PEFT's keys, fused modules under their own names).
+    static func expectGradientsMatchTorch(_ gradients: LoRAParameters, expected: SafeTensorsFile, family: String) throws {
+        for module in gradients.modules {
+            for isA in [true, false] {
+                let key = module.peftKey(isA: isA)
+                let torch = try expected.floats(key)
+                let ours = isA ? gradients.a(module) : gradients.b(module)
+                let scale = torch.map(abs).max() ?? 1
+                let difference = zip(ours, torch).map { abs($0 - $1) }.max() ?? 0
+                #expect(ours.count == torch.count && difference / scale < 1e-4, "\(family) \(key): relative difference \(difference / scale)")
+            }
+        }
+    }
+
     static func ids(_ record: [String: Any]) -> [Int] { (record["input_ids"] as! [NSNumber]).map(\.intValue) }
     static func logits(_ record: [String: Any]) -> [[Float]] { (record["logits"] as! [[NSNumber]]).map { $0.map(\.floatValue) } }
 
@@ -115,15 +130,6 @@ struct FamilyGoldenTests {
                                           gradients: &gradients, gradScale: 1 / Float(lossTokens))
         let expected = try SafeTensors.read(url: Fixtures.url("families/\(family)/lora-grads.safetensors"))
         #expect(expected.names.count == 2 * gradients.modules.count)
-        for module in gradients.modules {
-            for isA in [true, false] {
-                let key = module.peftKey(isA: isA)
-                let torch = try expected.floats(key)
-                let ours = isA ? gradients.a(module) : gradients.b(module)
-                let scale = torch.map(abs).max() ?? 1
-                let difference = zip(ours, torch).map { abs($0 - $1) }.max() ?? 0
-                #expect(ours.count == torch.count && difference / scale < 1e-4, "\(family) \(key): relative difference \(difference / scale)")
-            }
-        }
+        try FamilyFixture.expectGradientsMatchTorch(gradients, expected: expected, family: family)
     }
 }

@@ -58,15 +58,6 @@ struct HFFolderFamilyTests {
         _ = try model.accumulateGradients(tokens: ids, targets: targets, batch: 1, time: ids.count, lora: lora,
                                           gradients: &gradients, gradScale: 1 / Float(lossTokens))
         let expected = try SafeTensors.read(url: Fixtures.url("families/\(family)/lora-grads.safetensors"))
-        for module in gradients.modules {
-            for isA in [true, false] {
-                let key = module.peftKey(isA: isA)
-                let torch = try expected.floats(key)
-                let ours = isA ? gradients.a(module) : gradients.b(module)
-                let scale = torch.map(abs).max() ?? 1
-                let difference = zip(ours, torch).map { abs($0 - $1) }.max() ?? 0
-                #expect(difference / scale < 1e-4, "\(family) \(key): relative difference \(difference / scale)")
-            }
-        }
+        try FamilyFixture.expectGradientsMatchTorch(gradients, expected: expected, family: family)
     }
 }
