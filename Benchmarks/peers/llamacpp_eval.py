@@ -10,7 +10,8 @@ Tollgate's support-routing evaluation. Prints one JSON line per measurement.
    Each message is sent as Tollgate's endpoint source sends it (Sources/Harness/Evaluation/
    EndpointSource.swift): one user turn holding the prompt, the server applying the GGUF's chat
    template (which adds SmolLM2's default system turn, as Tollgate's own renderer does), temperature
-   0, max_tokens 8. Reports the wall seconds of the 210 requests and the server's peak RSS.
+   0, max_tokens 8. A GGUF without a chat template gets the raw prompt on /completions, as Tollgate
+   renders it raw. Reports the wall seconds of the 210 requests and the server's peak RSS.
    The server keeps its own defaults otherwise, except logits_all, false unless LLAMACPP_LOGITS_ALL=true
    (the server's default, which the tests keep, computes logits at every prompt position; measured
    here: 79 s for the 210 requests with it, 75 s without).
@@ -70,13 +71,27 @@ def get(url, timeout):
         return response.status, response.read()
 
 
-def chat(base, prompt):
-    body = {"model": "model", "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": 8, "temperature": 0, "stream": False}
-    request = urllib.request.Request(f"{base}/chat/completions", data=json.dumps(body).encode(),
+def has_chat_template():
+    """Whether the GGUF carries tokenizer.chat_template. Without one (Gemma 3 270M's file), Tollgate renders
+    the prompt raw, so the peer gets the same raw text on /completions instead of a guessed chat format."""
+    llm = llama_cpp.Llama(MODEL, vocab_only=True, verbose=False)
+    try:
+        return bool(llm.metadata.get("tokenizer.chat_template"))
+    finally:
+        llm.close()
+
+
+def ask(base, prompt, chat_template):
+    if chat_template:
+        path, body = "chat/completions", {"messages": [{"role": "user", "content": prompt}]}
+    else:
+        path, body = "completions", {"prompt": prompt}
+    body.update({"model": "model", "max_tokens": 8, "temperature": 0, "stream": False})
+    request = urllib.request.Request(f"{base}/{path}", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=REQUEST_SECONDS) as response:
-        return json.load(response)["choices"][0]["message"]["content"]
+        choice = json.load(response)["choices"][0]
+        return choice["message"]["content"] if chat_template else choice["text"]
 
 
 def peak_rss_mb(pid):
@@ -86,6 +101,7 @@ def peak_rss_mb(pid):
 
 def routing_eval():
     examples = [json.loads(line) for line in open(HOLDOUT) if line.strip()]
+    chat_template = has_chat_template()
     port = free_port()
     base = f"http://127.0.0.1:{port}/v1"
     log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
@@ -110,7 +126,7 @@ def routing_eval():
             time.sleep(0.25)
         start = time.perf_counter()
         ready = start - launched
-        answers = [chat(base, example["prompt"]) for example in examples]  # sequential, one at a time
+        answers = [ask(base, example["prompt"], chat_template) for example in examples]  # one at a time
         seconds = time.perf_counter() - start
         rss = peak_rss_mb(server.pid)
     finally:
@@ -126,7 +142,7 @@ def routing_eval():
     exact = sum(a.strip() == e["completion"].strip() for a, e in zip(answers, examples))
     return {"peer": "llama.cpp-server", "measure": "support_routing_eval", "llama_cpp_python": llama_cpp.__version__,
             "threads": THREADS, "ready_seconds": round(ready, 1), "requests": len(examples), "max_tokens": 8,
-            "logits_all": LOGITS_ALL == "true", "wall_seconds": round(seconds, 2),
+            "logits_all": LOGITS_ALL == "true", "endpoint": "chat/completions" if chat_template else "completions", "wall_seconds": round(seconds, 2),
             "requests_per_second": round(len(examples) / seconds, 2), "server_peak_rss_mb": round(rss, 1),
             "exact_match_stripped": exact}
 

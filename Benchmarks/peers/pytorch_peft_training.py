@@ -1,7 +1,7 @@
 """PyTorch + PEFT LoRA training throughput: the peer of `tollgate bench`'s training line.
 
-Same shape as Sources/Training/Loop/TrainingBenchmark.swift: SmolLM2-135M's architecture (read
-from the GGUF's metadata), float32, LoRA rank 8, alpha 16, dropout 0 on q_proj and v_proj, AdamW
+Same shape as Sources/Training/Loop/TrainingBenchmark.swift: the model's architecture (read from
+the GGUF's metadata; llama or gemma3), float32, LoRA rank 8, alpha 16, dropout 0 on q_proj and v_proj, AdamW
 (lr 1e-4, betas 0.9/0.999, eps 1e-8, no weight decay), batch 8 x 128 random tokens, the loss on
 every next-token position, 2 threads; one warm-up step, then the best of 3 timed steps, each step
 = forward, backward, optimizer update. tokens/s = 8 * 128 / best step seconds, as in the Swift bench.
@@ -23,22 +23,34 @@ MODEL = sys.argv[1] if len(sys.argv) > 1 else "models/SmolLM2-135M-Instruct.Q4_1
 BATCH, SEQUENCE, WARMUP, TIMED = 8, 128, 1, 3
 
 
-def llama_config(path):
-    """A transformers LlamaConfig with the GGUF's shape (tied embeddings when it has no output.weight)."""
+def model_config(path):
+    """A transformers config with the GGUF's shape (tied embeddings when it has no output.weight):
+    LlamaConfig for `llama`, Gemma3TextConfig for `gemma3` (head width from attention.key_length,
+    its sliding window and query_pre_attn_scalar = head width, as Gemma 3 270M sets it)."""
     reader = gguf.GGUFReader(path)
-    meta = {name: field.contents() for name, field in reader.fields.items() if name.startswith("llama.")}
-    return transformers.LlamaConfig(
-        hidden_size=meta["llama.embedding_length"],
-        num_hidden_layers=meta["llama.block_count"],
-        num_attention_heads=meta["llama.attention.head_count"],
-        num_key_value_heads=meta["llama.attention.head_count_kv"],
-        intermediate_size=meta["llama.feed_forward_length"],
-        vocab_size=meta.get("llama.vocab_size", len(reader.fields["tokenizer.ggml.tokens"].data)),
-        rope_theta=meta["llama.rope.freq_base"],
-        rms_norm_eps=meta["llama.attention.layer_norm_rms_epsilon"],
-        max_position_embeddings=meta["llama.context_length"],
+    arch = reader.fields["general.architecture"].contents()
+    meta = {name[len(arch) + 1:]: field.contents() for name, field in reader.fields.items()
+            if name.startswith(arch + ".")}
+    common = dict(
+        hidden_size=meta["embedding_length"],
+        num_hidden_layers=meta["block_count"],
+        num_attention_heads=meta["attention.head_count"],
+        num_key_value_heads=meta["attention.head_count_kv"],
+        intermediate_size=meta["feed_forward_length"],
+        vocab_size=meta.get("vocab_size", len(reader.fields["tokenizer.ggml.tokens"].data)),
+        rope_theta=meta["rope.freq_base"],
+        rms_norm_eps=meta["attention.layer_norm_rms_epsilon"],
+        max_position_embeddings=meta["context_length"],
         tie_word_embeddings=not any(t.name == "output.weight" for t in reader.tensors),
     )
+    if arch == "llama":
+        return transformers.LlamaConfig(**common), transformers.LlamaForCausalLM
+    if arch == "gemma3":
+        head = meta["attention.key_length"]
+        config = transformers.Gemma3TextConfig(**common, head_dim=head, query_pre_attn_scalar=head,
+                                               sliding_window=meta["attention.sliding_window"])
+        return config, transformers.Gemma3ForCausalLM
+    sys.exit(f"{path}: architecture {arch} has no peer config here (llama, gemma3)")
 
 
 def peak_rss_mb():
@@ -51,8 +63,8 @@ def peak_rss_mb():
 warnings.filterwarnings("ignore", category=FutureWarning)  # transformers' deprecation notes
 torch.set_num_threads(2)
 torch.manual_seed(1)
-config = llama_config(MODEL)
-model = transformers.LlamaForCausalLM(config).to(torch.float32)
+config, model_class = model_config(MODEL)
+model = model_class(config).to(torch.float32)
 lora = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"],
                        bias="none", task_type="CAUSAL_LM")
 model = peft.get_peft_model(model, lora)

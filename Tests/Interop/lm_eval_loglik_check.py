@@ -38,6 +38,7 @@ def reference(model, out_dir, sets):
     hf = transformers.AutoModelForCausalLM.from_pretrained(os.path.dirname(model), gguf_file=os.path.basename(model),
                                                            dtype=torch.float32).eval()
     tokenizer = transformers.AutoTokenizer.from_pretrained(os.path.dirname(model), gguf_file=os.path.basename(model))
+    use_model_pretokenizer(tokenizer, model)
     load_seconds = time.time() - started
     lm = HFLM(pretrained=hf, tokenizer=tokenizer, batch_size=1, device="cpu")
     for path in sets:
@@ -91,6 +92,24 @@ metric_list:
             f.write("\n")
         os.replace(target + ".partial", target)
         print(f"{name}: acc {fixture['acc']:.4f} acc_norm {fixture['acc_norm']:.4f} in {seconds:.0f} s -> {target}", flush=True)
+
+
+def use_model_pretokenizer(tokenizer, model):
+    """transformers' GGUF->HF conversion gives every BPE vocabulary plain GPT-2 ByteLevel splitting,
+    which ignores `tokenizer.ggml.pre`. For `smollm` (SmolLM2) that splits a whitespace run before a
+    digit as `ĠĠĠ`,`Ġ`,`1` where SmolLM2's own tokenizer.json (Digits with individual_digits, then
+    ByteLevel) and llama.cpp give `ĠĠĠĠ`,`1`: 15 PIQA items differed by up to 11 nats through it.
+    The reference therefore tokenizes with the model's real pre-tokenizer."""
+    import gguf
+    from tokenizers import pre_tokenizers
+    field = gguf.GGUFReader(model).fields.get("tokenizer.ggml.pre")
+    pre = field.contents() if field is not None else None
+    if pre == "smollm":
+        tokenizer.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    elif pre not in (None, "default", "llama-bpe", "gpt2"):
+        print(f"warning: pre-tokenizer {pre} is transformers' conversion, not the model's own", file=sys.stderr)
 
 
 def cpu_name():
