@@ -59,26 +59,41 @@ float ck_int8_quantize(const float *v, size_t stride, int count, int8_t *codes) 
 }
 
 void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, int block, void *packed) {
-    size_t panels = ((size_t)n + CK_INT8_PANEL - 1) / CK_INT8_PANEL;
-    int8_t *column = malloc((size_t)k);
-    for (size_t panel = 0; panel < panels; panel++) {
+    memset(packed, 0, ck_int8_packed_bytes(k, n, block));
+    ck_int8_pack_part(b, rowStride, columnStride, k, n, block, 0, k, 0, n, packed);
+}
+
+int ck_int8_pack_part(const float *b, size_t rowStride, size_t columnStride, int k, int n, int block, int kFirst,
+                      int kCount, int nFirst, int nCount, void *packed) {
+    if (k <= 0 || n <= 0 || !ck_int8_valid_block(block) || kFirst < 0 || kCount <= 0 || kFirst + kCount > k
+        || kFirst % block != 0 || (kCount % block != 0 && kFirst + kCount != k) || nFirst < 0 || nCount <= 0
+        || nFirst + nCount > n || nFirst % CK_INT8_PANEL != 0)
+        return -1;
+    int8_t *column = malloc((size_t)kCount);
+    size_t firstPanel = (size_t)nFirst / CK_INT8_PANEL, panels = ((size_t)nCount + CK_INT8_PANEL - 1) / CK_INT8_PANEL;
+    for (size_t panel = firstPanel; panel < firstPanel + panels; panel++) {
         uint8_t *out = (uint8_t *)packed + panel * ck_int8_panel_bytes(k, block);
-        memset(out, 0, ck_int8_panel_bytes(k, block));
         int8_t *codes = (int8_t *)(out + ck_int8_header_bytes(k, block));
         for (int c = 0; c < CK_INT8_PANEL; c++) {
             size_t j = panel * CK_INT8_PANEL + (size_t)c;
-            if (j >= (size_t)n) continue;
-            for (int first = 0; first < k; first += block) {
-                int count = k - first < block ? k - first : block;
+            if (j >= (size_t)(nFirst + nCount)) continue;
+            const float *source = b + (j - (size_t)nFirst) * columnStride;
+            for (int first = kFirst; first < kFirst + kCount; first += block) {
+                int count = kFirst + kCount - first < block ? kFirst + kCount - first : block;
                 float *scales = (float *)(out + 128 * (size_t)(first / block));
                 int32_t *offsets = (int32_t *)(out + 128 * (size_t)(first / block) + 64);
-                scales[c] = ck_int8_quantize(b + j * columnStride + (size_t)first * rowStride, rowStride, count, column + first);
-                for (int i = first; i < first + count; i++) offsets[c] -= 128 * column[i];
+                int8_t *blockCodes = column + (first - kFirst);
+                scales[c] = ck_int8_quantize(source + (size_t)(first - kFirst) * rowStride, rowStride, count, blockCodes);
+                int32_t sum = 0;
+                for (int i = 0; i < count; i++) sum += blockCodes[i];
+                offsets[c] = -128 * sum;
             }
-            for (int i = 0; i < k; i++) codes[((size_t)i / 4 * CK_INT8_PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i];
+            for (int i = kFirst; i < kFirst + kCount; i++)
+                codes[((size_t)i / 4 * CK_INT8_PANEL + (size_t)c) * 4 + (size_t)i % 4] = column[i - kFirst];
         }
     }
     free(column);
+    return 0;
 }
 
 #if defined(__x86_64__)

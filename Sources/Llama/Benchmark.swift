@@ -231,7 +231,7 @@ public enum Benchmark {
     }
 
     /// Resets the peak resident set size to the current one (Linux's /proc/self/clear_refs); false where that fails.
-    static func resetPeakRSS() -> Bool {
+    public static func resetPeakRSS() -> Bool {
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }
         return (try? handle.write(contentsOf: Data("5".utf8))) != nil

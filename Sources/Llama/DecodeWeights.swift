@@ -55,10 +55,10 @@ public struct DecodeWeights: @unchecked Sendable {
     }
 
     /// The file's blocks where the kernels read their format, else `weights` (already checked
-    /// against the file's shapes by the loader).
-    init(file: GGUFFile, weights: LlamaWeights, config: LlamaConfig) {
-        self.init(float32: weights, config: config,
-                  output: weights.outputWeight.count == 0 ? Self.fileEmbedding(file, config: config) : nil)
+    /// against the file's shapes by the loader); `fileEmbedding` when the weights hold no Float32 copy
+    /// of the embedding.
+    init(file: GGUFFile, weights: LlamaWeights, config: LlamaConfig, fileEmbedding: QuantizedMatrix?) {
+        self.init(float32: weights, config: config, output: fileEmbedding)
         for l in 0..<config.layers {
             for target in LoRATarget.allCases {
                 var heads = target == .q ? config.heads : target == .k ? config.kvHeads : nil
@@ -102,16 +102,6 @@ public struct DecodeWeights: @unchecked Sendable {
         })
     }
 
-    /// Row `row` of the LM head matrix (the tied embedding's row of a token) in Float32, as the
-    /// dequantizer writes it; for models that keep no Float32 copy of a large embedding.
-    func outputRow(_ row: Int, into out: UnsafeMutablePointer<Float>) throws {
-        guard let type = GGMLType(rawValue: UInt32(output.format.rawValue)), row >= 0, row < output.rows else {
-            throw LlamaError.invalidConfig(source: "embedding", reason: "row \(row) of a \(output.rows)-row \(output.format) matrix cannot be read")
-        }
-        try Dequantization.dequantize(type, source: UnsafeRawBufferPointer(start: output.bytes + row * output.rowBytes, count: output.rowBytes),
-                                      count: output.cols, into: out, tensorName: "token_embd.weight")
-    }
-
     static func format(of type: GGMLType) -> QuantizedMatrix.Format? {
         switch type {
         case .f16: return .f16
@@ -123,5 +113,18 @@ public struct DecodeWeights: @unchecked Sendable {
         case .q6_K: return .q6_KX
         default: return nil
         }
+    }
+}
+
+extension QuantizedMatrix {
+    /// Rows `rows` in Float32, as the dequantizer writes them, into `out` (rows.count × cols): the
+    /// tied embedding's rows for a model that keeps no Float32 copy of it (`DecodeWeights.fileEmbedding`).
+    func dequantizeRows(_ rows: Range<Int>, into out: UnsafeMutablePointer<Float>) throws {
+        guard let type = GGMLType(rawValue: UInt32(format.rawValue)), rows.lowerBound >= 0, rows.upperBound <= self.rows else {
+            throw LlamaError.invalidConfig(source: "embedding", reason: "rows \(rows) of a \(self.rows)-row \(format) matrix cannot be read")
+        }
+        try Dequantization.dequantize(type, source: UnsafeRawBufferPointer(start: bytes + rows.lowerBound * rowBytes,
+                                                                           count: rows.count * rowBytes),
+                                      count: rows.count * cols, into: out, tensorName: "token_embd.weight")
     }
 }

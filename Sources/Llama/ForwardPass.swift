@@ -224,10 +224,9 @@ extension LlamaModel {
     private func embed(out: UnsafeMutablePointer<Float>, tokens: [Int]) throws {
         let c = config.dim, scale = config.family.embeddingScale
         let table = weights.tokenEmbedding.pointer
-        let fromFile = weights.tokenEmbedding.count == 0
         for (n, token) in tokens.enumerated() {
-            if fromFile {
-                try decodeWeights!.outputRow(token, into: out + n * c)
+            if let fileEmbedding {
+                try fileEmbedding.dequantizeRows(token..<(token + 1), into: out + n * c)
             } else {
                 (out + n * c).update(from: table + token * c, count: c)
             }

@@ -35,15 +35,24 @@ extension LlamaModel {
             // for both its uses, rows for the input and the decode kernels for the LM head.
             let fileEmbedding = DecodeWeights.fileEmbedding(file, config: config)
             let weights = try loader.load(embedding: fileEmbedding == nil)
-            let decode = DecodeWeights(file: file, weights: weights, config: config)
-            return LlamaModel(config: config, weights: weights, projections: .f32(decode), adapter: adapter)
+            let decode = DecodeWeights(file: file, weights: weights, config: config, fileEmbedding: fileEmbedding)
+            return LlamaModel(config: config, weights: weights, projections: .f32(decode), adapter: adapter,
+                              fileEmbedding: fileEmbedding)
         case .bf16, .int8:
-            let weights = try loader.load(projections: false)
+            // In int8 a large tied embedding stays in the file too (for training as well): rows are read
+            // from its blocks and the head's two packs are made from it a slice at a time.
+            let fileEmbedding = precision == .int8 ? DecodeWeights.fileEmbedding(file, config: config) : nil
+            let weights = try loader.load(projections: false, embedding: fileEmbedding == nil)
+            let headRows = fileEmbedding.map { embedding in
+                { @Sendable (rows: Range<Int>, out: UnsafeMutablePointer<Float>) throws in try embedding.dequantizeRows(rows, into: out) }
+            }
             guard let packs = try PackedWeights.pack(precision, config: config, output: weights.outputWeight,
-                                                     inputGradients: use == .training, fill: loader.projection) else {
+                                                     outputRows: headRows, inputGradients: use == .training,
+                                                     fill: loader.projection) else {
                 throw LlamaError.unavailablePrecision(precision, reason: precision.unavailableReason ?? "not on this CPU")
             }
-            return LlamaModel(config: config, weights: weights, projections: .packed(packs, precision), adapter: adapter)
+            return LlamaModel(config: config, weights: weights, projections: .packed(packs, precision), adapter: adapter,
+                              fileEmbedding: fileEmbedding)
         }
     }
 }

@@ -58,10 +58,10 @@ public final class LlamaModel: @unchecked Sendable {
         didSet {
             switch projections {
             case let .f32(old):
-                // weights without a Float32 embedding keep the file's LM head
-                projections = .f32(DecodeWeights(float32: weights, config: config,
-                                                 output: weights.outputWeight.count == 0 ? old.output : nil))
+                // a model reading its embedding from the file keeps the file's LM head
+                projections = .f32(DecodeWeights(float32: weights, config: config, output: fileEmbedding.map { _ in old.output }))
             case let .packed(old, precision):
+                precondition(fileEmbedding == nil, "a \(precision) model reading its embedding from the file cannot be repacked")
                 projections = .packed(try! PackedWeights.pack(precision, float32: weights, config: config,
                                                               inputGradients: old.transposes != nil)!, precision)
             }
@@ -69,6 +69,10 @@ public final class LlamaModel: @unchecked Sendable {
     }
     /// What the projections and the LM head multiply with.
     private var projections: Projections
+    /// The tied embedding as the model file stores it, when no Float32 copy is kept (`weights`'
+    /// tokenEmbedding is then empty; `DecodeWeights.fileEmbedding`): token rows are read from its
+    /// blocks, and the LM head multiplies them (`.f32`) or was packed from them (`.int8`).
+    let fileEmbedding: QuantizedMatrix?
     /// The arithmetic of the projections and the LM head.
     public var precision: ComputePrecision {
         switch projections {
@@ -128,9 +132,11 @@ public final class LlamaModel: @unchecked Sendable {
         case packed(PackedWeights, ComputePrecision)
     }
 
-    init(config: LlamaConfig, weights: LlamaWeights, projections: Projections, adapter: LoRAAdapter?) {
+    init(config: LlamaConfig, weights: LlamaWeights, projections: Projections, adapter: LoRAAdapter?,
+         fileEmbedding: QuantizedMatrix? = nil) {
         self.config = config
         self.projections = projections
+        self.fileEmbedding = fileEmbedding
         self.weights = weights
         self.adapter = adapter
         adapterOperands = adapter.map(AdapterOperands.init)
@@ -153,12 +159,12 @@ public final class LlamaModel: @unchecked Sendable {
             guard let transpose = packedWeights.outputTranspose else { preconditionFailure("\(precision) model loaded for inference, not training") }
             return .packed(linear: packedWeights.output, transpose: transpose)
         }
-        precondition(weights.outputWeight.count > 0, "the model was loaded for inference, without a Float32 LM head; load it for training")
+        precondition(fileEmbedding == nil, "the model was loaded for inference, without a Float32 LM head; load it for training")
         return .f32(UnsafePointer(weights.outputWeight.pointer))
     }
 
     /// Whether a backward pass can multiply by the frozen weights (packs need transposes).
-    public var hasInputGradients: Bool { packedWeights.map { $0.transposes != nil } ?? (weights.outputWeight.count > 0) }
+    public var hasInputGradients: Bool { packedWeights.map { $0.transposes != nil } ?? (fileEmbedding == nil) }
 
     /// Bytes of the bf16 or int8 packs (0 in `.f32`).
     public var packedBytes: Int { packedWeights?.bytes ?? 0 }
@@ -191,7 +197,7 @@ public final class LlamaModel: @unchecked Sendable {
             return logits
         }
         // Without a Float32 copy of a large embedding (DecodeWeights.fileEmbedding), every row reads the file's blocks.
-        let routes = weights.outputWeight.count == 0 ? RowRoutes(quantizedRows: rows.count)
+        let routes = fileEmbedding != nil ? RowRoutes(quantizedRows: rows.count)
             : segments.map { RowRoutes(tokens: rows, segments: $0) } ?? RowRoutes(float32Rows: rows.count)
         routes.linear(outs: [logits.pointer], inp: source.pointer, quantized: [decodeWeights!.output],
                       float32: [weights.outputWeight])

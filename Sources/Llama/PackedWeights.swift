@@ -54,6 +54,10 @@ struct PackedWeights: @unchecked Sendable {
         product == .linear && targets.contains(where: { [.q, .k, .v].contains($0) }) ? 16 : 32
     }
 
+    /// Rows of a large LM head dequantized at a time when it is packed from the model file: 10 MB of
+    /// Float32 for Gemma 3's 640-wide embedding.
+    static let headSliceRows = 4096
+
     /// The index in `groups` of exactly these targets.
     func group(_ targets: [LoRATarget]) -> Int? { groups.firstIndex(of: targets) }
 
@@ -61,8 +65,12 @@ struct PackedWeights: @unchecked Sendable {
     /// writes projection `target` of block `layer`, (out, in) row-major in Float32, into a scratch
     /// that is dropped once packed, so only one group's Float32 copy per core exists at a time.
     /// With `inputGradients` each projection and the head are also packed for dx = dy · W.
+    /// With `outputRows` (int8 only) `output` is empty and the head is packed a slice of rows at a
+    /// time from what `outputRows(rows, into)` writes (a large embedding read from the model file).
     /// Nil when this CPU cannot run `precision` (or it is `.f32`, which packs nothing).
-    static func pack(_ precision: ComputePrecision, config: LlamaConfig, output: FloatBuffer, inputGradients: Bool = false,
+    static func pack(_ precision: ComputePrecision, config: LlamaConfig, output: FloatBuffer,
+                     outputRows: (@Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void)? = nil,
+                     inputGradients: Bool = false,
                      fill: @escaping @Sendable (Int, LoRATarget, UnsafeMutablePointer<Float>) throws -> Void) throws -> PackedWeights? {
         guard precision != .f32, precision.unavailableReason == nil else { return nil }
         let packing = precision
@@ -85,6 +93,19 @@ struct PackedWeights: @unchecked Sendable {
         let scratches = ScratchStack(floats: largestGroup)
         // Job 0 is the LM head (the largest); then (layer, group) in order.
         Parallel.forEach(packs.count) { job in
+            if job == 0, let outputRows {
+                precondition(packing == .int8, "only int8 packs the LM head a slice at a time")
+                do {
+                    for product in inputGradients ? [FrozenProduct.linear, .transpose] : [.linear] {
+                        let pack = try Int8Matrix(outFeatures: config.vocabSize, inFeatures: config.dim, product: product,
+                                                  rowsPerSlice: headSliceRows, fill: outputRows)
+                        if product == .linear { packs[0] = pack } else { transposeSlots[0] = pack }
+                    }
+                } catch {
+                    failures.record(error)
+                }
+                return
+            }
             if job == 0 {
                 packs[0] = matrix(output.pointer, outFeatures: config.vocabSize, inFeatures: config.dim, product: .linear)
                 if inputGradients {

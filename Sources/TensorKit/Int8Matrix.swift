@@ -46,6 +46,42 @@ public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
                                block: block, into: packed)
     }
 
+    /// Packs a weight (outFeatures × inFeatures) too large to hold in Float32 at once for `product`,
+    /// `rowsPerSlice` rows at a time: `fill(rows, into)` writes rows `rows` of the weight, row-major, into
+    /// a scratch of that many rows. The packed bytes equal those of `init(weight:…)` on the whole weight.
+    /// `rowsPerSlice` is rounded up to a multiple of 16 and of `block` (a slice is whole panels for `.linear`,
+    /// whole scale blocks for `.transpose`).
+    public init(outFeatures: Int, inFeatures: Int, product: FrozenProduct, block: Int = 32, rowsPerSlice: Int,
+                fill: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        precondition(outFeatures > 0 && inFeatures > 0, "an int8 operand needs a non-empty weight")
+        precondition(block >= 4 && block <= 64 && block % 4 == 0, "int8 scale blocks are 4 to 64 values, whole quads")
+        self.block = block
+        switch product {
+        case .linear: (inner, outputs) = (inFeatures, outFeatures)
+        case .transpose: (inner, outputs) = (outFeatures, inFeatures)
+        }
+        bytes = NativeKernels.int8PackedBytes(k: inner, n: outputs, block: block)
+        packed = .allocate(byteCount: bytes, alignment: 64)
+        packed.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let unit = 16 * block / Self.greatestCommonDivisor(16, block)
+        let slice = max(unit, (rowsPerSlice + unit - 1) / unit * unit)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: min(slice, outFeatures) * inFeatures)
+        defer { scratch.deallocate() }
+        for first in stride(from: 0, to: outFeatures, by: slice) {
+            let rows = first..<min(first + slice, outFeatures)
+            try fill(rows, scratch)
+            // W's rows are B's columns for .linear (B = Wᵀ) and B's rows for .transpose (B = W).
+            let done = product == .linear
+                ? NativeKernels.int8PackPart(scratch, rowStride: 1, columnStride: inFeatures, k: inner, n: outputs,
+                                             block: block, rows: 0..<inner, columns: rows, into: packed)
+                : NativeKernels.int8PackPart(scratch, rowStride: inFeatures, columnStride: 1, k: inner, n: outputs,
+                                             block: block, rows: rows, columns: 0..<outputs, into: packed)
+            precondition(done, "int8 slice \(rows) of a \(outFeatures) × \(inFeatures) weight rejected")
+        }
+    }
+
+    private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int { b == 0 ? a : greatestCommonDivisor(b, a % b) }
+
     /// Packs `weight` (outFeatures · inFeatures values, row-major) for `product`.
     public static func packing(_ weight: [Float], outFeatures: Int, inFeatures: Int, product: FrozenProduct,
                                block: Int = 32) -> Int8Matrix {

@@ -73,6 +73,13 @@ enum NativeKernels {
         ck_int8_pack(b, rowStride, columnStride, Int32(k), Int32(n), Int32(block), packed)
     }
 
+    /// See `ck_int8_pack_part` in CKernels.h; false when it rejected the bounds.
+    static func int8PackPart(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int, block: Int,
+                             rows: Range<Int>, columns: Range<Int>, into packed: UnsafeMutableRawPointer) -> Bool {
+        ck_int8_pack_part(b, rowStride, columnStride, Int32(k), Int32(n), Int32(block), Int32(rows.lowerBound),
+                          Int32(rows.count), Int32(columns.lowerBound), Int32(columns.count), packed) == 0
+    }
+
     /// See `ck_int8_gemm` in CKernels.h; false when the kernel rejected the arguments.
     static func int8Gemm(_ isa: Int32, m: Int, n: Int, k: Int, block: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                          packed: UnsafeRawPointer, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,

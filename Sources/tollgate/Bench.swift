@@ -25,6 +25,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Training steps measured after one warm-up step; the fastest counts (other processes on the cores slow single steps).")
     var trainingSteps = 3
 
+    @Option(help: "Keep at most this many MB of activations in the training lines, recomputing the first layers in backward (as `train --max-activation-mb`).")
+    var maxActivationMb: Int?
+
     @Option(help: "Precision lines to measure: all, or one of f32, bf16, int8, auto (the f32 inference lines, the reference, always run).")
     var precision = "all"
 
@@ -36,6 +39,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if trainingSteps < 1 { throw ValidationError("--training-steps must be at least 1.") }
+        if let maxActivationMb, maxActivationMb <= 0 { throw ValidationError("--max-activation-mb must be positive.") }
         if precision != "all" { _ = try PrecisionOption.parse(precision) }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("Model file \(model) does not exist; pass --model PATH or run `make setup`.")
@@ -52,7 +56,7 @@ struct Bench: ParsableCommand {
             let report = try Benchmark.run(modelURL: URL(fileURLWithPath: model), packed: precisions)
             let training = try TrainingBenchmark.runPrecisions(
                 precisions, modelURL: URL(fileURLWithPath: model), steps: trainingSteps, sgemmGFLOPS: report.sgemmGFLOPS,
-                peaks: Self.peaks(bf16: report.bf16GFLOPS, int8: report.int8GOPS))
+                peaks: Self.peaks(bf16: report.bf16GFLOPS, int8: report.int8GOPS), maxActivationMB: maxActivationMb)
             let logLikelihood = try LogLikelihoodBenchFigures.measure(modelURL: URL(fileURLWithPath: model))
             if json {
                 let encoder = JSONEncoder()
@@ -83,7 +87,8 @@ struct Bench: ParsableCommand {
     private func runTrainingOnly() throws {
         let sgemm = Benchmark.sgemmGFLOPS(), bf16 = Benchmark.packedGFLOPS(.bf16), int8 = Benchmark.packedGFLOPS(.int8)!
         let training = try TrainingBenchmark.runPrecisions(precisions, modelURL: URL(fileURLWithPath: model), steps: trainingSteps,
-                                                           sgemmGFLOPS: sgemm, peaks: Self.peaks(bf16: bf16, int8: int8))
+                                                           sgemmGFLOPS: sgemm, peaks: Self.peaks(bf16: bf16, int8: int8),
+                                                           maxActivationMB: maxActivationMb)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -150,6 +155,8 @@ struct Bench: ParsableCommand {
             "training LoRA \(training.precision.rawValue)".padding(toLength: 20, withPad: " ", startingAt: 0) + "\(format(training.tokensPerSecond)) tok/s (rank 8 q,v, batch \(training.batch)×\(training.sequenceLength)), "
                 + "\(format(training.gflops)) GFLOP/s = \(format(100 * training.fractionOfSgemmPeak))% of sgemm peak"
                 + (training.fractionOfPrecisionPeak.map { ", \(format(100 * $0))% of \(training.precision.rawValue) peak" } ?? "")
+                + ", peak RSS \(format(training.peakRSSMegabytes)) MB"
+                + (training.recomputedLayers > 0 ? ", \(training.recomputedLayers) layers recomputed" : "")
         }.joined(separator: "\n")
     }
 

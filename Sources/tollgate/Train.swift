@@ -41,6 +41,7 @@ struct Train: ParsableCommand {
     @Option(help: "Longest example accepted, in tokens.") var maxSeqLen: Int = 2048
     @Flag(help: "rsLoRA scaling alpha/√rank.") var rslora = false
     @Flag(help: "Recompute activations per layer in backward (less memory, more time).") var checkpointActivations = false
+    @Option(help: "Keep at most this many MB of activations per step; the first layers are recomputed in backward until the rest fits (each costs about 1/layers of a forward).") var maxActivationMb: Int?
     @Option(help: "Products with the frozen weights in f32, bf16 (needs AVX-512 BF16), int8 (SwitchBack-style, fastest on most CPUs) or auto (the fastest this CPU has).") var precision: String = "f32"
     @Option(help: "Experiment store (SQLite) that records the run and its loss curve.") var store: String?
 
@@ -59,6 +60,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--targets takes a comma-separated list of q,k,v,o,gate,up,down; \(name) is not one of them.")
         }
         guard maxSeqLen > 1 else { throw ValidationError("--max-seq-len must be at least 2.") }
+        if let maxActivationMb, maxActivationMb <= 0 { throw ValidationError("--max-activation-mb must be positive, for example --max-activation-mb 512.") }
         _ = try PrecisionOption.parse(precision)
     }
 
@@ -72,7 +74,7 @@ struct Train: ParsableCommand {
                 steps: steps, epochs: epochs ?? 1, batchSize: batchSize, gradientAccumulation: gradAccumulation,
                 maxGradientNorm: clip, seed: seed, saveEvery: saveEvery, validateEvery: validateEvery,
                 initialization: LoRAInitialization(rawValue: `init`)!, checkpointActivations: checkpointActivations,
-                precision: try PrecisionOption.parse(precision))
+                maxActivationMB: maxActivationMb, precision: try PrecisionOption.parse(precision))
             let output = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
             let templateSettings = try templateOptions.settings()

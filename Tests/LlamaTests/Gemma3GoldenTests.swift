@@ -1,5 +1,6 @@
 import Foundation
 import Llama
+import TensorKit
 import TestSupport
 import Testing
 
@@ -43,5 +44,29 @@ struct Gemma3GoldenTests {
         for (index, prompt) in prompts.enumerated() where index % 4 == 0 {
             #expect(try generator.generate(prompts: [prompt], settings: settings)[0].ids == batched[index].ids, "prompt \(index) alone")
         }
+    }
+
+    /// In int8 the 671 MB embedding is not copied to Float32: token rows come from the file's Q8_0
+    /// blocks and the LM head's two packs are made from it a slice at a time. Loaded for inference and
+    /// for training (both packs), the model gives the same logits, near transformers' Float32 ones.
+    @Test func int8ReadsItsEmbeddingFromTheFileNearTransformers() throws {
+        let url = try #require(Fixtures.gemma3)
+        guard ComputePrecision.int8.unavailableReason == nil else { return }
+        let inference = try LlamaModel.load(url: url, precision: .int8)
+        let training = try LlamaModel.load(url: url, precision: .int8, use: .training)
+        #expect(inference.weights.tokenEmbedding.count == 0 && training.weights.tokenEmbedding.count == 0)
+        var worst: Float = 0, sameTop = 0
+        for record in Self.golden {
+            let ids = Self.ids(record, "ids")
+            let logits = try inference.logits(tokens: ids)
+            #expect(try training.logits(tokens: ids).storage.array == logits.storage.array)
+            let last = logits.pointer + (logits.rows - 1) * logits.cols
+            for (id, value) in zip(Self.ids(record, "top_ids"), (record["top_logits"] as! [NSNumber]).map(\.floatValue)) {
+                worst = max(worst, abs(last[id] - value))
+            }
+            if (0..<logits.cols).max(by: { last[$0] < last[$1] })! == Self.ids(record, "top_ids")[0] { sameTop += 1 }
+        }
+        print("Gemma 3 270M int8: top-20 logits of 20 prompts within \(worst) of transformers, top token equal on \(sameTop) of 20")
+        #expect(sameTop >= 17 && worst < 1.5)
     }
 }

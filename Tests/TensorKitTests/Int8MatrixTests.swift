@@ -141,6 +141,43 @@ struct Int8MatrixTests {
     }
 
     /// A row's result is the same bits whatever the batch it is in and the thread count.
+    /// A weight packed a slice of rows at a time (a large embedding read from the model file) gives the
+    /// same products, bit for bit, as the same weight packed whole: shapes whose rows and widths are
+    /// not multiples of a panel (16) or a scale block, slices of 1 row (rounded up to a whole unit) to
+    /// more than the weight.
+    @Test(arguments: [FrozenProduct.linear, .transpose], [16, 32])
+    func packingSlicesEqualsPackingWhole(product: FrozenProduct, block: Int) {
+        var rng = XorShift(seed: 17)
+        let out = 100, inFeatures = 72, rows = 5
+        let weight = Self.random(out * inFeatures, &rng)
+        let whole = Int8Matrix.packing(weight, outFeatures: out, inFeatures: inFeatures, product: product, block: block)
+        let a = Self.random(rows * whole.inner, &rng)
+        func outputs(of matrix: Int8Matrix) -> [Float] {
+            var c = [Float](repeating: 0, count: rows * matrix.outputs)
+            a.withUnsafeBufferPointer { a in
+                c.withUnsafeMutableBufferPointer { c in
+                    matrix.multiply(rows: rows, a: a.baseAddress!, lda: matrix.inner, into: c.baseAddress!, ldc: matrix.outputs)
+                }
+            }
+            return c
+        }
+        let expected = outputs(of: whole)
+        for slice in [1, 16, 40, 1000] {
+            var sliceRows: [Range<Int>] = []
+            let sliced = Int8Matrix(outFeatures: out, inFeatures: inFeatures, product: product, block: block,
+                                    rowsPerSlice: slice) { range, into in
+                sliceRows.append(range)
+                for (i, row) in range.enumerated() {
+                    for j in 0..<inFeatures { into[i * inFeatures + j] = weight[row * inFeatures + j] }
+                }
+            }
+            #expect(sliceRows.first?.lowerBound == 0 && sliceRows.last?.upperBound == out)
+            #expect(zip(sliceRows, sliceRows.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(sliced.bytes == whole.bytes)
+            #expect(outputs(of: sliced) == expected, "slices of \(slice) rows")
+        }
+    }
+
     @Test func rowResultsDoNotDependOnBatchOrThreads() {
         var rng = XorShift(seed: 21)
         let (out, inFeatures, rows) = (150, 96, 40)

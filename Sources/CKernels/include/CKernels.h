@@ -108,6 +108,14 @@ size_t ck_int8_packed_bytes(int k, int n, int block);
 /// own codes and scales back exactly: each block's largest code is ±127).
 void ck_int8_pack(const float *b, size_t rowStride, size_t columnStride, int k, int n, int block, void *packed);
 
+/// The part of `ck_int8_pack` for rows kFirst ..< kFirst + kCount and columns nFirst ..< nFirst + nCount of
+/// B, with `b` pointing at element (kFirst, nFirst): a large operand packed a slice at a time from a
+/// small scratch. `packed` is zeroed by the caller before the first part; every element must then be
+/// packed by exactly one part. kFirst is a multiple of `block`, kCount too unless the slice ends at k,
+/// and nFirst a multiple of 16. The packed bytes equal `ck_int8_pack`'s. Returns 0, or -1 for bad bounds.
+int ck_int8_pack_part(const float *b, size_t rowStride, size_t columnStride, int k, int n, int block, int kFirst,
+                      int kCount, int nFirst, int nCount, void *packed);
+
 /// C (m × n, row stride ldc) = alpha · A·B + beta · C, SwitchBack-style: each block of `block` values
 /// (B's) of a row of A is quantized on the fly as B's are (s_r,b = max |A[r][block b]| / 127), the code products
 /// of each block are summed exactly in int32, and C[r][j] = alpha · Σ_b float(Σ_r,j,b) · (s_r,b · s_b,j)

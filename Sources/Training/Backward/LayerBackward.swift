@@ -54,6 +54,7 @@ struct LayerBackward {
         // through attention
         let dattention = throughPostNorm(dx2, weight: w.postAttnNorm, projected: acts.attnProjected, rstd: acts.attnPostRstd)
         back(.o, dinp: g.dattOut, accumulate: false, dout: dattention, inp: acts.attnOut)
+        if acts.recomputesQK { recomputeQK(l, acts: acts) }
         g.dq.zero(n * config.qDim); g.dk.zero(n * config.kvDim); g.dv.zero(n * config.kvDim)
         attentionBackward(dq: g.dq.p, dk: g.dk.p, dv: g.dv.p, dout: g.dattOut.p, q: acts.q.p, k: acts.k.p, v: acts.v.p,
                           att: acts.probabilities.p,
@@ -77,6 +78,10 @@ struct LayerBackward {
             dqOut = g.dqRaw; dkOut = g.dkRaw
         }
         let dh = dinp == nil ? nil : g.dh
+        if acts.recomputesNormedInput, [LoRATarget.q, .k, .v].contains(where: { lora.slot(layer: l, projection: $0) != nil }) {
+            RMSNorm.forward(out: acts.attnNormed.p, rstd: acts.attnRstd.p, inp: input.p, weight: w.attnNorm.p, rows: n,
+                            cols: c, eps: config.rmsEps)
+        }
         back(.q, dinp: dh, accumulate: false, dout: dqOut, inp: acts.attnNormed)
         back(.k, dinp: dh, accumulate: true, dout: dkOut, inp: acts.attnNormed)
         back(.v, dinp: dh, accumulate: true, dout: g.dv, inp: acts.attnNormed)
@@ -84,6 +89,23 @@ struct LayerBackward {
         // dinp = dx2 (already in place) + through the attention norm
         rmsnormBackward(dinp: dinp.p, dweight: nil, dout: g.dh.p, inp: input.p, weight: w.attnNorm.p, rstd: acts.attnRstd.p,
                         n: n, c: c)
+    }
+
+    /// q and k of layer `l` as its forward made them from the kept qRaw and kRaw (the per-head norms,
+    /// then RoPE): the same calls on the same values, so the same bits.
+    private func recomputeQK(_ l: Int, acts: LayerActivations) {
+        let config = model.config, n = batch * time, hd = config.headDim, w = model.weights.layers[l]
+        guard let qNorm = w.qNorm, let kNorm = w.kNorm else { return }
+        RMSNorm.forward(out: acts.q.p, rstd: acts.qRstd.p, inp: acts.qRaw.p, weight: qNorm.p, rows: n * config.heads,
+                        cols: hd, eps: config.rmsEps)
+        RMSNorm.forward(out: acts.k.p, rstd: acts.kRstd.p, inp: acts.kRaw.p, weight: kNorm.p, rows: n * config.kvHeads,
+                        cols: hd, eps: config.rmsEps)
+        guard let table = config.family.layers[l].rope else { return }
+        let angles = activations.rope[table]
+        for (x, heads) in [(acts.q, config.heads), (acts.k, config.kvHeads)] {
+            RoPE.apply(x.p, cosines: angles.cosines.p, sines: angles.sines.p, tokens: n, heads: heads, headDim: hd,
+                       rotated: angles.dimensions)
+        }
     }
 
     private func linearBackward(_ l: Int, _ projection: LoRAProjection, dinp: FloatBuffer?, accumulate: Bool,

@@ -21,6 +21,7 @@ public final class Trainer {
         self.validationSet = validationSet; self.output = output; self.baseModelName = baseModelName
         precondition(model.precision == settings.precision, "the model was built for \(model.precision) products, the settings ask for \(settings.precision)")
         model.checkpointActivations = settings.checkpointActivations
+        model.maxActivationBytes = settings.maxActivationMB.map { $0 << 20 }
     }
 
     private var batchesPerEpoch: Int { (trainingSet.count + settings.batchSize - 1) / settings.batchSize }

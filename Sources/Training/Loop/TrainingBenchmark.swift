@@ -20,22 +20,28 @@ public struct TrainingBenchmarkReport: Codable, Sendable {
     public var precisionPeakGFLOPS: Double?
     public var fractionOfPrecisionPeak: Double?
     public var secondsPerStep: Double
-    /// The process's peak so far (VmHWM), this line's run included.
+    /// The peak resident set (VmHWM) from this line's start (the process's peak so far where the
+    /// kernel cannot reset it): its model, packs and step buffers.
     public var peakRSSMegabytes: Double
+    /// Layers whose activations were recomputed in backward to stay within `--max-activation-mb` (0: none).
+    public var recomputedLayers: Int
 }
 
 public enum TrainingBenchmark {
     /// The training line in `precision`, set against the sgemm peak (measured here when not given)
     /// and the precision's own peak when one is given.
+    /// `maxActivationMB`: the activation budget of `LoRATrainingModel.maxActivationBytes` (nil: none).
     public static func run(modelURL: URL, batch: Int = 8, sequenceLength: Int = 128, steps: Int = 3,
                            precision: ComputePrecision = .f32, sgemmGFLOPS: Double? = nil,
-                           precisionPeakGFLOPS: Double? = nil) throws -> TrainingBenchmarkReport {
+                           precisionPeakGFLOPS: Double? = nil, maxActivationMB: Int? = nil) throws -> TrainingBenchmarkReport {
         let peak = sgemmGFLOPS ?? Benchmark.sgemmGFLOPS()
         if let reason = precision.unavailableReason { throw TrainingError.precisionUnavailable(reason: reason) }
         // The lines before this one freed their models and buffers: hand the pages they left free
         // back, so this line's peak is its own and not the previous lines' leftovers.
         Parallel.releaseFreedMemory()
+        _ = Benchmark.resetPeakRSS()
         let model = try LoRATrainingModel(modelURL: modelURL, precision: precision)
+        model.maxActivationBytes = maxActivationMB.map { $0 << 20 }
         let shape = model.config
         var parameters = LoRAParameters(shape: shape, settings: LoRASettings(rank: 8, alpha: 16, targets: [.q, .v]))
         var rng = TrainingRNG(seed: 1)
@@ -62,18 +68,19 @@ public enum TrainingBenchmark {
                                        tokensPerSecond: Double(n) / best, gflops: gflops, sgemmGFLOPS: peak,
                                        fractionOfSgemmPeak: gflops / peak, precisionPeakGFLOPS: precisionPeakGFLOPS,
                                        fractionOfPrecisionPeak: precisionPeakGFLOPS.map { gflops / $0 },
-                                       secondsPerStep: best, peakRSSMegabytes: peakResidentMegabytes())
+                                       secondsPerStep: best, peakRSSMegabytes: peakResidentMegabytes(),
+                                       recomputedLayers: model.recomputedLayers)
     }
 
     /// The training line in each of `precisions` this CPU runs (bf16 needs AVX-512 BF16), each against
     /// the sgemm peak and its own precision's peak (`peaks`, measured in the same run).
     public static func runPrecisions(_ precisions: [ComputePrecision] = ComputePrecision.allCases, modelURL: URL,
-                                     steps: Int = 3, sgemmGFLOPS: Double,
-                                     peaks: [ComputePrecision: Double]) throws -> TrainingBenchmarkLines {
+                                     steps: Int = 3, sgemmGFLOPS: Double, peaks: [ComputePrecision: Double],
+                                     maxActivationMB: Int? = nil) throws -> TrainingBenchmarkLines {
         func line(_ precision: ComputePrecision) throws -> TrainingBenchmarkReport? {
             guard precisions.contains(precision), precision.unavailableReason == nil else { return nil }
             return try run(modelURL: modelURL, steps: steps, precision: precision, sgemmGFLOPS: sgemmGFLOPS,
-                           precisionPeakGFLOPS: peaks[precision])
+                           precisionPeakGFLOPS: peaks[precision], maxActivationMB: maxActivationMB)
         }
         return TrainingBenchmarkLines(f32: try line(.f32), bf16: try line(.bf16), int8: try line(.int8))
     }

@@ -33,6 +33,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     public var initialization: LoRAInitialization
     /// Recompute activations per layer in backward to save memory.
     public var checkpointActivations: Bool
+    /// Keep at most this many MB of activations per step, recomputing the first layers in backward
+    /// (`LoRATrainingModel.maxActivationBytes`); nil: keep every layer's.
+    public var maxActivationMB: Int?
     /// Arithmetic of the products with frozen weights: f32, bf16 (needs AVX-512 BF16) or int8 (see `ComputePrecision`).
     public var precision: ComputePrecision
 
@@ -41,22 +44,24 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
                 steps: Int? = nil, epochs: Int = 1, batchSize: Int = 4, gradientAccumulation: Int = 1,
                 maxGradientNorm: Float = 0, seed: UInt64 = 0, saveEvery: Int = 0, validateEvery: Int = 0,
                 initialization: LoRAInitialization = .kaiming, checkpointActivations: Bool = false,
-                precision: ComputePrecision = .f32) {
+                maxActivationMB: Int? = nil, precision: ComputePrecision = .f32) {
         self.lora = lora; self.optimizer = optimizer; self.learningRate = learningRate; self.warmupSteps = warmupSteps
         self.decay = decay; self.steps = steps; self.epochs = epochs; self.batchSize = batchSize
         self.gradientAccumulation = gradientAccumulation; self.maxGradientNorm = maxGradientNorm; self.seed = seed
         self.saveEvery = saveEvery; self.validateEvery = validateEvery; self.initialization = initialization
-        self.checkpointActivations = checkpointActivations; self.precision = precision
+        self.checkpointActivations = checkpointActivations; self.maxActivationMB = maxActivationMB
+        self.precision = precision
     }
 }
 
-// Coding writes `precision` only when it is not f32, and reads its absence as f32: checkpoints,
+// Coding writes `precision` only when it is not f32 (and `maxActivationMB` only when set), and reads
+// their absence as f32 (no limit): checkpoints,
 // store rows and `tollgate run` training markers written before the setting existed keep their
 // meaning (and their bytes, so finished trainings are still recognised).
 extension TrainingSettings {
     private enum CodingKeys: String, CodingKey {
         case lora, optimizer, learningRate, warmupSteps, decay, steps, epochs, batchSize, gradientAccumulation,
-             maxGradientNorm, seed, saveEvery, validateEvery, initialization, checkpointActivations, precision
+             maxGradientNorm, seed, saveEvery, validateEvery, initialization, checkpointActivations, maxActivationMB, precision
     }
 
     public init(from decoder: Decoder) throws {
@@ -76,6 +81,7 @@ extension TrainingSettings {
                   validateEvery: try c.decode(Int.self, forKey: .validateEvery),
                   initialization: try c.decode(LoRAInitialization.self, forKey: .initialization),
                   checkpointActivations: try c.decode(Bool.self, forKey: .checkpointActivations),
+                  maxActivationMB: try c.decodeIfPresent(Int.self, forKey: .maxActivationMB),
                   precision: try c.decodeIfPresent(ComputePrecision.self, forKey: .precision) ?? .f32)
     }
 
@@ -96,6 +102,7 @@ extension TrainingSettings {
         try c.encode(validateEvery, forKey: .validateEvery)
         try c.encode(initialization, forKey: .initialization)
         try c.encode(checkpointActivations, forKey: .checkpointActivations)
+        try c.encodeIfPresent(maxActivationMB, forKey: .maxActivationMB)
         if precision != .f32 { try c.encode(precision, forKey: .precision) }
     }
 }

@@ -13,6 +13,9 @@ public final class LoRATrainingModel: @unchecked Sendable {
     /// Keep only each layer's input in the forward pass and recompute the rest during backward:
     /// about one more forward's work for a fraction of the activation memory.
     public var checkpointActivations: Bool
+    /// Without `checkpointActivations`: the most bytes of activations a step keeps; the first layers
+    /// are recomputed in backward (each about 1/L of a forward's work) until the rest fits. Nil: no limit.
+    public var maxActivationBytes: Int?
     private let lock = NSLock()
     /// Buffers of the last training step, reused by the next (see TrainingWorkspace).
     private var workspace: TrainingWorkspace?
@@ -34,6 +37,11 @@ public final class LoRATrainingModel: @unchecked Sendable {
     }
 
     public var config: LlamaConfig { base.config }
+    /// Layers the last step recomputed in backward (0 when every layer's activations were kept).
+    public var recomputedLayers: Int {
+        lock.lock(); defer { lock.unlock() }
+        return workspace?.activations.recomputedLayers ?? 0
+    }
     /// The arithmetic of the products with frozen weights.
     public var precision: ComputePrecision { base.precision }
 
@@ -76,7 +84,7 @@ public final class LoRATrainingModel: @unchecked Sendable {
         let pass = LayerBackward(model: base, activations: acts, scratch: ws.scratch, batch: b, time: t, lora: lora,
                                  loraValues: loraValues, gradients: gradients)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            if !acts.keepsEveryLayer { base.recompute(layer: l, in: acts) }
+            if acts.needsRecompute(l) { base.recompute(layer: l, in: acts) }
             // the embedding is frozen: below layer 0 no gradient is needed
             pass.run(l, dinp: l > 0 ? dinp : nil, dout: dres)
             swap(&dres, &dinp)
@@ -145,14 +153,18 @@ public final class LoRATrainingModel: @unchecked Sendable {
         workspace = nil
         lock.unlock()
         let attentionRows = ForwardActivations.probabilityOffsets(segments: segments, heads: config.heads).total / config.heads
-        let keepsEveryLayer = !checkpointActivations
-        if let cached, cached.fits(rows: rows, attentionRows: attentionRows, lora: lora, keepsEveryLayer: keepsEveryLayer) {
+        let sameKind = cached.map { $0.lora == lora } ?? false
+        let capacity = max(rows, sameKind ? cached!.rows : 0)
+        let capacityRows = max(attentionRows, sameKind ? cached!.attentionRows : 0)
+        let recomputed = checkpointActivations ? config.layers : maxActivationBytes.map {
+            ForwardActivations.recomputedLayers(within: $0, config: config, capacity: capacity,
+                                                probabilityCapacity: config.heads * capacityRows, adapted: Set(lora.targets))
+        } ?? 0
+        if let cached, cached.fits(rows: rows, attentionRows: attentionRows, lora: lora, recomputedLayers: recomputed) {
             return cached
         }
-        let sameKind = cached.map { $0.lora == lora && $0.activations.keepsEveryLayer == keepsEveryLayer } ?? false
-        return TrainingWorkspace(config: config, rows: max(rows, sameKind ? cached!.rows : 0),
-                                 attentionRows: max(attentionRows, sameKind ? cached!.attentionRows : 0),
-                                 lora: lora, keepsEveryLayer: keepsEveryLayer)
+        return TrainingWorkspace(config: config, rows: capacity, attentionRows: capacityRows, lora: lora,
+                                 recomputedLayers: recomputed)
     }
 
     private func checkIn(_ ws: TrainingWorkspace) {

@@ -21,11 +21,14 @@ final class TrainingWorkspace {
     /// The LM head's logits for one chunk of loss rows, (min(N, chunk), V).
     let headLogits: FloatBuffer
 
-    init(config: LlamaConfig, rows: Int, attentionRows: Int, lora: LoRASettings, keepsEveryLayer: Bool) {
+    /// `recomputedLayers`: the first layers whose intermediates are computed again in backward
+    /// (`ForwardActivations.recomputedLayers(within:…)`).
+    init(config: LlamaConfig, rows: Int, attentionRows: Int, lora: LoRASettings, recomputedLayers: Int) {
         self.rows = rows; self.attentionRows = attentionRows; self.lora = lora
         let c = config.dim
+        // only the adapted projections' inputs are kept: the backward pass reads no other
         activations = ForwardActivations(config: config, capacity: rows, probabilityCapacity: config.heads * attentionRows,
-                                         keepsEveryLayer: keepsEveryLayer)
+                                         adapted: Set(lora.targets), recomputedLayers: recomputedLayers)
         dfinal = FloatBuffer(count: rows * c)
         dresidual = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         scratch = LayerGradients(config: config, n: rows)
@@ -33,8 +36,8 @@ final class TrainingWorkspace {
     }
 
     /// Whether a step of B·T = `rows` tokens with these settings fits in this workspace.
-    func fits(rows: Int, attentionRows: Int, lora: LoRASettings, keepsEveryLayer: Bool) -> Bool {
+    func fits(rows: Int, attentionRows: Int, lora: LoRASettings, recomputedLayers: Int) -> Bool {
         rows <= self.rows && attentionRows <= self.attentionRows && lora == self.lora
-            && keepsEveryLayer == activations.keepsEveryLayer
+            && recomputedLayers == activations.recomputedLayers
     }
 }
