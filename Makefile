@@ -35,6 +35,7 @@ help:
 	@echo "make interop  check adapters in real PEFT and llama.cpp's GGUF layout (installs PyTorch)"
 	@echo "make template-fixtures  re-render Tests/Fixtures/templates with Python jinja2 as transformers sets it up"
 	@echo "make bench-peers  tollgate bench beside PyTorch + PEFT training and llama.cpp decode and eval (installs PyTorch)"
+	@echo "make bench-peers-gemma  the same on Gemma 3 270M"
 
 setup: deps model
 
@@ -259,12 +260,20 @@ clean:
 # training in the interop venv (the same pinned packages as `interop`), llama.cpp's batch-1 decode and
 # the 210-message support-routing eval through its server (llama-server venv), and Tollgate's own eval
 # of those messages in f32 and int8. One JSON line per peer measurement; takes about six minutes.
-.PHONY: bench-peers
-bench-peers: build model llama-server
+# `bench-peers-gemma` runs the same on Gemma 3 270M (about ten minutes).
+define peer_benchmarks
 	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
 	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, peft, gguf, sentencepiece, google.protobuf" 2>/dev/null || \
 	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES)
-	$(TOLLGATE) bench --model $(MODEL)
-	@$(INTEROP_VENV)/bin/python Benchmarks/peers/pytorch_peft_training.py $(MODEL)
-	@$(LLAMA_SERVER_VENV)/bin/python Benchmarks/peers/llamacpp_eval.py $(MODEL) Datasets/support-routing/holdout.jsonl
-	@python3 Benchmarks/peers/tollgate_eval.py $(TOLLGATE) $(MODEL) Datasets/support-routing/holdout.jsonl f32 int8
+	$(TOLLGATE) bench --model $(1)
+	@$(INTEROP_VENV)/bin/python Benchmarks/peers/pytorch_peft_training.py $(1)
+	@$(LLAMA_SERVER_VENV)/bin/python Benchmarks/peers/llamacpp_eval.py $(1) Datasets/support-routing/holdout.jsonl
+	@python3 Benchmarks/peers/tollgate_eval.py $(TOLLGATE) $(1) Datasets/support-routing/holdout.jsonl f32 int8
+endef
+
+.PHONY: bench-peers bench-peers-gemma
+bench-peers: build model llama-server
+	$(call peer_benchmarks,$(MODEL))
+
+bench-peers-gemma: build gemma-model llama-server
+	$(call peer_benchmarks,$(GEMMA_MODEL))
