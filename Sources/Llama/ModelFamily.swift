@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 /// What a model family changes against the plain Llama block, as data the one forward pass and its
 /// backward read: every family runs the same list of kernel calls, and a field here switches a
@@ -103,9 +104,8 @@ public struct RoPESettings: Sendable, Codable, Equatable {
     /// factor and the linear scale. `long`: with LongRoPE's long factors.
     public func inverseFrequencies(long: Bool = false) -> [Float] {
         let divisors = long ? (longFactors ?? factors) : factors
-        return (0..<(dimensions / 2)).map { i in
-            let exponent = Float(2 * i) / Float(dimensions)
-            var frequency = 1 / Float(pow(Double(base), Double(exponent)))
+        return RoPE.inverseFrequencies(headDim: dimensions, base: base).enumerated().map { i, plain in
+            var frequency = plain
             if let divisors { frequency /= divisors[i] }
             if linearScale != 1 { frequency /= linearScale }
             return frequency

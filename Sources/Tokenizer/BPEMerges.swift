@@ -56,10 +56,10 @@ struct BPEMerges {
         var next = Array(1...count)           // count = none
         var previous = Array(-1..<(count - 1)) // -1 = none
         var alive = [Bool](repeating: true, count: count)
-        var heap = PairHeap()
+        var heap = BinaryHeap<PairCandidate>()
         for index in 0..<(count - 1) {
             if let merge = table[Self.key(ids[index], ids[index + 1])] {
-                heap.push(rank: merge.rank, position: Int32(index), left: ids[index], right: ids[index + 1])
+                heap.push(PairCandidate(rank: merge.rank, position: Int32(index), left: ids[index], right: ids[index + 1]))
             }
         }
         while let candidate = heap.pop() {
@@ -75,11 +75,11 @@ struct BPEMerges {
             if next[right] < count { previous[next[right]] = position }
             let before = previous[position]
             if before >= 0, let left = table[Self.key(ids[before], ids[position])] {
-                heap.push(rank: left.rank, position: Int32(before), left: ids[before], right: ids[position])
+                heap.push(PairCandidate(rank: left.rank, position: Int32(before), left: ids[before], right: ids[position]))
             }
             let after = next[position]
             if after < count, let following = table[Self.key(ids[position], ids[after])] {
-                heap.push(rank: following.rank, position: Int32(position), left: ids[position], right: ids[after])
+                heap.push(PairCandidate(rank: following.rank, position: Int32(position), left: ids[position], right: ids[after]))
             }
         }
         var output: [Int32] = []
@@ -89,42 +89,11 @@ struct BPEMerges {
     }
 }
 
-/// A binary min-heap of merge candidates ordered by (rank, position).
-private struct PairHeap {
-    struct Entry { var rank: Int32; var position: Int32; var left: Int32; var right: Int32 }
-    private var entries: [Entry] = []
+/// A merge candidate of `applyWithHeap`: the pair (left, right) at `position`, lowest rank first, then leftmost.
+private struct PairCandidate: HeapOrdered {
+    var rank: Int32; var position: Int32; var left: Int32; var right: Int32
 
-    private static func less(_ a: Entry, _ b: Entry) -> Bool {
-        a.rank != b.rank ? a.rank < b.rank : a.position < b.position
-    }
-
-    mutating func push(rank: Int32, position: Int32, left: Int32, right: Int32) {
-        entries.append(Entry(rank: rank, position: position, left: left, right: right))
-        var child = entries.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.less(entries[child], entries[parent]) else { break }
-            entries.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard let top = entries.first else { return nil }
-        let last = entries.removeLast()
-        if !entries.isEmpty {
-            entries[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < entries.count, Self.less(entries[left], entries[smallest]) { smallest = left }
-                if right < entries.count, Self.less(entries[right], entries[smallest]) { smallest = right }
-                if smallest == parent { break }
-                entries.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return top
+    func precedes(_ other: PairCandidate) -> Bool {
+        rank != other.rank ? rank < other.rank : position < other.position
     }
 }

@@ -26,7 +26,7 @@ struct SentencePieceEncoder: Sendable {
     }
 
     /// A merge candidate: symbols `left` and `right`, whose texts add up to `length` bytes.
-    private struct Candidate {
+    private struct Candidate: HeapOrdered {
         var score: Float
         var left: Int32
         var right: Int32
@@ -61,14 +61,14 @@ struct SentencePieceEncoder: Sendable {
         }
         next[count - 1] = -1
 
-        func consider(_ left: Int32, _ right: Int32, _ heap: inout CandidateHeap) {
+        func consider(_ left: Int32, _ right: Int32, _ heap: inout BinaryHeap<Candidate>) {
             guard left >= 0, right >= 0 else { return }
             let pairLength = Int(length[Int(left)] + length[Int(right)])
             let id = index.id(base + Int(start[Int(left)]), pairLength)
             guard id >= 0 else { return }
             heap.push(Candidate(score: scores[Int(id)], left: left, right: right, length: Int32(pairLength)))
         }
-        var heap = CandidateHeap()
+        var heap = BinaryHeap<Candidate>()
         heap.reserve(count)
         for symbol in 1..<max(count, 1) { consider(Int32(symbol - 1), Int32(symbol), &heap) }
 
@@ -107,43 +107,6 @@ struct SentencePieceEncoder: Sendable {
         case 0xE: return 3
         case 0xF: return 4
         default: return 1
-        }
-    }
-
-    /// A binary max-heap of candidates in `precedes` order.
-    private struct CandidateHeap {
-        private var entries: [Candidate] = []
-
-        mutating func reserve(_ capacity: Int) { entries.reserveCapacity(capacity) }
-
-        mutating func push(_ candidate: Candidate) {
-            entries.append(candidate)
-            var child = entries.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard entries[child].precedes(entries[parent]) else { break }
-                entries.swapAt(child, parent)
-                child = parent
-            }
-        }
-
-        mutating func pop() -> Candidate? {
-            guard let top = entries.first else { return nil }
-            let last = entries.removeLast()
-            if !entries.isEmpty {
-                entries[0] = last
-                var parent = 0
-                while true {
-                    let left = 2 * parent + 1, right = left + 1
-                    var best = parent
-                    if left < entries.count, entries[left].precedes(entries[best]) { best = left }
-                    if right < entries.count, entries[right].precedes(entries[best]) { best = right }
-                    if best == parent { break }
-                    entries.swapAt(parent, best)
-                    parent = best
-                }
-            }
-            return top
         }
     }
 }
