@@ -22,15 +22,18 @@ public struct ChatRequest: Sendable, Equatable {
     public var topP: Double?
     public var seed: UInt64?
     public var stop: [String]?
+    /// The `response_format` object as JSON text (a judge's structured-output constraint), sent as is.
+    public var responseFormat: String?
 
     public init(messages: [ChatMessage], maxTokens: Int, temperature: Double = 0, topP: Double? = nil,
-                seed: UInt64? = nil, stop: [String]? = nil) {
+                seed: UInt64? = nil, stop: [String]? = nil, responseFormat: String? = nil) {
         self.messages = messages
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.topP = topP
         self.seed = seed
         self.stop = stop
+        self.responseFormat = responseFormat
     }
 
     /// The JSON body sent to `/chat/completions`, keys sorted so equal requests are equal bytes
@@ -46,6 +49,9 @@ public struct ChatRequest: Sendable, Equatable {
         if let topP { object["top_p"] = topP }
         if let seed { object["seed"] = seed }
         if let stop, !stop.isEmpty { object["stop"] = stop }
+        if let responseFormat, let format = try? JSONSerialization.jsonObject(with: Data(responseFormat.utf8)) {
+            object["response_format"] = format
+        }
         if stream { object["stream_options"] = ["include_usage": true] }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }

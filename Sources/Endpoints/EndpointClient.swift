@@ -105,8 +105,9 @@ public final class EndpointClient: @unchecked Sendable, CustomStringConvertible 
                 }
                 group.addTask {
                     let result = await self.perform(request)
-                    self.limit.release()
+                    // Reported before the slot frees, so the next `admit` sees it.
                     onResult(index, result)
+                    self.limit.release()
                 }
             }
         }

@@ -7,7 +7,7 @@ struct JudgeListParser {
     let root: YAMLMapping
 
     static let keys = ["name", "kind", "model", "adapter", "rubric", "scale", "with_reference", "template", "template_file",
-                       "decoding", "max_unscored", "min_kappa", "calibration", "eval_sets"]
+                       "decoding", "constrain", "max_unscored", "min_kappa", "calibration", "eval_sets"]
 
     func judges(evalSets: [EvalSetPlan], endpoints: [String]) throws -> [JudgePlan] {
         guard let node = root.node("judges") else { return [] }
@@ -45,6 +45,20 @@ struct JudgeListParser {
                 throw map.error("model", .invalidValue("names endpoint '\(named)', which is not under endpoints; add it there"))
             }
             if map.has("adapter") { throw map.error("adapter", .invalidValue("is set, and the judge is an endpoint; remove adapter")) }
+            plan.constrain = .jsonSchema
+        }
+        if let node = map.node("constrain") {
+            let value = YAMLValue(node: node, file: map.file, path: map.child("constrain"))
+            // YAML reads a bare `off` as the boolean false.
+            if case .scalar(let scalar) = node, ["off", "false", "no"].contains(scalar.string.lowercased()) {
+                plan.constrain = .off
+            } else {
+                plan.constrain = JudgeConstraint(rawValue: try value.choice(JudgeConstraint.allCases.map(\.rawValue)))!
+            }
+            if plan.constrain != .off, !model.hasPrefix(ExperimentFile.endpointPrefix) {
+                throw value.invalid("is \(plan.constrain.rawValue) on a GGUF judge; a server's structured output constrains "
+                    + "endpoint judges only, so remove constrain (a GGUF judge writes a VERDICT line)")
+            }
         }
         plan.adapter = try map.string("adapter")
         plan.rubric = try map.string("rubric")

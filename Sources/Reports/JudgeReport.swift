@@ -71,7 +71,8 @@ enum JudgeSection {
             return String(format: "%.1f", value) + (interval.map { String(format: " [%.1f, %.1f]", $0.low, $0.high) } ?? "")
         }
         var lines = ["\(heading) Judges", "",
-                     "Each judge's verdicts are read from a final `VERDICT:` line; anything else is unscored (counted, never a pass or a fail). "
+                     "Each judge's verdicts are read from a final `VERDICT:` line, or a constrained judge's whole answer `{\"verdict\": …}`; "
+                         + "anything else is unscored (counted, never a pass or a fail). "
                          + "Pairwise judges see both orders; a verdict that flips with the order is a tie.", "",
                      "| judge | eval set | scale | baseline | candidate | unscored | position consistency | κ vs people [95% CI] | raw agreement (base rate) | judge cost (all calls, at list price) |",
                      "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

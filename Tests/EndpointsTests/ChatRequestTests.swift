@@ -12,6 +12,16 @@ final class ChatRequestTests: XCTestCase {
         XCTAssertFalse(plain.contains("stream_options"))
     }
 
+    func testResponseFormatIsSentAsAnObjectAndChangesTheBody() throws {
+        var request = ChatRequest(messages: [ChatMessage(role: "user", content: "Grade it")], maxTokens: 16)
+        let free = request.body(model: "m", stream: false)
+        request.responseFormat = #"{"schema":{"enum":["FAIL","PASS"]},"type":"json_object"}"#
+        let constrained = request.body(model: "m", stream: false)
+        XCTAssertNotEqual(free, constrained)
+        XCTAssertTrue(String(decoding: constrained, as: UTF8.self)
+            .contains(#""response_format":{"schema":{"enum":["FAIL","PASS"]},"type":"json_object"}"#))
+    }
+
     func testPriceNeedsUsageOnlyWhenTokensArePriced() {
         let tokens = EndpointPrice(inputPerMillion: 0.027, outputPerMillion: 0.201)
         XCTAssertEqual(tokens.cost(promptTokens: 1_000_000, completionTokens: 1_000_000)!, 0.228, accuracy: 1e-12)

@@ -99,6 +99,8 @@ func offPool<T>(_ body: @escaping () throws -> T) async throws -> T {
 /// The judge's template that writes back the judged answer; "FIN=" becomes the server's
 /// "FINISH=" prefix only on the judge's side, so the judge (not the judged model) stops with it.
 private let echoTemplate = #"template: "ANSWER:{{ answer | replace('FIN=', 'FINISH=') }}""#
+/// Judges that write a `VERDICT:` line: endpoint judges are constrained to the JSON form unless told not to.
+let freeText = "constrain: off"
 
 @Suite(.serialized)
 struct JudgeScriptedServerTests {
@@ -123,7 +125,7 @@ struct JudgeScriptedServerTests {
         let candidate = Self.forms.map(\.answer)
         let outcome = try await offPool { try scene.run(baseline: Array(repeating: "VERDICT: PASS", count: candidate.count), candidate: candidate, judges: """
             judges:
-              - {name: form, kind: rubric, model: "endpoint:judge", \(echoTemplate), max_unscored: 6}
+              - {name: form, kind: rubric, model: "endpoint:judge", \(echoTemplate), \(freeText), max_unscored: 6}
 
             """) }
         let verdicts = try scene.verdicts(outcome, judge: "form")
@@ -160,7 +162,7 @@ struct JudgeScriptedServerTests {
         do {
             _ = try await offPool { try scene.run(baseline: ["VERDICT: PASS", "VERDICT: PASS"], candidate: ["VERDICT: PASS", "no verdict here"], judges: """
                 judges:
-                  - {name: strict, kind: rubric, model: "endpoint:judge", \(echoTemplate)}
+                  - {name: strict, kind: rubric, model: "endpoint:judge", \(echoTemplate), \(freeText)}
 
                 """, gates: "gates:\n  judge:strict: {floor: 50}\n") }
             Issue.record("the run reached a decision with an unscored verdict on a gated judge")
@@ -178,10 +180,11 @@ struct JudgeScriptedServerTests {
         let scene = try JudgeScene()
         let outcome = try await offPool { try scene.run(baseline: ["short", "plain", "brief", "terse"], candidate: ["good and long", "good too", "meh", "good"], judges: """
             judges:
-              - {name: first, kind: pairwise, model: "endpoint:judge", template: "ANSWER:VERDICT: A\\n{{ answer_a }} / {{ answer_b }}"}
+              - {name: first, kind: pairwise, model: "endpoint:judge", template: "ANSWER:VERDICT: A\\n{{ answer_a }} / {{ answer_b }}", \(freeText)}
               - name: fair
                 kind: pairwise
                 model: "endpoint:judge"
+                \(freeText)
                 template: "ANSWER:VERDICT: {% if 'good' in answer_a %}A{% elif 'good' in answer_b %}B{% else %}TIE{% endif %}"
 
             """) }
@@ -200,8 +203,8 @@ struct JudgeScriptedServerTests {
         let scene = try JudgeScene(judgeScript: ["429:1", "500", "503", "429ms:200"])
         let judges = """
             judges:
-              - {name: echo, kind: rubric, model: "endpoint:judge", \(echoTemplate)}
-              - {name: twin, kind: rubric, model: "endpoint:judge", \(echoTemplate)}
+              - {name: echo, kind: rubric, model: "endpoint:judge", \(echoTemplate), \(freeText)}
+              - {name: twin, kind: rubric, model: "endpoint:judge", \(echoTemplate), \(freeText)}
 
             """
         let answers = ["VERDICT: PASS", "VERDICT: FAIL", "VERDICT: PASS"]
@@ -247,7 +250,7 @@ struct JudgeScriptedServerTests {
         try lines.joined(separator: "\n").write(toFile: calibration, atomically: true, encoding: .utf8)
         let judges = """
             judges:
-              - {name: cal, kind: rubric, model: "endpoint:judge", \(echoTemplate), calibration: "\(calibration)", min_kappa: 0.5, max_unscored: 0}
+              - {name: cal, kind: rubric, model: "endpoint:judge", \(echoTemplate), \(freeText), calibration: "\(calibration)", min_kappa: 0.5, max_unscored: 0}
 
             """
         let outcome = try await offPool { try scene.run(baseline: ["VERDICT: PASS", "VERDICT: PASS"], candidate: ["VERDICT: FAIL", "VERDICT: FAIL"],
@@ -279,6 +282,8 @@ struct JudgeScriptedServerTests {
             ("judges:\n  - {name: a, kind: rubric, model: m.gguf, rubric: r, max_unscored: -1}\n", "max_unscored"),
             ("judges:\n  - {name: a, kind: rubric, model: m.gguf, rubric: r}\n  - {name: a, kind: pairwise, model: m.gguf}\n", "name"),
             ("judges:\n  - {name: a, kind: rubric, model: m.gguf, rubric: r}\ngates:\n  judge:b: {floor: 1}\n", "judge:b"),
+            ("judges:\n  - {name: a, kind: rubric, model: m.gguf, rubric: r, constrain: json_schema}\n", "constrain"),
+            ("judges:\n  - {name: a, kind: rubric, model: m.gguf, rubric: r, constrain: grammar}\n", "constrain"),
         ]
         for (block, key) in cases {
             do {
@@ -297,5 +302,6 @@ struct JudgeScriptedServerTests {
             """, file: "x.yaml")
         #expect(parsed.judges.first?.scalePoints == 5 && parsed.judges.first?.labels == ["1", "2", "3", "4", "5"])
         #expect(parsed.judges.first?.maxTokens == 64 && parsed.judges.first?.seed == 3 && parsed.gates.first?.metric == "judge:a")
+        #expect(parsed.judges.first?.constrain == .off)
     }
 }

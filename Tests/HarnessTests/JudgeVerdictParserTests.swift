@@ -70,4 +70,37 @@ struct JudgeVerdictParserTests {
             }
         }
     }
+
+    @Test(arguments: [
+        (#"{"verdict": "PASS"}"#, ["FAIL", "PASS"], "PASS"),
+        (#" { "verdict":"FAIL" }"# + "\n", ["FAIL", "PASS"], "FAIL"),
+        (#"{"verdict": 4}"#, ["1", "2", "3", "4", "5"], "4"),
+        (#"{"verdict": "4"}"#, ["1", "2", "3", "4", "5"], "4"),
+        (#"{"verdict": "TIE"}"#, ["A", "B", "TIE"], "TIE"),
+    ])
+    func theJSONFormOfAConstrainedJudgeIsScored(_ output: String, _ labels: [String], _ expected: String) {
+        #expect(JudgeVerdictParser.parse(output, labels: labels, finishReason: "stop", hitTokenLimit: false, json: true)
+                == .scored(label: expected))
+    }
+
+    @Test(arguments: [
+        (#"{"verdict": "PASS""#, "stop", "malformed JSON verdict"),
+        ("VERDICT: PASS", "stop", "malformed JSON verdict"),
+        (#"{"verdict": "PASS"} because it is right"#, "stop", "malformed JSON verdict"),
+        (#"{"answer": "PASS"}"#, "stop", "malformed JSON verdict"),
+        (#"{"verdict": true}"#, "stop", "malformed JSON verdict"),
+        (#"{"verdict": "pass"}"#, "stop", "is not one of"),
+        (#"{"verdict": "MAYBE"}"#, "stop", "is not one of"),
+        (#"{"verdict": "PA"#, "length", "truncated at the token limit"),
+        (#"{"verdict": "PASS"}"#, "content_filter", "refused"),
+        ("", "stop", "empty output"),
+    ])
+    func aConstrainedJudgeOutsideTheJSONFormIsUnscored(_ output: String, _ finish: String, _ reason: String) {
+        let outcome = JudgeVerdictParser.parse(output, labels: Self.passFail, finishReason: finish, hitTokenLimit: false, json: true)
+        guard case .unscored(let why) = outcome else {
+            Issue.record("\(output) was \(outcome)")
+            return
+        }
+        #expect(why.contains(reason), "\(output): \(why)")
+    }
 }

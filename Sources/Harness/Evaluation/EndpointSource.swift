@@ -9,6 +9,8 @@ import Store
 final class EndpointSource: AnswerSource {
     let config: EndpointConfig
     let decoding: DecodingSettings
+    /// The `response_format` every request carries (a judge's constraint), or nil.
+    let responseFormat: String?
     let client: EndpointClient
     /// Shared by every evaluation of a run; nil is unlimited.
     let budget: SpendingBudget?
@@ -19,9 +21,10 @@ final class EndpointSource: AnswerSource {
 
     /// Checks the definition and that its key's variable is set (exit 2 otherwise); sends nothing.
     init(config: EndpointConfig, decoding: DecodingSettings, budget: SpendingBudget?,
-         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+         environment: [String: String] = ProcessInfo.processInfo.environment, responseFormat: String? = nil) throws {
         self.config = config
         self.decoding = decoding
+        self.responseFormat = responseFormat
         self.budget = budget
         client = try EndpointClient(config: config, environment: environment)
     }
@@ -46,7 +49,7 @@ final class EndpointSource: AnswerSource {
         let messages = (example.promptMessages ?? []).map { Endpoints.ChatMessage(role: $0.role, content: $0.content) }
         return ChatRequest(messages: messages, maxTokens: decoding.maxTokens, temperature: decoding.temperature,
                            topP: decoding.topP == 1 ? nil : decoding.topP,
-                           seed: decoding.temperature > 0 ? decoding.seed : nil)
+                           seed: decoding.temperature > 0 ? decoding.seed : nil, responseFormat: responseFormat)
     }
 
     func requestText(for example: Example) throws -> String {
@@ -71,12 +74,12 @@ final class EndpointSource: AnswerSource {
         let requests = indices.map { chatRequest(for: examples[$0]) }
         let price = config.price
         let budget = budget
-        let inbox = EndpointInbox()
+        let inbox = EndpointInbox(constrained: responseFormat != nil)
         let client = client
         // An endpoint that stops accepting connections fails each later request only after
         // (retries + 1) connect timeouts; once one request found it unreachable, no more are sent.
         let admit: @Sendable (Int) -> Bool = { position in
-            if inbox.sawUnreachable { return false }
+            if inbox.sawUnreachable || inbox.sawFormatRejected { return false }
             guard let budget else { return true }
             return budget.reserve(estimate: EndpointSource.worstCaseCost(requests[position], price: price))
         }
@@ -140,6 +143,11 @@ final class EndpointSource: AnswerSource {
                 stopReason = "endpoint \(displayName) reports its quota is used up (\(failure.message)); "
                     + "raise the quota or wait, then run again to complete the missing examples"
             }
+            if responseFormat != nil, EndpointInbox.rejectsFormat(failure), stopReason == nil {
+                stopReason = "\(displayName) rejected the structured-output field response_format "
+                    + "\(EndpointSource.formatType(responseFormat)) (\(failure.message.prefix(200))); set the judge's constrain: "
+                    + "to json_object (llama-cpp-python's form) or off, then run again"
+            }
             if failure.kind == .unreachable, stopReason == nil {
                 stopReason = "endpoint \(displayName) stopped accepting connections during the run (\(failure.message)); "
                     + "check that the server is up, then run again to complete the missing examples"
@@ -147,6 +155,12 @@ final class EndpointSource: AnswerSource {
             return .failed(kind: failure.kind.rawValue, httpStatus: failure.status, message: failure.message,
                            retries: failure.retries, seconds: failure.seconds)
         }
+    }
+
+    /// "json_schema" from a response_format's JSON text, for messages.
+    static func formatType(_ responseFormat: String?) -> String {
+        let object = responseFormat.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+        return "{type: \((object?["type"] as? String) ?? "?")}"
     }
 
     /// The most a request can cost: its prompt estimate plus every allowed completion token.
@@ -163,14 +177,28 @@ final class EndpointInbox: @unchecked Sendable {
     private var results: [(Int, Result<ChatAnswer, ChatFailure>)] = []
     private var done = false
     private var unreachable = false
+    /// The requests carry a response_format, which a server may refuse.
+    private let constrained: Bool
+    private var formatRejected = false
+
+    init(constrained: Bool = false) { self.constrained = constrained }
 
     /// True once a request failed because nothing accepted its connection.
     var sawUnreachable: Bool { condition.lock(); defer { condition.unlock() }; return unreachable }
+    /// True once the server refused a request's response_format: every other request would be refused too.
+    var sawFormatRejected: Bool { condition.lock(); defer { condition.unlock() }; return formatRejected }
+
+    /// A failure that says the server does not take the response_format: a 4xx retrying cannot fix,
+    /// or an error naming the field (llama-cpp-python answers an unknown type with a 500 that does).
+    static func rejectsFormat(_ failure: ChatFailure) -> Bool {
+        failure.kind == .rejected && [400, 422].contains(failure.status ?? 0) || failure.message.contains("response_format")
+    }
 
     func put(_ position: Int, _ result: Result<ChatAnswer, ChatFailure>) {
         condition.lock()
         results.append((position, result))
         if case .failure(let failure) = result, failure.kind == .unreachable { unreachable = true }
+        if constrained, case .failure(let failure) = result, EndpointInbox.rejectsFormat(failure) { formatRejected = true }
         condition.signal()
         condition.unlock()
     }

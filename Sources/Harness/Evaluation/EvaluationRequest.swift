@@ -152,6 +152,9 @@ public struct EvaluationRequest: Sendable {
     /// Mixed into every generation-cache key beside the decoding settings: a judge's identity, so one
     /// judge's verdict is never served to another judge that happens to send the same request.
     public var cacheScope: String?
+    /// An endpoint's `response_format` (JSON text) sent with every request: a judge's structured-output
+    /// constraint (`JudgeConstraint`). Part of the request body, so of every cache key.
+    public var responseFormat: String?
 
     /// USD per CPU-hour: about what one vCPU of a general-purpose cloud VM costs on demand (2026).
     public static let defaultCPUHourPrice = 0.05

@@ -98,7 +98,7 @@ public enum Evaluator {
         if let route = request.route { return try RouteSource(spec: route, request: request) }
         if let endpoint = request.endpoint {
             return try EndpointSource(config: endpoint, decoding: request.decoding, budget: request.budget,
-                                      environment: request.environment)
+                                      environment: request.environment, responseFormat: request.responseFormat)
         }
         return try LocalModelSource(modelPath: request.modelPath, adapterPath: request.adapterPath,
                                     decoding: request.decoding, batchSize: request.batchSize)

@@ -20,6 +20,7 @@ import Foundation
 ///     scale: pass_fail               # or a number of points N (a 1–N score)
 ///     with_reference: true           # show the reference reply (rubric only)
 ///     decoding: {max_tokens: 256, temperature: 0, seed: 0}
+///     constrain: json_schema         # endpoint default; json_object (llama-cpp-python) or off (JudgeConstraint)
 ///     max_unscored: 0                # default 0 when a gate names judge:helpful, else unlimited
 ///     min_kappa: 0.4                 # below it, judge:helpful's rule is advisory
 ///     calibration: Datasets/support-replies/judge-calibration.jsonl
@@ -47,6 +48,8 @@ public struct JudgePlan: Codable, Sendable, Equatable {
     public var maxTokens: Int = 256
     public var temperature: Double = 0
     public var seed: Int = 0
+    /// How the server holds the judge to its menu; the experiment parser defaults endpoint judges to json_schema.
+    public var constrain: JudgeConstraint = .off
     /// Unscored verdicts allowed before the run ends with exit 3; nil: 0 when gated, else unlimited.
     public var maxUnscored: Int?
     /// κ against the human verdicts a rule on this judge needs before it may decide.

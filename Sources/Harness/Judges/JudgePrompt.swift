@@ -10,7 +10,8 @@ import Templates
 ///     reference      the example's first reference
 ///     answer_a, answer_b   the two answers of a pairwise call, in the order shown
 ///     rubric         the judge's criterion          scale    "pass_fail" or the number of points
-///     verdict_form   the sentence that asks for the verdict line (always append it)
+///     verdict_form   the sentence that asks for the verdict line, or the JSON object of a
+///                    constrained judge (always append it)
 ///
 /// The defaults follow Inspect's `model_graded_qa`/`model_graded_fact` and MT-Bench's pairwise
 /// prompt (which asks the judge to ignore order and length), with a `VERDICT:` line as the answer form.
@@ -35,8 +36,12 @@ struct JudgePrompt {
         }
     }
 
-    /// The line every judge prompt ends with: how to write the verdict.
+    /// The line every judge prompt ends with: how to write the verdict (a constrained judge's JSON form).
     var verdictForm: String {
+        if plan.constrain != .off {
+            let menu = plan.labels.map { #"{"verdict": "\#($0)"}"# }
+            return "Answer with only a JSON object: " + menu.dropLast().joined(separator: ", ") + " or " + menu.last! + "."
+        }
         switch (plan.kind, plan.scalePoints) {
         case (.rubric, nil):
             return "Think it through in a few sentences, then end with one line of the form VERDICT: PASS or VERDICT: FAIL."

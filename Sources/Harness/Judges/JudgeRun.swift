@@ -58,6 +58,7 @@ enum JudgeRun {
         request.inlineDataset = DatasetFile(path: path, sha256: SHA256.hex(([scope] + calls.map(\.message)).joined(separator: "\n\u{1}\n")),
                                             examples: examples)
         request.cacheScope = scope
+        request.responseFormat = plan.constrain.responseFormat(labels: plan.labels)
         request.metrics = []
         request.decoding = DecodingSettings(maxTokens: plan.maxTokens, temperature: plan.temperature, seed: UInt64(max(0, plan.seed)))
         request.storePath = context.store.path
@@ -86,7 +87,8 @@ enum JudgeRun {
             }
             row.rawOutput = prediction.output
             switch JudgeVerdictParser.parse(prediction.output, labels: plan.labels, finishReason: prediction.finishReason,
-                                            hitTokenLimit: prediction.completionTokens >= plan.maxTokens) {
+                                            hitTokenLimit: prediction.completionTokens >= plan.maxTokens,
+                                            json: plan.constrain != .off) {
             case .scored(let label):
                 row.state = "scored"
                 row.label = label
@@ -112,10 +114,11 @@ enum JudgeRun {
     }
 
     /// What makes one judge's verdict differ from another's on the same request: its name, kind,
-    /// menu and the template's text (the model, adapter and decoding are in the key already).
+    /// menu, constraint and the template's text (the model, adapter and decoding are in the key already).
     static func identity(_ plan: JudgePlan) -> String {
         let template = plan.templateFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
             ?? plan.template ?? JudgePrompt.defaultTemplate(plan.kind)
-        return "judge:\(plan.name)|\(plan.kind.rawValue)|\(plan.labels.joined(separator: ","))|template:\(SHA256.hex(template))"
+        let constraint = plan.constrain == .off ? "" : "|constrain:\(plan.constrain.rawValue)"
+        return "judge:\(plan.name)|\(plan.kind.rawValue)|\(plan.labels.joined(separator: ","))\(constraint)|template:\(SHA256.hex(template))"
     }
 }

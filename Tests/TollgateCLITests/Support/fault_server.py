@@ -9,7 +9,7 @@ Every request to /v1/chat/completions is answered by a rule chosen, in order, fr
        "fail_matching" 500 for requests whose body contains fail_substring, answer the rest
        "down"         503 for every request
   Actions: "ok", "429:<seconds>" (Retry-After), "429ms:<ms>" (retry-after-ms), "500", "503",
-  "quota" (429 insufficient_quota), "401", "drop" (close mid-stream), "slow:<seconds>" (first token late).
+  "quota" (429 insufficient_quota), "401", "400" (the request's response_format refused), "drop" (close mid-stream), "slow:<seconds>" (first token late).
 The answer's content is the text after "ANSWER:" in the last user message, else "billing_refund"; a
 content that starts with "FINISH=<reason>;" is sent without that prefix and with that finish_reason
 (the judge tests' truncated and refused verdicts).
@@ -93,6 +93,9 @@ class Handler(BaseHTTPRequestHandler):
                                                   "code": "insufficient_quota"}})
         if action in ("500", "503"):
             return self.send_json(int(action), {"error": {"message": "upstream failure", "type": "server_error"}})
+        if action == "400":
+            return self.send_json(400, {"error": {"message": "Unrecognized request argument supplied: response_format",
+                                                  "type": "invalid_request_error"}})
         if action == "401":
             return self.send_json(401, {"error": {"message": "bad key", "type": "invalid_request_error"}})
         delay = float(action[5:]) if action.startswith("slow:") else 0
