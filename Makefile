@@ -186,11 +186,14 @@ interop-hf: hf-smollm2 build
 	$(TOLLGATE) eval --model $(MODEL) --data Datasets/support-routing/holdout.jsonl --store .build/hf/answers.db --no-cache > /dev/null
 	$(TOLLGATE) eval --model $(HF_SMOLLM2) --data Datasets/support-routing/holdout.jsonl --store .build/hf/answers.db --no-cache > /dev/null
 	python3 Tests/Interop/hf_folder_answers_check.py .build/hf/answers.db $(MODEL) $(HF_SMOLLM2)
+	@# PEFT LoRA trained by PyTorch on each tiny folder and on SmolLM2's: Tollgate's logits on folder + adapter
+	@# equal PEFT's within 1e-4, and the tiny ones equal the committed fixtures (HFFolderTrainedAdapterTests).
+	$(INTEROP_VENV)/bin/python Tests/Interop/train_peft_on_folder.py --fixtures Tests/Fixtures/families \
+	  --out .build/interop/peft-trained --compare Tests/Fixtures/families --tollgate $(TOLLGATE) --folder $(HF_SMOLLM2)
 	@# Memory mapping: the folder re-saved in bf16 over two shards, loaded and run for one token.
 	@[ -f .build/hf/SmolLM2-bf16-2shards/model.safetensors.index.json ] || \
 	  $(INTEROP_VENV)/bin/python Tests/Interop/make_sharded_folder.py $(HF_SMOLLM2) .build/hf/SmolLM2-bf16-2shards
-	/usr/bin/time -f "2-shard bf16 SmolLM2 folder, load + one forward in f32: peak RSS %M kB (f32 weights 538,000 kB)" \
-	  $(TOLLGATE) generate --model .build/hf/SmolLM2-bf16-2shards --max-tokens 1 hi > /dev/null
+	python3 Tests/Interop/folder_load_memory.py $(TOLLGATE) .build/hf/SmolLM2-bf16-2shards
 
 # The chat-template fixtures: every Tests/Fixtures/templates/jinja/*.jinja over conversations.json, and
 # the one-behaviour table semantics.json, rendered by jinja2 set up as transformers sets it up (venv

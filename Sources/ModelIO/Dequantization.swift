@@ -82,39 +82,60 @@ extension GGUFFile {
     /// The tensor as Float32, row-major: shape `[ne1, ne0]` for a matrix (`ne0` fastest).
     public func dequantize(_ tensor: GGUFTensorInfo) throws -> [Float] {
         try checkDecodable(tensor)
-        return try Dequantization.dequantize(tensor.type, source: rawData(tensor), count: tensor.elementCount)
+        return try reading(tensor) { try Dequantization.dequantize(tensor.type, source: $0, count: tensor.elementCount) }
     }
 
-    /// Writes `tensor.elementCount` floats to `destination`.
+    /// Writes `tensor.elementCount` floats to `destination`. A folder's tensor is decoded a few MB
+    /// of rows at a time, each piece's shard pages leaving the resident set once read, so a large
+    /// embedding never has all its stored bytes resident beside its Float32 copy.
     public func dequantize(_ tensor: GGUFTensorInfo, into destination: UnsafeMutablePointer<Float>) throws {
         try checkDecodable(tensor)
-        try Dequantization.dequantize(tensor.type, source: rawData(tensor), count: tensor.elementCount,
-                                      into: destination, tensorName: tensor.name)
-        releasePagesAfterReading(tensor)
+        let rowBytes = tensor.byteCount / max(tensor.rowCount, 1)
+        let rowsPerPiece = releasesWhileReading ? max(1, Self.pieceBytes / max(rowBytes, 1)) : tensor.rowCount
+        try reading(tensor) { data in
+            var row = 0
+            repeat {
+                let end = min(tensor.rowCount, row + rowsPerPiece)
+                try Dequantization.dequantize(tensor.type, source: UnsafeRawBufferPointer(rebasing: data[row * rowBytes ..< end * rowBytes]),
+                                              count: (end - row) * tensor.rowLength, into: destination + row * tensor.rowLength,
+                                              tensorName: tensor.name)
+                releasePagesAfterReading(tensor, bytes: row * rowBytes ..< end * rowBytes)
+                row = end
+            } while row < tensor.rowCount
+        }
     }
+
+    /// Stored bytes decoded between releases of a folder's shard pages.
+    static let pieceBytes = 1 << 20
 
     /// Rows `rows` of a matrix tensor (for example embedding rows), row-major, without decoding the rest.
     public func dequantizeRows(_ tensor: GGUFTensorInfo, _ rows: Range<Int>) throws -> [Float] {
-        try Dequantization.dequantize(tensor.type, source: try rowBytes(tensor, rows), count: rows.count * tensor.rowLength)
+        let range = try rowBytes(tensor, rows)
+        return try reading(tensor, rows: rows.count) {
+            try Dequantization.dequantize(tensor.type, source: UnsafeRawBufferPointer(rebasing: $0[range]), count: rows.count * tensor.rowLength)
+        }
     }
 
     /// Writes rows `rows` of a matrix tensor, `rows.count × rowLength` floats, to `destination`.
     public func dequantizeRows(_ tensor: GGUFTensorInfo, _ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws {
-        try Dequantization.dequantize(tensor.type, source: try rowBytes(tensor, rows), count: rows.count * tensor.rowLength,
-                                      into: destination, tensorName: tensor.name)
+        let range = try rowBytes(tensor, rows)
+        try reading(tensor, rows: rows.count) {
+            try Dequantization.dequantize(tensor.type, source: UnsafeRawBufferPointer(rebasing: $0[range]), count: rows.count * tensor.rowLength,
+                                          into: destination, tensorName: tensor.name)
+        }
         // A fused tensor is read in row slices: its pages go once its last rows are read.
         if rows.upperBound == tensor.rowCount { releasePagesAfterReading(tensor) }
     }
 
-    private func rowBytes(_ tensor: GGUFTensorInfo, _ rows: Range<Int>) throws -> UnsafeRawBufferPointer {
+    /// Where rows `rows` of a matrix tensor lie in its bytes.
+    private func rowBytes(_ tensor: GGUFTensorInfo, _ rows: Range<Int>) throws -> Range<Int> {
         try checkDecodable(tensor)
         guard rows.lowerBound >= 0, rows.upperBound <= tensor.rowCount else {
             throw GGUFError(file: url.path, problem: "rows \(rows) of tensor \(tensor.name) are out of range (it has \(tensor.rowCount))",
                             fix: "ask for rows below \(tensor.rowCount)")
         }
         let rowBytes = tensor.rowLength / tensor.type.blockSize * tensor.type.bytesPerBlock
-        let data = rawData(tensor)
-        return UnsafeRawBufferPointer(rebasing: data[rows.lowerBound * rowBytes ..< rows.upperBound * rowBytes])
+        return rows.lowerBound * rowBytes ..< rows.upperBound * rowBytes
     }
 
     private func checkDecodable(_ tensor: GGUFTensorInfo) throws {

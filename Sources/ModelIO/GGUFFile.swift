@@ -18,6 +18,8 @@ public final class GGUFFile: @unchecked Sendable {
     public var fileSize: Int { mapping.bytes.count }
 
     private let mapping: MappedFile
+    /// A folder's tensors made on demand (q/k in GGUF's row order); nil for a GGUF file.
+    private let converted: HFConvertedTensors?
     private let tensorIndex: [String: Int]
 
     static let magic: UInt32 = 0x4655_4747  // "GGUF" read little-endian
@@ -31,14 +33,15 @@ public final class GGUFFile: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             let folder = try HFFolder(url: url)
             self.init(url: url, metadata: folder.metadata, metadataKeys: folder.metadataKeys,
-                      tensors: folder.tensors, mapping: folder.mapping)
+                      tensors: folder.tensors, mapping: folder.mapping, converted: folder.converted)
         } else {
             try self.init(parsing: url)
         }
     }
 
     /// A file assembled in memory: tensor offsets are relative to the start of `mapping`.
-    init(url: URL, metadata: [String: GGUFValue], metadataKeys: [String], tensors: [GGUFTensorInfo], mapping: MappedFile) {
+    init(url: URL, metadata: [String: GGUFValue], metadataKeys: [String], tensors: [GGUFTensorInfo], mapping: MappedFile,
+         converted: HFConvertedTensors? = nil) {
         self.url = url
         version = 3
         self.metadata = metadata
@@ -47,12 +50,14 @@ public final class GGUFFile: @unchecked Sendable {
         alignment = 1
         dataOffset = 0
         self.mapping = mapping
+        self.converted = converted
         tensorIndex = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
     }
 
     init(parsing url: URL) throws {
         self.url = url
         mapping = try MappedFile(url: url)
+        converted = nil
         var reader = ByteReader(bytes: mapping.bytes, url: url)
 
         let magic = try reader.read(UInt32.self, "the magic number")
@@ -129,12 +134,32 @@ public final class GGUFFile: @unchecked Sendable {
     /// (a folder's converted tensors stay); pages read later are mapped again from the page cache.
     public func releaseResidentPages() { mapping.releaseResidentPages() }
 
-    /// After a folder's tensor is decoded its shard pages leave the resident set, so loading holds
-    /// the Float32 weights and only the tensors being decoded (`Dequantization`).
-    func releasePagesAfterReading(_ tensor: GGUFTensorInfo) {
+    /// Whether a tensor's pages leave the resident set as it is decoded (a model folder's shards).
+    var releasesWhileReading: Bool { mapping.releasesWhileReading }
+
+    /// After part of a folder's tensor is decoded (`bytes`, relative to the tensor's start) its shard
+    /// pages leave the resident set, so loading holds the Float32 weights and only the few MB being
+    /// decoded (`Dequantization`).
+    func releasePagesAfterReading(_ tensor: GGUFTensorInfo, bytes: Range<Int>? = nil) {
         guard mapping.releasesWhileReading else { return }
         let start = dataOffset + tensor.offset
-        mapping.releaseResidentPages(overlapping: start..<(start + tensor.byteCount))
+        let range = bytes ?? 0..<tensor.byteCount
+        mapping.releaseResidentPages(overlapping: (start + range.lowerBound)..<(start + range.upperBound))
+    }
+
+    /// `body` on the tensor's bytes, within ModelIO, reading `rows` of its rows (all by default): a
+    /// folder's converted tensor is made for the read and dropped once all its rows have been read
+    /// (`HFConvertedTensors`).
+    func reading<T>(_ tensor: GGUFTensorInfo, rows: Int? = nil, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        guard let converted, converted.holds(offset: tensor.offset) else { return try body(bytes(tensor)) }
+        converted.acquire(offset: tensor.offset)
+        defer { converted.release(offset: tensor.offset, rows: rows ?? tensor.rowCount) }
+        return try body(bytes(tensor))
+    }
+
+    private func bytes(_ tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
+        let start = dataOffset + tensor.offset
+        return UnsafeRawBufferPointer(rebasing: mapping.bytes[start ..< start + tensor.byteCount])
     }
 
     public func tensor(named name: String) -> GGUFTensorInfo? {
@@ -143,8 +168,8 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// The stored bytes of `tensor` (an entry of this file's `tensors`); valid while this object lives.
     public func rawData(_ tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
-        let start = dataOffset + tensor.offset
-        return UnsafeRawBufferPointer(rebasing: mapping.bytes[start ..< start + tensor.byteCount])
+        if let converted, converted.holds(offset: tensor.offset) { converted.pin(offset: tensor.offset) }
+        return bytes(tensor)
     }
 
     // MARK: Metadata lookups

@@ -5,13 +5,15 @@ import Foundation
 /// would write for it, without writing anything: metadata from config.json and the tokenizer
 /// files, tensors renamed to GGUF's names and read in place from the memory-mapped shards in their
 /// own dtype (F32, F16, BF16). Where the formats differ the tensor is converted into a small
-/// anonymous tail (`HFFolderMapping`): Gemma's norms get their `+ 1`, Llama and SmolLM3 q/k rows
-/// get GGUF's RoPE permutation (which the loader then undoes, as for any GGUF).
+/// anonymous tail (`HFFolderMapping`): Gemma's norms get their `+ 1`; Llama and SmolLM3 q/k rows
+/// get GGUF's RoPE permutation (which the loader then undoes, as for any GGUF), made only while
+/// they are read (`HFConvertedTensors`).
 struct HFFolder {
     let metadata: [String: GGUFValue]
     let metadataKeys: [String]
     let tensors: [GGUFTensorInfo]
     let mapping: MappedFile
+    let converted: HFConvertedTensors
 
     /// A tensor of the folder on its way to the GGUF table: where its bytes come from.
     private struct Planned {
@@ -78,14 +80,18 @@ struct HFFolder {
         for plan in planned {
             if case .shard = plan.source { tailOffsets.append(-1); continue }
             tailBytes = (tailBytes + 63) / 64 * 64
+            // A tensor made on demand has pages of its own, so emptying it leaves its neighbours alone.
+            guard case .permuted = plan.source else { tailOffsets.append(tailBytes); tailBytes += plan.byteCount; continue }
+            tailBytes = HFFolderMapping.roundUp(tailBytes)
             tailOffsets.append(tailBytes)
-            tailBytes += plan.byteCount
+            tailBytes += HFFolderMapping.roundUp(plan.byteCount)
         }
         let sizes = shards.map { (url: $0.url, size: $0.fileSize) }
         let layout = try HFFolderMapping(shards: sizes, tailBytes: tailBytes, folder: url)
         mapping = MappedFile(url: url, region: layout.region, count: layout.count,
                              fileBacked: zip(layout.shardOffsets, sizes).map { $0..<($0 + $1.size) })
         var infos: [GGUFTensorInfo] = []
+        var slots: [HFConvertedTensors.Slot] = []
         for (plan, tailOffset) in zip(planned, tailOffsets) {
             let offset: Int
             switch plan.source {
@@ -98,7 +104,8 @@ struct HFFolder {
                 for i in values.indices { out[i] = values[i] + 1 }
             case let .permuted(index, name, heads):
                 offset = layout.tailOffset + tailOffset
-                try Self.permuteRows(shards[index], name, heads: heads, into: layout.region + offset)
+                slots.append(try Self.permutedSlot(shards[index], name, heads: heads, at: offset,
+                                                   shardOffset: layout.shardOffsets[index], mapping: mapping))
             case let .values(values):
                 offset = layout.tailOffset + tailOffset
                 values.withUnsafeBytes { (layout.region + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -106,6 +113,7 @@ struct HFFolder {
             infos.append(GGUFTensorInfo(name: plan.name, dimensions: plan.shape.reversed(), type: plan.type, offset: offset))
         }
         tensors = infos
+        converted = HFConvertedTensors(region: layout.region, slots: slots)
     }
 
     /// The shard files: those `model.safetensors.index.json` lists, else `model.safetensors`.
@@ -131,18 +139,26 @@ struct HFFolder {
         }
     }
 
-    /// Rows of a q or k weight (or bias) from Hugging Face's order into GGUF's, bytes copied as stored.
-    private static func permuteRows(_ shard: SafeTensorsFile, _ name: String, heads: Int, into out: UnsafeMutableRawPointer) throws {
+    /// A q or k weight (or bias) with its rows moved from Hugging Face's order into GGUF's, bytes
+    /// copied as stored from the shard's pages in `mapping`, which leave the resident set after.
+    private static func permutedSlot(_ shard: SafeTensorsFile, _ name: String, heads: Int, at offset: Int,
+                                     shardOffset: Int, mapping: MappedFile) throws -> HFConvertedTensors.Slot {
         let entry = shard.entries[name]!
         let rows = entry.shape[0]
-        guard heads > 0, rows % (2 * heads) == 0, let data = shard.rawData(name) else {
+        guard heads > 0, rows % (2 * heads) == 0 else {
             throw GGUFError(file: shard.url.path, problem: "tensor \(name) has \(rows) rows, which \(heads) heads cannot split",
                             fix: "check num_attention_heads and num_key_value_heads in config.json")
         }
-        let rowBytes = data.count / rows
-        for hfRow in 0..<rows {
-            let ggufRow = RoPEPermutation.ggufRow(forHFRow: hfRow, rows: rows, heads: heads)
-            (out + ggufRow * rowBytes).copyMemory(from: data.baseAddress! + hfRow * rowBytes, byteCount: rowBytes)
+        let source = shardOffset + shard.dataStart + entry.dataRange.lowerBound, byteCount = entry.dataRange.count
+        let rowBytes = byteCount / rows
+        // Rows as GGUF counts them: a bias is one row.
+        return HFConvertedTensors.Slot(offset: offset, byteCount: byteCount, rows: entry.shape.count > 1 ? rows : 1) { out in
+            let base = mapping.bytes.baseAddress! + source
+            for hfRow in 0..<rows {
+                let ggufRow = RoPEPermutation.ggufRow(forHFRow: hfRow, rows: rows, heads: heads)
+                (out + ggufRow * rowBytes).copyMemory(from: base + hfRow * rowBytes, byteCount: rowBytes)
+            }
+            mapping.releaseResidentPages(overlapping: source..<(source + byteCount))
         }
     }
 }

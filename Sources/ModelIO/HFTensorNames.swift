@@ -20,7 +20,7 @@ enum HFTensorNames {
         // Multimodal checkpoints nest the language model (`model.language_model.layers…`).
         let name = name.hasPrefix("model.language_model.") ? "model." + name.dropFirst("model.language_model.".count) : name
         for module in globals {
-            if let suffix = suffix(of: name, after: module.hf) { return module.gguf + suffix }
+            if let suffix = LlamaTensorNames.suffix(of: name, after: module.hf) { return module.gguf + suffix }
         }
         let prefix = "model.layers."
         guard name.hasPrefix(prefix) else { return nil }
@@ -28,22 +28,15 @@ enum HFTensorNames {
         guard let dot = rest.firstIndex(of: "."), let layer = Int(rest[..<dot]), layer >= 0 else { return nil }
         let tail = String(rest[rest.index(after: dot)...])
         // Gemma 3 norms the attention output with post_attention_layernorm; the others norm the MLP input.
-        if let suffix = suffix(of: tail, after: "post_attention_layernorm") {
+        if let suffix = LlamaTensorNames.suffix(of: tail, after: "post_attention_layernorm") {
             return "blk.\(layer).\(architecture == "gemma3" ? "post_attention_norm" : "ffn_norm")\(suffix)"
         }
         for module in blockModules {
-            if let suffix = suffix(of: tail, after: module.hf) { return "blk.\(layer).\(module.gguf)\(suffix)" }
+            if let suffix = LlamaTensorNames.suffix(of: tail, after: module.hf) { return "blk.\(layer).\(module.gguf)\(suffix)" }
         }
         return nil
     }
 
     /// Buffers older checkpoints saved beside the weights, which carry nothing the model needs.
     static func ignored(_ name: String) -> Bool { name.hasSuffix("rotary_emb.inv_freq") }
-
-    private static func suffix(of name: String, after module: String) -> String? {
-        guard name.hasPrefix(module) else { return nil }
-        let rest = name.dropFirst(module.count)
-        guard rest.isEmpty || rest.first == "." else { return nil }
-        return String(rest)
-    }
 }

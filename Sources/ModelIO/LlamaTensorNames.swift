@@ -33,23 +33,13 @@ public enum LlamaTensorNames {
     }
 
     /// `model.layers.3.mlp.up_proj.weight` → `blk.3.ffn_up.weight`; nil for a name it does not know.
+    /// One mapper serves Llama and every folder family (`HFTensorNames`).
     public static func gguf(fromHuggingFace name: String) -> String? {
-        for module in globalModules {
-            if let suffix = suffix(of: name, after: module.hf) { return module.gguf + suffix }
-        }
-        let prefix = "model.layers."
-        guard name.hasPrefix(prefix) else { return nil }
-        let rest = name.dropFirst(prefix.count)
-        guard let dot = rest.firstIndex(of: "."), let layer = Int(rest[..<dot]), layer >= 0 else { return nil }
-        let tail = String(rest[rest.index(after: dot)...])
-        for module in blockModules {
-            if let suffix = suffix(of: tail, after: module.hf) { return "blk.\(layer).\(module.gguf)\(suffix)" }
-        }
-        return nil
+        HFTensorNames.gguf(fromHuggingFace: name, architecture: "llama")
     }
 
     /// The part after `module` when `name` is exactly `module` or `module.<suffix>`.
-    private static func suffix(of name: String, after module: String) -> String? {
+    static func suffix(of name: String, after module: String) -> String? {
         guard name.hasPrefix(module) else { return nil }
         let rest = name.dropFirst(module.count)
         guard rest.isEmpty || rest.first == "." else { return nil }
