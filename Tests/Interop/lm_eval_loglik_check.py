@@ -149,11 +149,13 @@ def compare(tollgate, model, fixture_dir, sets):
             with open(out) as f:
                 summary = json.load(f)
         ours = {r["id"]: r for r in summary["results"]}
-        worst, worst_id, pick_diff = 0.0, None, 0
+        worst, worst_id, over = 0.0, None, []
         for item in fixture["items"]:
             mine = ours[item["id"]]
             for k, ll in enumerate(item["loglik"]):
                 delta = abs(mine["choices"][k]["loglik"] - ll)
+                if delta > TOLERANCE:
+                    over.append((delta, f"{item['id']} choice {k}"))
                 if delta > worst:
                     worst, worst_id = delta, f"{item['id']} choice {k}"
         acc = sum(r["prediction"] == r["label"] for r in summary["results"]) / len(summary["results"])
@@ -162,8 +164,11 @@ def compare(tollgate, model, fixture_dir, sets):
         failed |= not ok
         print(f"{name}: {len(fixture['items'])} items; acc {acc:.4f} (lm-eval {fixture['acc']:.4f}), "
               f"acc_norm {acc_norm:.4f} (lm-eval {fixture['acc_norm']:.4f}); max |Δ loglik| {worst:.2e} ({worst_id}); "
+              f"{len(over)} of {sum(len(i['loglik']) for i in fixture['items'])} choices beyond {TOLERANCE:g}; "
               f"tollgate {seconds:.0f} s, lm-eval {fixture['seconds']:.0f} s ({fixture['seconds'] / seconds:.1f}x) "
               f"{'OK' if ok else 'MISMATCH'}", flush=True)
+        for delta, where in sorted(over, reverse=True)[:10]:
+            print(f"  {where}: |Δ| {delta:.2e}", flush=True)
     return 1 if failed else 0
 
 
