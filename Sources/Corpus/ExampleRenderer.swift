@@ -70,7 +70,7 @@ public struct ExampleRenderer: Sendable {
             }
             if template == .raw {
                 prefix = try promptIDs(for: example)
-                answer = appendingEOS(tokenizer.encode(completion, parseSpecial: true, addBOS: false))
+                answer = appendingEOS(tokenizer.encode(completion, parseSpecial: true, addBOS: false), unlessEnded: true)
             } else {
                 let split = try answerSplit(promptMessages, completion: completion, line: example.line)
                 prefix = tokenizer.encode(split.prompt, parseSpecial: true, addBOS: false)
@@ -129,8 +129,11 @@ public struct ExampleRenderer: Sendable {
     }
 
     /// Text and raw answers end with EOS so the model learns to stop (mlx-lm appends it to text too).
-    private func appendingEOS(_ ids: [Int]) -> [Int] {
+    /// `ids` and EOS, unless they end with EOS — or, `unlessEnded`, hold an end-of-turn or EOS token
+    /// anywhere (a raw completion that writes its own ending, such as `<|im_end|>\n`, keeps its ids).
+    private func appendingEOS(_ ids: [Int], unlessEnded: Bool = false) -> [Int] {
         guard let eos = tokenizer.eosID, ids.last != eos else { return ids }
+        if unlessEnded, ids.contains(where: Set(tokenizer.stopTokenIDs(for: .raw)).contains) { return ids }
         return ids + [eos]
     }
 

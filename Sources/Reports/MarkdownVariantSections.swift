@@ -44,15 +44,28 @@ extension MarkdownSections {
                         + " | \(value(serving.p50LatencySeconds)) | \(value(serving.p95LatencySeconds))\(servedCells)"
                         + " | \(value(serving.costPerThousandRequests)) | \(variant.bytes > 0 ? formatBytes(variant.bytes) : "endpoint") | \(verdict(variant, comparison)) |")
         }
-        var files = ["| variant | model | model SHA-256 | adapter | adapter SHA-256 |", "| --- | --- | --- | --- | --- |"]
+        // Training time appears when some adapter's folder carries its training log.
+        let trained = comparison.variants.contains { $0.training != nil }
+        var files = ["| variant | model | model SHA-256 | adapter | adapter SHA-256 |" + (trained ? " adapter training |" : ""),
+                     "| --- | --- | --- | --- | --- |" + (trained ? " ---: |" : "")]
         for variant in comparison.variants {
+            let training = variant.training.map {
+                " \($0.steps) steps in \(formatDuration($0.seconds)), \(String(format: "%.0f", $0.tokensPerSecond)) tok/s |"
+            } ?? " — |"
             files.append("| \(esc(variant.name, limit: 80)) | \(esc(variant.modelPath, limit: 200)) | \(esc(variant.modelSha256))"
-                         + " | \(esc(variant.adapterPath ?? "none", limit: 200)) | \(esc(variant.adapterSha256 ?? "—")) |")
+                         + " | \(esc(variant.adapterPath ?? "none", limit: 200)) | \(esc(variant.adapterSha256 ?? "—")) |"
+                         + (trained ? training : ""))
         }
         let intro = "The baseline is \(esc(comparison.variants.first?.name ?? "—", limit: 80)); every other variant is a candidate "
             + "gated against it with the rules below, by paired tests on the same examples. Scores with their 95% CI; for a "
             + "candidate, the change from the baseline and its p-value. \(esc(comparison.rule))"
         return "## Variants\n\n\(intro)\n\n" + rows.joined(separator: "\n") + "\n\n### Files\n\n" + files.joined(separator: "\n")
+    }
+
+    /// "2 min 13 s", or "45 s" under a minute.
+    private func formatDuration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole < 60 ? "\(whole) s" : "\(whole / 60) min \(whole % 60) s"
     }
 
     private func verdict(_ variant: VariantReport, _ comparison: VariantComparison) -> String {

@@ -44,11 +44,13 @@ public struct VariantReport: Codable, Sendable, Equatable {
     public var evalSets: [EvalSetReport]
     public var regressedExamples: [ExampleChange]
     public var improvedExamples: [ExampleChange]
+    /// How its adapter was trained, from the adapter folder's training log; nil without one.
+    public var training: AdapterTrainingFigures?
 
     public init(name: String, source: String, modelPath: String, modelSha256: String, adapterPath: String? = nil,
                 adapterSha256: String? = nil, bytes: Int64, scores: [VariantScore], serving: ServingFigures,
                 decision: GateDecision? = nil, evalSets: [EvalSetReport] = [], regressedExamples: [ExampleChange] = [],
-                improvedExamples: [ExampleChange] = []) {
+                improvedExamples: [ExampleChange] = [], training: AdapterTrainingFigures? = nil) {
         self.name = name
         self.source = source
         self.modelPath = modelPath
@@ -62,6 +64,20 @@ public struct VariantReport: Codable, Sendable, Equatable {
         self.evalSets = evalSets
         self.regressedExamples = regressedExamples
         self.improvedExamples = improvedExamples
+        self.training = training
+    }
+}
+
+/// The training behind a variant's adapter: optimizer steps, wall time and throughput of its run.
+public struct AdapterTrainingFigures: Codable, Sendable, Equatable {
+    public var steps: Int
+    public var seconds: Double
+    public var tokensPerSecond: Double
+
+    public init(steps: Int, seconds: Double, tokensPerSecond: Double) {
+        self.steps = steps
+        self.seconds = seconds
+        self.tokensPerSecond = tokensPerSecond
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Gate
 import Metrics
 import Reports
+import Training
 
 /// The report of a model-swap run: the selection as the decision, one `VariantReport` per variant
 /// (scores with intervals, serving figures, size; for a candidate its decision, metric tables and
@@ -61,6 +62,14 @@ extension ExperimentReport {
                       modelPath: variant.route?.displayName ?? experiment.endpoint(for: variant.model).map(\.displayName) ?? variant.model,
                       modelSha256: try variant.routeSHA256 ?? experiment.modelSHA256(variant.model), adapterPath: variant.adapter,
                       adapterSha256: try variant.adapter.map { try AdapterFiles.sha256(path: $0) }, bytes: variant.bytes,
-                      scores: scores, serving: serving)
+                      scores: scores, serving: serving, training: variant.adapter.flatMap(adapterTraining))
+    }
+
+    /// The last entry of a PEFT adapter folder's `train_log.jsonl` (written by `tollgate train`); nil
+    /// for a GGUF adapter or a folder without a log.
+    private static func adapterTraining(_ path: String) -> AdapterTrainingFigures? {
+        let log = URL(fileURLWithPath: path).appendingPathComponent("train_log.jsonl")
+        guard let last = TrainingLog.read(log).last else { return nil }
+        return AdapterTrainingFigures(steps: last.step, seconds: last.elapsedSeconds, tokensPerSecond: last.tokensPerSecond)
     }
 }

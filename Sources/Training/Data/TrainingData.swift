@@ -11,8 +11,9 @@ public enum TrainingData {
     }
 
     /// Reads and tokenizes a training JSONL file. `template` is `auto`, `chatml`, `llama3` or `raw`.
-    /// With `raw`, a prompt/completion pair is the prompt's ids followed by the completion's ids,
-    /// both used as they are (no EOS added), so a conversation split in two gives its exact ids.
+    /// With `raw`, a prompt/completion pair is the prompt's ids followed by the completion's ids and
+    /// EOS, so the model learns to stop — unless the completion writes its own end-of-turn or EOS
+    /// token, when its ids are used as they are (a conversation split in two keeps its exact ids).
     public static func load(path: String, gguf: GGUFFile, template choice: String, maxLength: Int) throws -> [TokenSequence] {
         try load(path: path, gguf: gguf, templateSettings: TemplateSettings(choice: choice), maxLength: maxLength)
     }
@@ -26,16 +27,8 @@ public enum TrainingData {
         let examples = try ExampleParser.load(path: path, purpose: .training)
         var sequences: [TokenSequence] = []
         for example in examples {
-            let ids: [Int], lossStart: Int
-            if template == .raw, case .promptCompletion(let prompt, let completion?) = example.body {
-                let prefix = tokenizer.encode(prompt, parseSpecial: true)
-                ids = prefix + tokenizer.encode(completion, parseSpecial: true, addBOS: false)
-                lossStart = prefix.count
-            } else {
-                let sequence = try renderer.trainingSequence(for: example, maxLength: .max)
-                ids = sequence.ids
-                lossStart = sequence.lossStart
-            }
+            let sequence = try renderer.trainingSequence(for: example, maxLength: .max)
+            let ids = sequence.ids, lossStart = sequence.lossStart
             if ids.count > maxLength { throw TrainingError.sequenceTooLong(length: ids.count, limit: maxLength, file: path, line: example.line) }
             sequences.append(TokenSequence(tokens: ids.map { Int32($0) }, lossStart: lossStart))
         }
