@@ -29,9 +29,8 @@ public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
     private let packed: UnsafeMutableRawPointer
     public let bytes: Int
 
-    /// Packs `weight` (outFeatures × inFeatures, row-major) for `product`, in scale blocks of `block`
-    /// values (a multiple of 4 up to 64; 32 is Q8_0's).
-    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, product: FrozenProduct, block: Int = 32) {
+    /// An unpacked operand for `product` of a (outFeatures × inFeatures) weight: its bytes allocated.
+    private init(outFeatures: Int, inFeatures: Int, product: FrozenProduct, block: Int) {
         precondition(outFeatures > 0 && inFeatures > 0, "an int8 operand needs a non-empty weight")
         precondition(block >= 4 && block <= 64 && block % 4 == 0, "int8 scale blocks are 4 to 64 values, whole quads")
         self.block = block
@@ -41,6 +40,13 @@ public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
         }
         bytes = NativeKernels.int8PackedBytes(k: inner, n: outputs, block: block)
         packed = .allocate(byteCount: bytes, alignment: 64)
+    }
+
+    /// Packs `weight` (outFeatures × inFeatures, row-major) for `product`, in scale blocks of `block`
+    /// values (a multiple of 4 up to 64; 32 is Q8_0's).
+    public convenience init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, product: FrozenProduct,
+                            block: Int = 32) {
+        self.init(outFeatures: outFeatures, inFeatures: inFeatures, product: product, block: block)
         let (rowStride, columnStride) = product == .linear ? (1, inFeatures) : (inFeatures, 1)
         NativeKernels.int8Pack(weight, rowStride: rowStride, columnStride: columnStride, k: inner, n: outputs,
                                block: block, into: packed)
@@ -51,17 +57,9 @@ public final class Int8Matrix: PackedMatrix, @unchecked Sendable {
     /// a scratch of that many rows. The packed bytes equal those of `init(weight:…)` on the whole weight.
     /// `rowsPerSlice` is rounded up to a multiple of 16 and of `block` (a slice is whole panels for `.linear`,
     /// whole scale blocks for `.transpose`).
-    public init(outFeatures: Int, inFeatures: Int, product: FrozenProduct, block: Int = 32, rowsPerSlice: Int,
-                fill: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
-        precondition(outFeatures > 0 && inFeatures > 0, "an int8 operand needs a non-empty weight")
-        precondition(block >= 4 && block <= 64 && block % 4 == 0, "int8 scale blocks are 4 to 64 values, whole quads")
-        self.block = block
-        switch product {
-        case .linear: (inner, outputs) = (inFeatures, outFeatures)
-        case .transpose: (inner, outputs) = (outFeatures, inFeatures)
-        }
-        bytes = NativeKernels.int8PackedBytes(k: inner, n: outputs, block: block)
-        packed = .allocate(byteCount: bytes, alignment: 64)
+    public convenience init(outFeatures: Int, inFeatures: Int, product: FrozenProduct, block: Int = 32, rowsPerSlice: Int,
+                            fill: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        self.init(outFeatures: outFeatures, inFeatures: inFeatures, product: product, block: block)
         packed.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         let unit = 16 * block / Self.greatestCommonDivisor(16, block)
         let slice = max(unit, (rowsPerSlice + unit - 1) / unit * unit)
