@@ -263,12 +263,13 @@ clean:
 # training in the interop venv (the same pinned packages as `interop`), llama.cpp's batch-1 decode and
 # the 210-message support-routing eval through its server (llama-server venv), and Tollgate's own eval
 # of those messages in f32 and int8. One JSON line per peer measurement; takes about six minutes.
-# `bench-peers-gemma` runs the same on Gemma 3 270M (about ten minutes).
+# `bench-peers-gemma` runs the same on Gemma 3 270M (about ten minutes). BENCH_FLAGS go to `tollgate
+# bench`, e.g. BENCH_FLAGS="--max-activation-mb 450" for int8 training within 1.5 GB.
 define peer_benchmarks
 	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
 	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, peft, gguf, sentencepiece, google.protobuf" 2>/dev/null || \
 	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES)
-	$(TOLLGATE) bench --model $(1)
+	$(TOLLGATE) bench --model $(1) $(BENCH_FLAGS)
 	@$(INTEROP_VENV)/bin/python Benchmarks/peers/pytorch_peft_training.py $(1)
 	@$(LLAMA_SERVER_VENV)/bin/python Benchmarks/peers/llamacpp_eval.py $(1) Datasets/support-routing/holdout.jsonl
 	@python3 Benchmarks/peers/tollgate_eval.py $(TOLLGATE) $(1) Datasets/support-routing/holdout.jsonl f32 int8
