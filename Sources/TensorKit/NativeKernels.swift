@@ -40,6 +40,14 @@ enum NativeKernels {
                          keys, values, kvStride, scores, scoreStride, out, outStride) == 0
     }
 
+    /// See `ck_softmax_cross_entropy_row` in CKernels.h; nil when the kernel rejected the arguments.
+    static func softmaxCrossEntropyRow(_ isa: KernelInstructionSet, row: UnsafeMutablePointer<Float>, count: Int,
+                                       target: Int, gradScale: Float) -> Double? {
+        var loss: Double = 0
+        let status = ck_softmax_cross_entropy_row(min(isa, .best).rawValue, row, Int32(count), Int32(target), gradScale, &loss)
+        return status == 0 ? loss : nil
+    }
+
     /// See `ck_bf16_available` in CKernels.h.
     static var bf16Available: Bool { ck_bf16_available() != 0 }
 

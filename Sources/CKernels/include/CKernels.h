@@ -65,6 +65,12 @@ int ck_attention_row(int isa, int group, int headDim, int length, float scale,
                      const float *q, size_t qStride, const float *keys, const float *values, size_t kvStride,
                      float *scores, size_t scoreStride, float *out, size_t outStride);
 
+/// One position's logits (n floats at row, in place) → gradScale · (softmax − onehot(target)), the
+/// gradient of the cross-entropy; *loss ← −log softmax[target] (double). Exponentials as `exp16`, their
+/// sum in float lanes flushed to double every 1,024 terms. Returns 0, or -1 for an empty row, a target
+/// outside it or an `isa` above `ck_best_isa()`.
+int ck_softmax_cross_entropy_row(int isa, float *row, int n, int target, float gradScale, double *loss);
+
 /// 1 when this CPU has AVX-512 BF16 (vdpbf16ps), which the bf16 products below need; else 0.
 int ck_bf16_available(void);
 

@@ -39,8 +39,8 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
         defer { rowLosses.deallocate() }
         Parallel.forChunks(count) { chunkRange in
             for j in chunkRange {
-                rowLosses[j] = softmaxCrossEntropyRow(logits + j * v, v: v, target: Int(targets[rows[start + j]]),
-                                                      gradScale: gradScale)
+                rowLosses[j] = SoftmaxCrossEntropy.row(logits + j * v, count: v, target: Int(targets[rows[start + j]]),
+                                                       gradScale: gradScale)
             }
         }
         for j in 0..<count { total += rowLosses[j] }
@@ -71,34 +71,4 @@ public func maskedCrossEntropy(dinp: UnsafeMutablePointer<Float>?, inp: UnsafePo
 /// stay within 128 MB.
 public func crossEntropyChunkRows(vocabulary: Int) -> Int {
     max(16, min(512, (32 << 20) / max(1, vocabulary)))
-}
-
-/// One row of logits (V) in place → gradScale · (softmax − onehot(target)); returns the row's loss
-/// −log softmax[target]. 16 lanes at a time with `exp16`; the sum of exponentials is kept in float32
-/// partials that are flushed into a float64 every 1024 terms, so a 49k-term sum keeps its precision.
-@inline(__always)
-func softmaxCrossEntropyRow(_ row: UnsafeMutablePointer<Float>, v: Int, target: Int, gradScale: Float) -> Double {
-    let targetLogit = row[target]
-    let maxValue = Softmax.maximum(row, count: v)
-    let shift = SIMD16<Float>(repeating: maxValue)
-    var sum: Double = 0
-    var partial = SIMD16<Float>()
-    var i = 0
-    while i + 16 <= v {
-        let e = exp16(load16(row + i) - shift)
-        store16(e, row + i)
-        partial += e
-        i += 16
-        if i & 1023 == 0 { sum += Double(laneSum(partial)); partial = SIMD16<Float>() }
-    }
-    sum += Double(laneSum(partial))
-    while i < v { let e = expf(row[i] - maxValue); row[i] = e; sum += Double(e); i += 1 }
-    // d loss / d logits = softmax − onehot
-    let factor = Float(1 / sum) * gradScale
-    let factorVector = SIMD16<Float>(repeating: factor)
-    i = 0
-    while i + 16 <= v { store16(load16(row + i) * factorVector, row + i); i += 16 }
-    while i < v { row[i] *= factor; i += 1 }
-    row[target] -= gradScale
-    return Double(maxValue) + log(sum) - Double(targetLogit)
 }
