@@ -8,6 +8,7 @@
 // and multiplies it with the panel's pairs. Every output accumulates its pairs in k order in one
 // lane, so the result of a row depends neither on the other rows nor on the thread count.
 #include "CKernels.h"
+#include "ProductScratch.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -191,6 +192,14 @@ static void multiply_job(void *context, int job) {
 static pthread_mutex_t scratchLock = PTHREAD_MUTEX_INITIALIZER;
 static uint16_t *scratch;
 static size_t scratchCount;
+
+void ck_bf16_free_scratch(void) {
+    pthread_mutex_lock(&scratchLock);
+    free(scratch);
+    scratch = NULL;
+    scratchCount = 0;
+    pthread_mutex_unlock(&scratchLock);
+}
 
 int ck_bf16_gemm(int m, int n, int k, float alpha, const float *a, size_t lda, const uint16_t *packed,
                  float beta, float *c, size_t ldc, int threads) {

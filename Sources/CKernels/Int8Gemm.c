@@ -20,6 +20,7 @@
 //   most 127 · 127 · 2 = 32258), then vpmaddwd widens pairs to int32.
 // - portable: the same sums in C.
 #include "CKernels.h"
+#include "ProductScratch.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -295,6 +296,14 @@ static void multiply_job(void *context, int job) {
 static pthread_mutex_t scratchLock = PTHREAD_MUTEX_INITIALIZER;
 static void *scratch;
 static size_t scratchBytes;
+
+void ck_int8_free_scratch(void) {
+    pthread_mutex_lock(&scratchLock);
+    free(scratch);
+    scratch = NULL;
+    scratchBytes = 0;
+    pthread_mutex_unlock(&scratchLock);
+}
 
 int ck_int8_gemm(int isa, int m, int n, int k, int block, float alpha, const float *a, size_t lda, const void *packed,
                  float beta, float *c, size_t ldc, int threads) {

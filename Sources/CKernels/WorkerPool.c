@@ -4,6 +4,7 @@
 // time: a call made while another is running (from another thread, or from inside a job) runs
 // serially on its caller.
 #include "CKernels.h"
+#include "ProductScratch.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -133,6 +134,8 @@ void ck_pool_park(void) {
 }
 
 void ck_release_free_memory(void) {
+    ck_bf16_free_scratch();
+    ck_int8_free_scratch();
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif

@@ -31,7 +31,8 @@ public enum Parallel {
         NativeKernels.parallelFor(count: count, threads: threads, body)
     }
 
-    /// Hands the free pages of the workers' malloc arenas back to the kernel (see
-    /// `ck_release_free_memory`): for after a burst of large scratches made and freed on the workers.
+    /// Frees the bf16 and int8 products' scratches and hands the free pages of the workers' malloc
+    /// arenas back to the kernel (see `ck_release_free_memory`): for after a burst of large scratches
+    /// made and freed on the workers, or between the bench's lines.
     public static func releaseFreedMemory() { NativeKernels.releaseFreeMemory() }
 }

@@ -142,8 +142,9 @@ void ck_parallel_for(int count, int threads, void (*body)(void *context, int ind
 /// that brings its own threads (OpenBLAS), which polling workers would slow down.
 void ck_pool_park(void);
 
-/// Returns to the kernel the free pages of every malloc arena (glibc's malloc_trim), the pool
-/// workers' included: memory freed after a burst of allocations on those threads stays resident
+/// Frees the products' scratch buffers (grown to their largest call; the next product allocates
+/// again), then returns to the kernel the free pages of every malloc arena (glibc's malloc_trim), the
+/// pool workers' included: memory freed after a burst of allocations on those threads stays resident
 /// otherwise, in holes between the allocations that live on.
 void ck_release_free_memory(void);
 
