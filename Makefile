@@ -249,6 +249,19 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	Fuzz/run-targets.sh $(FUZZ_BINARY) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
+# The long campaign: each target until its fuzzer has used FUZZ_CPU_SECONDS of CPU (not wall) time, at
+# nice 19, cheapest parsers first; one row per run in .build/fuzz/work/campaign.tsv, and a target already
+# done with this binary is skipped, so running it again continues. Pause and resume it with
+# `kill -STOP -- -$$(cat .build/fuzz/work/campaign.pid)` / `kill -CONT ...`, stop it with `kill -TERM ...`
+# (the CPU used so far is recorded); `make fuzz-campaign-status` sums the rows per target.
+FUZZ_CPU_SECONDS ?= 1800
+FUZZ_CAMPAIGN_TARGETS := gguf safetensors tokenizer jsonl adapter template quant-blocks experiment sse chat-json report store
+.PHONY: fuzz-campaign fuzz-campaign-status
+fuzz-campaign: fuzz-build
+	nice -n 19 Fuzz/run-campaign.sh $(FUZZ_BINARY) $(FUZZ_CPU_SECONDS) $(FUZZ_CAMPAIGN_TARGETS)
+fuzz-campaign-status:
+	@Fuzz/run-campaign.sh --status
+
 # The whole-command check at full size: 2,000 mutated models, datasets, experiments, adapters and
 # stores through inspect, tokenize, eval, train --steps 1, run, merge and report (`make test` runs 100).
 .PHONY: whole-command-check

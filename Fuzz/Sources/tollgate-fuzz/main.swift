@@ -17,6 +17,7 @@ guard arguments.count >= 2, let target = allTargets.first(where: { $0.name == ar
 }
 setvbuf(stdout, nil, _IOLBF, 0)
 target.prepare()
+InputCPULimit.install()
 
 #if TOLLGATE_LIBFUZZER
 nonisolated(unsafe) var selected = target
@@ -27,7 +28,8 @@ var argc = Int32(driverArguments.count)
 let status = cArguments.withUnsafeMutableBufferPointer { buffer -> Int32 in
     var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
     return LLVMFuzzerRunDriver(&argc, &argv) { bytes, count in
-        selected.run(count == 0 ? Data() : Data(bytes: bytes!, count: count))
+        let data = count == 0 ? Data() : Data(bytes: bytes!, count: count)
+        InputCPULimit.run { selected.run(data) }
         return 0
     }
 }
@@ -42,7 +44,7 @@ for path in arguments.dropFirst(2) {
         ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 } : [path]
     for file in files {
         guard let data = FileManager.default.contents(atPath: file) else { continue }
-        target.run(data)
+        InputCPULimit.run { target.run(data) }
         replayed += 1
     }
 }
