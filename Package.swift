@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 // Tollgate: LoRA fine-tuning, evaluation and go/no-go gating for local LLMs on the CPU.
+import Foundation
 import PackageDescription
 
 // Numeric targets are compiled without bounds checks in release builds: their loops are
@@ -94,3 +95,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// `make fuzz-build` sets TOLLGATE_FUZZ_INSTRUMENT=1: Tollgate's own modules are compiled with
+// AddressSanitizer and libFuzzer's coverage, while the dependencies (swift-nio, AsyncHTTPClient,
+// swift-crypto, GRDB, Yams) are built plainly — they are not what is fuzzed, and instrumenting them
+// made the fuzz build a second full build. tollgate-fuzz links the ASan runtime and libFuzzer's driver.
+if ProcessInfo.processInfo.environment["TOLLGATE_FUZZ_INSTRUMENT"] == "1" {
+    let coverage = "edge,trace-cmp,inline-8bit-counters,pc-table"
+    for target in package.targets where target.type == .regular || target.type == .executable {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=address", "-sanitize-coverage=\(coverage)"])]
+        target.cSettings = (target.cSettings ?? []) + [.unsafeFlags(["-fsanitize=address", "-fsanitize-coverage=\(coverage)"])]
+        if target.name == "tollgate-fuzz" {
+            target.swiftSettings! += [.define("TOLLGATE_LIBFUZZER")]
+            target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=address", "-use-ld=lld"])]
+        }
+    }
+}

@@ -16,7 +16,9 @@ status=0
 for target in "$@"; do
     rm -rf "$work/findings/$target"
     mkdir -p "$work/corpus/$target" "$work/findings/$target"
-    options=(-max_total_time="$seconds" -timeout=1 -malloc_limit_mb=512 -rss_limit_mb=4096 -print_final_stats=1
+    # An input over 1 s of CPU is a finding (InputCPULimit, in the binary); -timeout is only a wall-clock
+    # backstop for an input that blocks without using CPU.
+    options=(-max_total_time="$seconds" -timeout=60 -malloc_limit_mb=512 -rss_limit_mb=4096 -print_final_stats=1
              -artifact_prefix="$work/findings/$target/")
     [ -n "${dictionary[$target]:-}" ] && options+=(-dict="Fuzz/dictionaries/${dictionary[$target]}.dict")
     log="$work/$target.log"

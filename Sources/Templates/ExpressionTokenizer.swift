@@ -89,7 +89,10 @@ struct ExpressionTokenizer {
     /// Python number literals as jinja2 reads them: `1_000`, `0x1F`, `1.5`, `2e-3`.
     private mutating func readNumber() throws -> ExpressionToken {
         let start = position
-        func digits() { while isDigit(position) || (source[position] == "_" && isDigit(position + 1)) { position += 1 } }
+        // A literal may end the source (`{{ 1` is a syntax error found later, not a read past the end).
+        func digits() {
+            while isDigit(position) || (position < source.count && source[position] == "_" && isDigit(position + 1)) { position += 1 }
+        }
         if source[position] == "0", position + 1 < source.count, "xXoObB".unicodeScalars.contains(source[position + 1]) {
             let radix: Int = ["x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2][Character(source[position + 1])]!
             position += 2

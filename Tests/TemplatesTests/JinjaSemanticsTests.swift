@@ -72,6 +72,13 @@ struct JinjaSemanticsTests {
         #expect(throws: TemplateError.self) { try JinjaTemplate(source: "{{ 'unclosed }}", name: "t.jinja") }
     }
 
+    /// Fuzz finding (gguf target, a model's chat template cut short): a number literal at the very end
+    /// of the source read one scalar past it. Fuzz/corpus/template/number-at-end-of-source.jinja replays it.
+    @Test(arguments: ["{{ 1", "{% endfor %2", "{{ 1_", "{{ 1.5", "{{ 2e", "{{ 0x1F"])
+    func aNumberThatEndsTheSourceIsASyntaxError(_ source: String) {
+        #expect(throws: TemplateError.self) { try JinjaTemplate(source: source, name: "t.jinja") }
+    }
+
     @Test func generationBlocksRecordTheAssistantSpans() throws {
         let source = "{% for m in messages %}<{{ m.role }}>{% if m.role == 'assistant' %}{% generation %}{{ m.content }}</s>{% endgeneration %}{% else %}{{ m.content }}{% endif %}{% endfor %}"
         let messages = try JinjaJSON.parse(#"[{"role": "user", "content": "é?"}, {"role": "assistant", "content": "ok"}]"#)

@@ -41,9 +41,7 @@ let textFormatTargets: [FuzzTarget] = [
     FuzzTarget(name: "template", summary: "a chat template (Jinja) compiled and rendered on a two-turn conversation under the sandbox limits") { data in
         guard let template = try? ChatTemplate(jinja: text(data), name: "fuzz") else { return }
         let messages = [Tokenizer.ChatMessage(role: "system", content: "Be brief."), Tokenizer.ChatMessage(role: "user", content: "Hi <b>|there|</b>")]
-        let started = Date()
+        // The sandbox allows 0.5 s of wall time; InputCPULimit turns an input over 1 s of CPU into a finding.
         _ = try? template.render(messages, addGenerationPrompt: true, defaultSystem: nil)
-        let seconds = Date().timeIntervalSince(started)
-        if seconds > 1 { PropertyViolation.fail("template", "rendering took \(seconds) s, the sandbox allows 0.5 s") }
     },
 ]
