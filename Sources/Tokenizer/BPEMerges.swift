@@ -8,13 +8,13 @@ struct BPEMerges {
     private var table: [UInt64: Merge] = [:]
 
     /// Merges whose parts or result are not in the vocabulary are ignored: they could never apply.
-    init(merges: [String], tokenIDs: [String: Int]) {
+    init(merges: [String], tokenID: (String) -> Int?) {
         table.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
             guard let space = merge.firstIndex(of: " ") else { continue }
             let left = merge[..<space], right = merge[merge.index(after: space)...]
-            guard let leftID = tokenIDs[String(left)], let rightID = tokenIDs[String(right)],
-                  let result = tokenIDs[String(left) + String(right)] else { continue }
+            guard let leftID = tokenID(String(left)), let rightID = tokenID(String(right)),
+                  let result = tokenID(String(left) + String(right)) else { continue }
             let key = Self.key(Int32(leftID), Int32(rightID))
             if table[key] == nil { table[key] = Merge(rank: Int32(rank), result: Int32(result)) }
         }

@@ -6,7 +6,9 @@ import Foundation
 /// cost one dictionary lookup. Safe to share between threads.
 final class BytePairEncoder: @unchecked Sendable {
     let preTokenizer: PreTokenizer
-    private let tokenIDs: [String: Int]
+    /// The tokenizer's text index, read for the first id of a text (a `[String: Int]` of the same
+    /// would add 2 MB for SmolLM2's 49,152 tokens).
+    private let index: TokenTextIndex
     private let merges: BPEMerges
     private let unknownID: Int?
     /// Token id of the one-byte token for each byte (−1 when the vocabulary lacks it).
@@ -21,15 +23,12 @@ final class BytePairEncoder: @unchecked Sendable {
     private static let cacheLimit = 200_000
     private static let cachedPieceMaxBytes = 64
 
-    init(vocabulary: TokenizerVocabulary, preTokenizer: PreTokenizer) {
-        var tokenIDs: [String: Int] = [:]
-        tokenIDs.reserveCapacity(vocabulary.tokens.count)
-        for (id, token) in vocabulary.tokens.enumerated() where tokenIDs[token] == nil { tokenIDs[token] = id }
-        self.tokenIDs = tokenIDs
+    init(vocabulary: TokenizerVocabulary, index: TokenTextIndex, preTokenizer: PreTokenizer) {
+        self.index = index
         self.preTokenizer = preTokenizer
         unknownID = vocabulary.unknownID
-        merges = BPEMerges(merges: vocabulary.merges, tokenIDs: tokenIDs)
-        byteTokenIDs = ByteLevelAlphabet.characterForByte.map { Int32(tokenIDs[String($0)] ?? -1) }
+        merges = BPEMerges(merges: vocabulary.merges, tokenID: index.firstID)
+        byteTokenIDs = ByteLevelAlphabet.characterForByte.map { Int32(index.firstID(String($0)) ?? -1) }
         piecesAreTokensFirst = preTokenizer == .llama3
     }
 
@@ -60,7 +59,7 @@ final class BytePairEncoder: @unchecked Sendable {
 
     /// BPE for one piece; bytes the vocabulary cannot spell become the unknown token (or are dropped).
     private func encodePiece(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
-        if piecesAreTokensFirst, let id = tokenIDs[ByteLevelAlphabet.encode(bytes)] { return [Int32(id)] }
+        if piecesAreTokensFirst, let id = index.firstID(ByteLevelAlphabet.encode(bytes)) { return [Int32(id)] }
         var symbols: [Int32] = []
         symbols.reserveCapacity(bytes.count)
         var missing = false

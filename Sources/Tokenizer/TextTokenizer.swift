@@ -64,7 +64,7 @@ public final class TextTokenizer: @unchecked Sendable {
                 throw TokenizerError.unsupportedPreTokenizer(vocabulary.pre)
             }
             self.preTokenizer = preTokenizer
-            encoder = .bytePairs(BytePairEncoder(vocabulary: vocabulary, preTokenizer: preTokenizer))
+            encoder = .bytePairs(BytePairEncoder(vocabulary: vocabulary, index: index, preTokenizer: preTokenizer))
             pieces = TokenPieces(bytePairIndex: index, attributes: attributes)
         case TokenizerVocabulary.sentencePieceModel:
             preTokenizer = nil

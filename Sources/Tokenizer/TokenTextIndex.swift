@@ -5,7 +5,8 @@ import Foundation
 /// Built for large vocabularies: Gemma 3's 262,144 entries take about 2.6 MB of text, 1 MB of offsets
 /// and 2 MB of slots, instead of a `[String: Int]` of about 15 MB, and a lookup hashes a byte range in
 /// place, so the SentencePiece merge loop asks "is this pair a token?" without building a String.
-/// When several ids share a text the last one wins, as in llama.cpp's `token_to_id`.
+/// When several ids share a text the last one wins, as in llama.cpp's `token_to_id`; `firstID`
+/// gives the first, as byte-level BPE's own table does.
 struct TokenTextIndex: Sendable {
     /// Every token's text, concatenated; token i is `bytes[offsets[i]..<offsets[i + 1]]`.
     let bytes: [UInt8]
@@ -13,6 +14,8 @@ struct TokenTextIndex: Sendable {
     /// Token id per slot, −1 for an empty slot; the count is a power of two at least twice the tokens.
     private let slots: [Int32]
     private let mask: Int
+    /// For a text several ids share: the id the index holds → the first of them (empty in most vocabularies).
+    private let firstOfShared: [Int32: Int32]
 
     var count: Int { offsets.count - 1 }
 
@@ -29,6 +32,7 @@ struct TokenTextIndex: Sendable {
         while slotCount < 2 * (offsets.count - 1) { slotCount <<= 1 }
         var slots = [Int32](repeating: -1, count: slotCount)
         let mask = slotCount - 1
+        var firstOfShared: [Int32: Int32] = [:]
         bytes.withUnsafeBufferPointer { all in
             for id in 0..<(offsets.count - 1) {
                 let start = Int(offsets[id]), length = Int(offsets[id + 1]) - start
@@ -37,7 +41,10 @@ struct TokenTextIndex: Sendable {
                     let other = Int(slots[slot])
                     let otherStart = Int(offsets[other]), otherLength = Int(offsets[other + 1]) - otherStart
                     if otherLength == length,
-                       memcmp(all.baseAddress! + otherStart, all.baseAddress! + start, length) == 0 { break }
+                       memcmp(all.baseAddress! + otherStart, all.baseAddress! + start, length) == 0 {
+                        firstOfShared[Int32(id)] = firstOfShared.removeValue(forKey: Int32(other)) ?? Int32(other)
+                        break
+                    }
                     slot = (slot + 1) & mask
                 }
                 slots[slot] = Int32(id)
@@ -47,6 +54,7 @@ struct TokenTextIndex: Sendable {
         self.offsets = offsets
         self.slots = slots
         self.mask = mask
+        self.firstOfShared = firstOfShared
     }
 
     /// The id whose text is exactly `length` bytes at `text`, or −1.
@@ -74,6 +82,11 @@ struct TokenTextIndex: Sendable {
             return id(base, buffer.count)
         }
         return found >= 0 ? Int(found) : nil
+    }
+
+    /// The first id whose text is `text`, or nil.
+    func firstID(_ text: String) -> Int? {
+        id(text).map { Int(firstOfShared[Int32($0)] ?? Int32($0)) }
     }
 
     /// The bytes of token `id` (which must be in range).
