@@ -152,18 +152,19 @@ def tollgate_scores(tollgate, model, path):
             return json.load(f), seconds
 
 
-def load_fixture(fixture_dir, name):
-    with open(os.path.join(fixture_dir, f"lm-eval-{name}.json")) as f:
-        return json.load(f)
+def scored_sets(tollgate, model, fixture_dir, sets):
+    """Per set: its path, name, lm-eval's fixture, Tollgate's results by id and Tollgate's wall time."""
+    for path in sets:
+        name = set_name(path)
+        with open(os.path.join(fixture_dir, f"lm-eval-{name}.json")) as f:
+            fixture = json.load(f)
+        summary, seconds = tollgate_scores(tollgate, model, path)
+        yield path, name, fixture, {r["id"]: r for r in summary["results"]}, seconds
 
 
 def compare(tollgate, model, fixture_dir, sets):
     failed = False
-    for path in sets:
-        name = set_name(path)
-        fixture = load_fixture(fixture_dir, name)
-        summary, seconds = tollgate_scores(tollgate, model, path)
-        ours = {r["id"]: r for r in summary["results"]}
+    for path, name, fixture, ours, seconds in scored_sets(tollgate, model, fixture_dir, sets):
         worst, worst_id, over = 0.0, None, []
         for item in fixture["items"]:
             mine = ours[item["id"]]
@@ -173,8 +174,8 @@ def compare(tollgate, model, fixture_dir, sets):
                     over.append((delta, f"{item['id']} choice {k}"))
                 if delta > worst:
                     worst, worst_id = delta, f"{item['id']} choice {k}"
-        acc = sum(r["prediction"] == r["label"] for r in summary["results"]) / len(summary["results"])
-        acc_norm = sum(r["prediction_norm"] == r["label"] for r in summary["results"]) / len(summary["results"])
+        acc = sum(r["prediction"] == r["label"] for r in ours.values()) / len(ours)
+        acc_norm = sum(r["prediction_norm"] == r["label"] for r in ours.values()) / len(ours)
         ok = worst <= TOLERANCE and abs(acc - fixture["acc"]) < 1e-9 and abs(acc_norm - fixture["acc_norm"]) < 1e-9
         failed |= not ok
         print(f"{name}: {len(fixture['items'])} items; acc {acc:.4f} (lm-eval {fixture['acc']:.4f}), "
@@ -197,11 +198,7 @@ def float64(tollgate, model, fixture_dir, sets):
     wanted = int(os.environ.get("F64_ITEMS", "50"))
     arbiter = Float64Llama(model, prepare_tokenizer=use_model_pretokenizer)
     failed = False
-    for path in sets:
-        name = set_name(path)
-        fixture = load_fixture(fixture_dir, name)
-        summary, _ = tollgate_scores(tollgate, model, path)
-        ours = {r["id"]: r for r in summary["results"]}
+    for path, name, fixture, ours, _ in scored_sets(tollgate, model, fixture_dir, sets):
         with open(path) as f:
             items = {item["id"]: item for item in map(json.loads, filter(str.strip, f))}
         def disagreement(reference):
