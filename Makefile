@@ -211,17 +211,28 @@ template-fixtures:
 # GGUF in float32) on the 1,000-item HellaSwag and PIQA subsets: lm-eval writes the reference
 # (Tests/Fixtures/loglik/ holds the committed copy `make test` checks), then Tollgate is compared with
 # it — acc and acc_norm equal, every choice within 1e-3 — and both wall times are printed. About an
-# hour of lm-eval on two cores (torch threads 2).
+# hour of lm-eval on two cores (torch threads 2). Before the comparison, interop-loglik-f64 arbitrates.
 LMEVAL_PACKAGE := lm-eval==0.4.13 accelerate
 LOGLIK_SETS := Datasets/hellaswag/validation-1000.jsonl Datasets/piqa/validation-1000.jsonl
-.PHONY: interop-loglik
-interop-loglik: setup build
+.PHONY: interop-loglik interop-loglik-f64 loglik-venv
+loglik-venv:
 	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
 	@$(INTEROP_VENV)/bin/python -c "import torch, transformers, gguf, lm_eval" 2>/dev/null || \
 	  $(INTEROP_VENV)/bin/pip install --quiet --disable-pip-version-check $(INTEROP_PACKAGES) $(LMEVAL_PACKAGE)
+interop-loglik: setup build loglik-venv
 	@mkdir -p .build/interop/lm-eval
 	OMP_NUM_THREADS=2 $(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py reference $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
+	$(MAKE) --no-print-directory interop-loglik-f64 LOGLIK_FIXTURES=.build/interop/lm-eval
 	$(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py compare $(TOLLGATE) $(MODEL) .build/interop/lm-eval $(LOGLIK_SETS)
+
+# Which side is off where Tollgate and lm-eval differ: both against a float64 forward pass
+# (Tests/Interop/float64_llama.py) on the F64_ITEMS items of each set they differ on most (0: all),
+# with the committed lm-eval values unless LOGLIK_FIXTURES names fresh ones. Fails when Tollgate is
+# beyond 1e-3 of float64. About 20 minutes for 50 items of each set on two cores.
+F64_ITEMS ?= 50
+LOGLIK_FIXTURES ?= Tests/Fixtures/loglik
+interop-loglik-f64: setup build loglik-venv
+	F64_ITEMS=$(F64_ITEMS) $(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py float64 $(TOLLGATE) $(MODEL) $(LOGLIK_FIXTURES) $(LOGLIK_SETS)
 
 # Coverage-guided fuzzing (Fuzz/): every parser under libFuzzer and AddressSanitizer, one binary
 # whose first argument names the target, built in debug so bounds and overflow checks trap (the

@@ -9,9 +9,15 @@
     lm_eval_loglik_check.py compare TOLLGATE MODEL.gguf FIXTURE_DIR SET.jsonl [SET.jsonl ...]
         runs `tollgate eval --kind multiple_choice --json` over each set and checks acc and acc_norm
         equal lm-eval's and every choice's log-likelihood within 1e-3; prints both wall times.
-Exit 1 when a check fails.
+    lm_eval_loglik_check.py float64 TOLLGATE MODEL.gguf FIXTURE_DIR SET.jsonl [SET.jsonl ...]
+        the arbiter where the two differ: runs Tollgate as `compare` does, takes the F64_ITEMS items
+        (default 50; 0: all) on which Tollgate and lm-eval differ most, computes each choice in float64
+        (float64_llama.py: the same dequantized weights and tokens, every operation in float64) and
+        prints, for Tollgate and for lm-eval, the largest |Δ| from float64, how many choices are
+        beyond 1e-3 of it, and the mean signed Δ per continuation token (a float32 bias shows there).
+Exit 1 when a check fails (for float64: when Tollgate is beyond 1e-3 of float64 on a choice).
 """
-import json, os, subprocess, sys, tempfile, time
+import json, math, os, subprocess, sys, tempfile, time
 
 TOLERANCE = 1e-3
 
@@ -134,21 +140,31 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def compare(tollgate, model, fixture_dir, sets):
-    failed = False
+def tollgate_scores(tollgate, model, path):
+    """`tollgate eval --kind multiple_choice --json` over one set: its summary and wall time."""
+    with tempfile.TemporaryDirectory() as work:
+        out = os.path.join(work, "summary.json")
+        started = time.time()
+        subprocess.run([tollgate, "eval", "--kind", "multiple_choice", "--model", model, "--data", path,
+                        "--store", os.path.join(work, "store.db"), "--json", out], check=True, stdout=subprocess.DEVNULL)
+        seconds = time.time() - started
+        with open(out) as f:
+            return json.load(f), seconds
+
+
+def scored_sets(tollgate, model, fixture_dir, sets):
+    """Per set: its path, name, lm-eval's fixture, Tollgate's results by id and Tollgate's wall time."""
     for path in sets:
         name = set_name(path)
         with open(os.path.join(fixture_dir, f"lm-eval-{name}.json")) as f:
             fixture = json.load(f)
-        with tempfile.TemporaryDirectory() as work:
-            out = os.path.join(work, "summary.json")
-            started = time.time()
-            subprocess.run([tollgate, "eval", "--kind", "multiple_choice", "--model", model, "--data", path,
-                            "--store", os.path.join(work, "store.db"), "--json", out], check=True, stdout=subprocess.DEVNULL)
-            seconds = time.time() - started
-            with open(out) as f:
-                summary = json.load(f)
-        ours = {r["id"]: r for r in summary["results"]}
+        summary, seconds = tollgate_scores(tollgate, model, path)
+        yield path, name, fixture, {r["id"]: r for r in summary["results"]}, seconds
+
+
+def compare(tollgate, model, fixture_dir, sets):
+    failed = False
+    for path, name, fixture, ours, seconds in scored_sets(tollgate, model, fixture_dir, sets):
         worst, worst_id, over = 0.0, None, []
         for item in fixture["items"]:
             mine = ours[item["id"]]
@@ -158,8 +174,8 @@ def compare(tollgate, model, fixture_dir, sets):
                     over.append((delta, f"{item['id']} choice {k}"))
                 if delta > worst:
                     worst, worst_id = delta, f"{item['id']} choice {k}"
-        acc = sum(r["prediction"] == r["label"] for r in summary["results"]) / len(summary["results"])
-        acc_norm = sum(r["prediction_norm"] == r["label"] for r in summary["results"]) / len(summary["results"])
+        acc = sum(r["prediction"] == r["label"] for r in ours.values()) / len(ours)
+        acc_norm = sum(r["prediction_norm"] == r["label"] for r in ours.values()) / len(ours)
         ok = worst <= TOLERANCE and abs(acc - fixture["acc"]) < 1e-9 and abs(acc_norm - fixture["acc_norm"]) < 1e-9
         failed |= not ok
         print(f"{name}: {len(fixture['items'])} items; acc {acc:.4f} (lm-eval {fixture['acc']:.4f}), "
@@ -172,10 +188,53 @@ def compare(tollgate, model, fixture_dir, sets):
     return 1 if failed else 0
 
 
+def float64(tollgate, model, fixture_dir, sets):
+    """Which side is off: Tollgate's and lm-eval's choices against a float64 forward pass. On SmolLM2's
+    PIQA this showed lm-eval's float32 log-softmax ~8e-6 nats per token above float64 (its sums beyond
+    1e-3 on continuations of 120+ tokens) while Tollgate stays unbiased; see the README."""
+    import torch
+    from float64_llama import Float64Llama
+    torch.set_num_threads(int(os.environ.get("LMEVAL_THREADS", "1")))
+    wanted = int(os.environ.get("F64_ITEMS", "50"))
+    arbiter = Float64Llama(model, prepare_tokenizer=use_model_pretokenizer)
+    failed = False
+    for path, name, fixture, ours, _ in scored_sets(tollgate, model, fixture_dir, sets):
+        with open(path) as f:
+            items = {item["id"]: item for item in map(json.loads, filter(str.strip, f))}
+        def disagreement(reference):
+            return max(abs(ours[reference["id"]]["choices"][k]["loglik"] - ll) for k, ll in enumerate(reference["loglik"]))
+        chosen = sorted(fixture["items"], key=disagreement, reverse=True)[:wanted or None]
+        started = time.time()
+        deltas = {"tollgate": [], "lm-eval": []}  # (|Δ|, signed Δ, tokens, where) per choice
+        for reference in chosen:
+            item = items[reference["id"]]
+            for k, choice in enumerate(item["choices"]):
+                context, continuation = arbiter.encode_pair(item["context"], item.get("target_delimiter", " ") + choice)
+                mine = ours[item["id"]]["choices"][k]
+                if len(continuation) != mine["tokens"]:
+                    sys.exit(f"{item['id']} choice {k}: {len(continuation)} continuation tokens here, {mine['tokens']} in Tollgate; "
+                             "the tokenizations differ, so the float64 figures would compare different requests")
+                truth = math.fsum(arbiter.log_probs(context, continuation))
+                for side, value in (("tollgate", mine["loglik"]), ("lm-eval", reference["loglik"][k])):
+                    deltas[side].append((abs(value - truth), value - truth, len(continuation), f"{item['id']} choice {k}"))
+        print(f"{name}: float64 over the {len(chosen)} items (of {len(fixture['items'])}) where Tollgate and lm-eval differ most, "
+              f"{len(deltas['tollgate'])} choices, {time.time() - started:.0f} s", flush=True)
+        for side, rows in deltas.items():
+            worst = max(rows)
+            over = sum(1 for row in rows if row[0] > TOLERANCE)
+            per_token = sum(row[1] for row in rows) / sum(row[2] for row in rows)
+            print(f"  {side} − float64: max |Δ| {worst[0]:.2e} ({worst[3]}); {over} choices beyond {TOLERANCE:g}; "
+                  f"mean Δ per token {per_token:+.2e}", flush=True)
+        failed |= any(row[0] > TOLERANCE for row in deltas["tollgate"])
+    return 1 if failed else 0
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 5 and sys.argv[1] == "reference":
         reference(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif len(sys.argv) >= 6 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
+    elif len(sys.argv) >= 6 and sys.argv[1] == "float64":
+        sys.exit(float64(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
     else:
         sys.exit(__doc__)

@@ -59,4 +59,32 @@ import Harness
             }
         }
     }
+
+    /// A sum of 49,152 exponentials kept in 16 float32 lanes to the end loses the terms that fall
+    /// below its lanes' rounding and comes out low, so every log-probability comes out high by the
+    /// same amount: torch's float32 `log_softmax`, which lm-eval's `--model hf` uses, gives SmolLM2's
+    /// PIQA choices +8.7e-6 nats per token above a float64 pass (choices of 120+ tokens beyond 1e-3).
+    /// The partial sums flushed into a Double keep Tollgate's rows unbiased; on this row plain lanes
+    /// are off by about 2e-6.
+    @Test func tokenLogProbabilitiesCarryNoFloat32SumBias() {
+        let v = 49_152
+        let row: [Float] = (0..<v).map { i -> Float in  // spread like a standard deviation of 4
+            let x = Double(i)
+            let waves: Double = sin(x * 0.37) + sin(x * 1.618) + sin(x * 0.0123)
+            return Float(waves * 4 / 1.2)
+        }
+        let expected: Double = row.withUnsafeBufferPointer { Self.logProbability($0.baseAddress!, vocabulary: v, target: 7).0 }
+        let entry = row.withUnsafeBufferPointer {
+            TokenLogProbabilities.entries(logits: $0.baseAddress!, vocabulary: v, rows: [0], targets: [7])[0]
+        }
+        #expect(abs(entry.logProbability - expected) < 5e-7, "\(entry.logProbability - expected)")
+        // The same row summed in 16 float32 lanes throughout: the bias this test is there to catch.
+        let maximum = row.max()!
+        var lanes = SIMD16<Float>()
+        for i in stride(from: 0, to: v, by: 16) {
+            lanes += SIMD16<Float>((0..<16).map { Float(exp(Double(row[i + $0] - maximum))) })
+        }
+        let laneLogProbability: Double = Double(row[7]) - Double(maximum) - log(Double(lanes.sum()))
+        #expect(laneLogProbability - expected > 1e-6, "\(laneLogProbability - expected)")
+    }
 }
