@@ -235,45 +235,48 @@ interop-loglik-f64: setup build loglik-venv
 	F64_ITEMS=$(F64_ITEMS) $(INTEROP_VENV)/bin/python Tests/Interop/lm_eval_loglik_check.py float64 $(TOLLGATE) $(MODEL) $(LOGLIK_FIXTURES) $(LOGLIK_SETS)
 
 # Coverage-guided fuzzing (Fuzz/): every parser under libFuzzer and AddressSanitizer, one binary
-# whose first argument names the target, built in debug so bounds and overflow checks trap (the
-# release build drops them in the numeric modules) in a build folder of its own. `make fuzz` runs each for FUZZ_SECONDS and prints
-# executions, coverage and findings; `make fuzz-smoke` runs each briefly so a target that no longer
-# builds or crashes at once fails the run. Only Tollgate's own modules are instrumented
-# (TOLLGATE_FUZZ_INSTRUMENT=1, read by Package.swift); the dependencies are built plainly in debug. It is
-# not part of `make test`, and .ci/run does not run it yet: the build is still a second build of the
-# package and its dependencies (two BoringSSL copies, swift-nio, AsyncHTTPClient) in debug, about an
-# hour cold on the shared 2-core machine at load 10-15. `swift test` replays every committed input
-# through the plain build instead (FuzzCorpusReplayTests). An input over 1 s of CPU time is a finding
-# (InputCPULimit in the binary). Findings land in .build/fuzz/work/findings/<target>/; new corpus
-# inputs in .build/fuzz/work/corpus/<target>/.
+# whose first argument names the target, in a build folder of its own (.build/fuzz). It is a release
+# build, 3-4x the executions per CPU second of debug, but with bounds and overflow checks kept
+# everywhere (Package.swift drops -Ounchecked when TOLLGATE_FUZZ_INSTRUMENT=1), so they trap as in
+# debug. Only Tollgate's own modules are instrumented; the dependencies are built plainly. Cold, the
+# build takes about 9 minutes on the 2-core machines. `make fuzz` runs each target for FUZZ_SECONDS
+# and prints executions, coverage and findings; `make fuzz-smoke` runs each for FUZZ_SMOKE_SECONDS,
+# so a target that no longer builds or crashes at once fails the run: .ci/run runs it after
+# `make test`. `swift test` replays every committed input through the plain build instead
+# (FuzzCorpusReplayTests). An input over 1 s of CPU time is a finding (InputCPULimit in the binary).
+# Findings land in .build/fuzz/work/findings/<target>/; new corpus inputs in .build/fuzz/work/corpus/<target>/.
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_TARGETS := gguf quant-blocks safetensors adapter tokenizer jsonl experiment sse chat-json template report store
 FUZZ_BUILD_PATH ?= .build/fuzz
-FUZZ_BINARY := $(FUZZ_BUILD_PATH)/debug/tollgate-fuzz
+FUZZ_BINARY := $(FUZZ_BUILD_PATH)/release/tollgate-fuzz
 SWIFT_LIBRARIES := $(shell dirname "$$(dirname "$$(readlink -f "$$(command -v swiftc)")")")/lib
 LIBFUZZER := $(firstword $(wildcard $(SWIFT_LIBRARIES)/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a) \
   $(wildcard $(SWIFT_LIBRARIES)/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
 .PHONY: fuzz fuzz-smoke fuzz-build
 fuzz-build: deps
 	@[ -n "$(LIBFUZZER)" ] || { echo "libFuzzer (libclang_rt.fuzzer_no_main) not found under $(SWIFT_LIBRARIES)"; exit 3; }
-	TOLLGATE_FUZZ_INSTRUMENT=1 swift build -c debug --product tollgate-fuzz --build-path $(FUZZ_BUILD_PATH) \
+	TOLLGATE_FUZZ_INSTRUMENT=1 swift build -c release --product tollgate-fuzz --build-path $(FUZZ_BUILD_PATH) \
 	  -Xlinker $(LIBFUZZER) -Xlinker -lstdc++
 fuzz: fuzz-build
 	Fuzz/run-targets.sh $(FUZZ_BINARY) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 fuzz-smoke: fuzz-build
 	Fuzz/run-targets.sh $(FUZZ_BINARY) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
-# The long campaign: each target until its fuzzer has used FUZZ_CPU_SECONDS of CPU (not wall) time, at
-# nice 19, cheapest parsers first; one row per run in .build/fuzz/work/campaign.tsv, and a target already
+# The long campaign: each target until its fuzzer has used FUZZ_CPU_SECONDS of CPU (not wall) time or
+# run FUZZ_MAX_EXECUTIONS inputs, FUZZ_JOBS at once (one per core), at nice 19, cheapest parsers
+# first; one row per run in .build/fuzz/work/campaign.tsv, and a target already
 # done with this binary is skipped, so running it again continues. Pause and resume it with
 # `kill -STOP -- -$$(cat .build/fuzz/work/campaign.pid)` / `kill -CONT ...`, stop it with `kill -TERM ...`
 # (the CPU used so far is recorded); `make fuzz-campaign-status` sums the rows per target.
 FUZZ_CPU_SECONDS ?= 1800
+FUZZ_MAX_EXECUTIONS ?= 10000000
+FUZZ_JOBS ?= 1
 FUZZ_CAMPAIGN_TARGETS := gguf safetensors tokenizer jsonl adapter template quant-blocks experiment sse chat-json report store
 .PHONY: fuzz-campaign fuzz-campaign-status
 fuzz-campaign: fuzz-build
-	nice -n 19 Fuzz/run-campaign.sh $(FUZZ_BINARY) $(FUZZ_CPU_SECONDS) $(FUZZ_CAMPAIGN_TARGETS)
+	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_MAX_EXECUTIONS=$(FUZZ_MAX_EXECUTIONS) \
+	  nice -n 19 Fuzz/run-campaign.sh $(FUZZ_BINARY) $(FUZZ_CPU_SECONDS) $(FUZZ_CAMPAIGN_TARGETS)
 fuzz-campaign-status:
 	@Fuzz/run-campaign.sh --status
 

@@ -3,9 +3,13 @@
 import Foundation
 import PackageDescription
 
+// `make fuzz-build` sets TOLLGATE_FUZZ_INSTRUMENT=1 (see the end of this file).
+let fuzzInstrument = ProcessInfo.processInfo.environment["TOLLGATE_FUZZ_INSTRUMENT"] == "1"
+
 // Numeric targets are compiled without bounds checks in release builds: their loops are
-// checked by tests against reference values instead.
-let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// checked by tests against reference values instead. The fuzz build keeps the checks (plain -O),
+// so an index or an overflow that a hostile file drives out of range traps there and is a finding.
+let fastMath: [SwiftSetting] = fuzzInstrument ? [] : [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Tollgate",
@@ -100,7 +104,7 @@ let package = Package(
 // AddressSanitizer and libFuzzer's coverage, while the dependencies (swift-nio, AsyncHTTPClient,
 // swift-crypto, GRDB, Yams) are built plainly — they are not what is fuzzed, and instrumenting them
 // made the fuzz build a second full build. tollgate-fuzz links the ASan runtime and libFuzzer's driver.
-if ProcessInfo.processInfo.environment["TOLLGATE_FUZZ_INSTRUMENT"] == "1" {
+if fuzzInstrument {
     let coverage = "edge,trace-cmp,inline-8bit-counters,pc-table"
     for target in package.targets where target.type == .regular || target.type == .executable {
         target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=address", "-sanitize-coverage=\(coverage)"])]
