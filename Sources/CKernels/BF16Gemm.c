@@ -187,35 +187,14 @@ static void multiply_job(void *context, int job) {
 #endif
 }
 
-// The rounded copy of A is reused between calls (training calls this hundreds of times a step);
-// products from different threads take turns on it.
-static pthread_mutex_t scratchLock = PTHREAD_MUTEX_INITIALIZER;
-static uint16_t *scratch;
-static size_t scratchCount;
-
-void ck_bf16_free_scratch(void) {
-    pthread_mutex_lock(&scratchLock);
-    free(scratch);
-    scratch = NULL;
-    scratchCount = 0;
-    pthread_mutex_unlock(&scratchLock);
-}
-
 int ck_bf16_gemm(int m, int n, int k, float alpha, const float *a, size_t lda, const uint16_t *packed,
                  float beta, float *c, size_t ldc, int threads) {
     if (!ck_bf16_available() || m < 0 || n < 0 || k <= 0 || lda < (size_t)k || ldc < (size_t)n) return -1;
     if (m == 0 || n == 0) return 0;
     size_t need = (size_t)m * 2 * panel_pairs(k);
-    pthread_mutex_lock(&scratchLock);
-    if (need > scratchCount) {
-        uint16_t *grown = realloc(scratch, need * sizeof(uint16_t));
-        if (!grown) {
-            pthread_mutex_unlock(&scratchLock);
-            return -1;
-        }
-        scratch = grown;
-        scratchCount = need;
-    }
+    // The rounded copy of A, reused between calls (ProductScratch.h).
+    uint16_t *scratch = ck_scratch_acquire(&ck_bf16_scratch, need * sizeof(uint16_t));
+    if (!scratch) return -1;
     // Row jobs of at most ROWS_PER_JOB rows; a product with few panels (decode: 32 rows × 9 panels)
     // splits its rows further so every thread gets about as much work (9 jobs on 2 threads idle
     // one of them a ninth of the time).
@@ -230,6 +209,6 @@ int ck_bf16_gemm(int m, int n, int k, float alpha, const float *a, size_t lda, c
     Product g = { m, n, k, alpha, beta, a, lda, packed, c, ldc, scratch, rowJobs, rowsPerJob };
     ck_parallel_for(g.rowJobs, threads, round_rows, &g);
     ck_parallel_for(panels * g.rowJobs, threads, multiply_job, &g);
-    pthread_mutex_unlock(&scratchLock);
+    ck_scratch_release(&ck_bf16_scratch);
     return 0;
 }

@@ -291,20 +291,6 @@ static void multiply_job(void *context, int job) {
     }
 }
 
-// A's codes are reused between calls (training calls this hundreds of times a step); products
-// from different threads take turns on them.
-static pthread_mutex_t scratchLock = PTHREAD_MUTEX_INITIALIZER;
-static void *scratch;
-static size_t scratchBytes;
-
-void ck_int8_free_scratch(void) {
-    pthread_mutex_lock(&scratchLock);
-    free(scratch);
-    scratch = NULL;
-    scratchBytes = 0;
-    pthread_mutex_unlock(&scratchLock);
-}
-
 int ck_int8_gemm(int isa, int m, int n, int k, int block, float alpha, const float *a, size_t lda, const void *packed,
                  float beta, float *c, size_t ldc, int threads) {
     if (isa < CK_INT8_PORTABLE || isa > ck_int8_best_isa() || m < 0 || n < 0 || k <= 0 || !ck_int8_valid_block(block) || lda < (size_t)k ||
@@ -312,16 +298,9 @@ int ck_int8_gemm(int isa, int m, int n, int k, int block, float alpha, const flo
         return -1;
     if (m == 0 || n == 0) return 0;
     size_t width = 4 * ck_int8_quads(k), need = (size_t)m * width + (size_t)m * ck_int8_blocks(k, block) * sizeof(float) + 64;
-    pthread_mutex_lock(&scratchLock);
-    if (need > scratchBytes) {
-        void *grown = realloc(scratch, need);
-        if (!grown) {
-            pthread_mutex_unlock(&scratchLock);
-            return -1;
-        }
-        scratch = grown;
-        scratchBytes = need;
-    }
+    // A's codes and scales, reused between calls (ProductScratch.h).
+    void *scratch = ck_scratch_acquire(&ck_int8_scratch, need);
+    if (!scratch) return -1;
     // As the bf16 product: row jobs of at most ROWS_PER_JOB rows, split further when there are
     // too few panel jobs to keep every thread busy.
     int panelJobs = ((n + PANEL - 1) / PANEL + PANELS_PER_JOB - 1) / PANELS_PER_JOB;
@@ -336,6 +315,6 @@ int ck_int8_gemm(int isa, int m, int n, int k, int block, float alpha, const flo
     Product g = { isa, m, n, k, block, alpha, beta, a, lda, packed, c, ldc, scratch, aScales, rowJobs, rowsPerJob };
     ck_parallel_for(g.rowJobs, threads, quantize_rows, &g);
     ck_parallel_for(panelJobs * g.rowJobs, threads, multiply_job, &g);
-    pthread_mutex_unlock(&scratchLock);
+    ck_scratch_release(&ck_int8_scratch);
     return 0;
 }

@@ -134,8 +134,8 @@ void ck_pool_park(void) {
 }
 
 void ck_release_free_memory(void) {
-    ck_bf16_free_scratch();
-    ck_int8_free_scratch();
+    ck_scratch_free(&ck_bf16_scratch);
+    ck_scratch_free(&ck_int8_scratch);
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
