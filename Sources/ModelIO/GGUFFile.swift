@@ -265,17 +265,21 @@ public final class GGUFFile: @unchecked Sendable {
             throw GGUFError.corrupt(url, "tensor \(name) at offset \(start) has \(dimensionCount) dimensions, expected 1 to \(maxDimensions)")
         }
         var dimensions: [Int] = []
-        var elements = 1
+        // The product of the dimensions with a 0 counted as 1 must fit, not only the product itself:
+        // after a 0 the element count stays 0 whatever follows, but the row count (the product of every
+        // dimension after ne0) of [0, 2^40, 2^40] would overflow.
+        var elements = 1, magnitude = 1
         for _ in 0 ..< Int(dimensionCount) {
             let raw = try reader.read(UInt64.self, "the dimensions of tensor \(name)")
             guard let dimension = Int(exactly: raw) else {
                 throw GGUFError.corrupt(url, "tensor \(name) at offset \(start) has dimension \(raw), which overflows")
             }
-            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+            let (product, overflow) = magnitude.multipliedReportingOverflow(by: max(dimension, 1))
             guard !overflow else {
                 throw GGUFError.corrupt(url, "tensor \(name) at offset \(start) has dimensions whose product overflows")
             }
-            elements = product
+            magnitude = product
+            elements *= dimension
             dimensions.append(dimension)
         }
         let typeID = try reader.read(UInt32.self, "the type of tensor \(name)")

@@ -110,6 +110,23 @@ import Testing
         Self.expectFailure(try Self.patched(142, UInt32(0)), mentioning: "0 dimensions")
     }
 
+    /// Found by the fuzz campaign's checked build: a 0 first dimension kept the element count at 0,
+    /// so [0, 2^40, 2^40] passed the overflow check and the row count (2^80) trapped when read.
+    @Test func aZeroDimensionDoesNotHideAnOverflowingRowCount() throws {
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("llama"))
+        try writer.addTensor(name: "empty", dimensions: [0, 1 << 40, 1 << 40], values: [], type: .f32)
+        let url = temporaryURL("zero-dimension.gguf")
+        try writer.write(to: url)
+        Self.expectFailure(Array(try Data(contentsOf: url)), mentioning: "tensor empty at offset")
+        // An empty tensor whose dimensions fit still loads.
+        var fits = GGUFWriter()
+        try fits.addTensor(name: "empty", dimensions: [0, 1 << 20, 1 << 20], values: [], type: .f32)
+        try fits.write(to: url)
+        let loaded = try #require(try GGUFFile(url: url).tensor(named: "empty"))
+        #expect(loaded.elementCount == 0 && loaded.rowCount == 1 << 40)
+    }
+
     @Test func unknownTensorTypeNamesTheTensor() throws {
         Self.expectFailure(try Self.patched(162, UInt32(99)), mentioning: "tensor t has unknown type id 99")
         Self.expectFailure(try Self.patched(162, UInt32(4)), mentioning: "tensor t")   // ids 4 and 5 were removed from ggml
