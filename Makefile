@@ -236,7 +236,7 @@ interop-loglik-f64: setup build loglik-venv
 
 # Coverage-guided fuzzing (Fuzz/): every parser under libFuzzer and AddressSanitizer, one binary
 # whose first argument names the target, in a build folder of its own (.build/fuzz). It is a release
-# build, 3-4x the executions per CPU second of debug, but with bounds and overflow checks kept
+# build, 2.5-3.5x the executions per CPU second of debug, but with bounds and overflow checks kept
 # everywhere (Package.swift drops -Ounchecked when TOLLGATE_FUZZ_INSTRUMENT=1), so they trap as in
 # debug. Only Tollgate's own modules are instrumented; the dependencies are built plainly. Cold, the
 # build takes about 9 minutes on the 2-core machines. `make fuzz` runs each target for FUZZ_SECONDS
