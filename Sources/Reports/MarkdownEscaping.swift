@@ -51,8 +51,10 @@ enum MarkdownEscaping {
             // A backslash escapes only the ASCII punctuation after it (or the syntax placed after the text).
             return next.map { $0.isASCII && ($0.isPunctuation || $0.isSymbol) } ?? true ? "\\\\" : "\\"
         case "_":
-            // Inside a word (exact_match) an underscore cannot open or close emphasis.
-            return isWordCharacter(previous) && isWordCharacter(next) ? "_" : "\\_"
+            // Between letters or digits (exact_match) an underscore cannot open or close emphasis. Beside
+            // another underscore it can: in "exact__]" a bare first `_` and an escaped second would
+            // leave `_` closing emphasis, so a run of underscores is escaped throughout.
+            return isLetterOrDigit(previous) && isLetterOrDigit(next) ? "_" : "\\_"
         case "<":
             // Only `<` before a letter, '/', '!' or '?' opens a tag, a comment or an autolink.
             return next.map { $0.isLetter || "/!?".contains($0) } ?? false ? "&lt;" : "<"
@@ -116,8 +118,12 @@ enum MarkdownEscaping {
     }
 
     private static func isWordCharacter(_ character: Character?) -> Bool {
+        isLetterOrDigit(character) || character == "_"
+    }
+
+    private static func isLetterOrDigit(_ character: Character?) -> Bool {
         guard let character else { return false }
-        return character.isLetter || character.isNumber || character == "_"
+        return character.isLetter || character.isNumber
     }
 
     /// C0/C1 controls, the byte-order mark and bidirectional overrides (which could make text read

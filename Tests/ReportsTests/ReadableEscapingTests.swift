@@ -29,6 +29,7 @@ import Testing
     }
 
     @Test(arguments: [("a | b", "a \\| b"), ("`code`", "\\`code\\`"), ("*bold*", "\\*bold\\*"), ("_it_", "\\_it\\_"),
+                      ("A__", "A\\_\\_"), ("exact__match", "exact\\_\\_match"), ("a_ _b", "a\\_ \\_b"),
                       ("[a](b)", "\\[a\\](b)"), ("<b>", "&lt;b>"), ("</details>", "&lt;/details>"), ("&lt;", "&amp;lt;"),
                       ("&#58;", "&amp;#58;"), ("~~gone~~", "\\~\\~gone\\~\\~"), ("$x$", "\\$x\\$"), ("@team", "&#64;team"),
                       ("http://x.example", "http&#58;//x.example"), ("www.x.example", "www\\.x.example"),
