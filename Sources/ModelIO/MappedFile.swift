@@ -58,18 +58,28 @@ final class MappedFile: @unchecked Sendable {
         for range in fileBacked { release(range) }
     }
 
-    /// The same for the file-backed pages that overlap `range` (a tensor just copied out), and those
-    /// within `faultAroundBytes` either side of it: a read fault maps the whole aligned window around
-    /// the page it touched, so reading a piece maps pages of the piece or tensor before it, released
-    /// already, and of the one after. Dropping only `range` left ~13 MB of SmolLM2's shards resident.
+    /// The same for the file-backed pages that overlap `range` (a tensor just copied out) and every
+    /// other page a read fault in `range` may have mapped: those in the page-table spans
+    /// (`pageTableSpan`, aligned in memory) that hold `range`. A read fault maps pages only within
+    /// the page table of the address it touched: the `fault_around_bytes` window (64 KiB by default)
+    /// or, since Linux 6.18, the whole large folio of the page cache holding the page (ext4 caches a
+    /// file written in one write in folios of up to 2 MiB). Dropping only `range` left ~13 MB of
+    /// SmolLM2's shards resident; dropping 64 KiB either side still left pages of such folios.
+    /// A page dropped that another thread still reads is simply mapped again from the page cache.
     func releaseResidentPages(overlapping range: Range<Int>) {
-        let widened = (range.lowerBound - Self.faultAroundBytes)..<(range.upperBound + Self.faultAroundBytes)
-        for backed in fileBacked where backed.overlaps(widened) { release(backed.clamped(to: widened)) }
+        guard let base, !range.isEmpty else { return }
+        let span = Self.pageTableSpan, address = Int(bitPattern: base)
+        let start = (address + range.lowerBound) / span * span - address
+        let end = ((address + range.upperBound + span - 1) / span) * span - address
+        for backed in fileBacked where backed.overlaps(start..<end) { release(backed.clamped(to: start..<end)) }
     }
 
-    /// Linux's default `fault_around_bytes`: the window a read fault on a file mapping fills. A page
-    /// dropped that another thread still reads is simply read again from the page cache.
-    static let faultAroundBytes = 64 << 10
+    /// The memory one page table maps: a page of 8-byte entries, each mapping a page (2 MiB with
+    /// 4 KiB pages, the size of a PMD huge page).
+    static let pageTableSpan: Int = {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        return page * (page / 8)
+    }()
 
     /// Whether pages are released tensor by tensor as they are read (a model folder's shards).
     var releasesWhileReading: Bool { fileBacked.count > 1 || fileBacked.first?.count != bytes.count }
