@@ -5,10 +5,14 @@
 /// start syntax where it stands is escaped: `All 5 rules passed.` and `2026-12-06T01:19:22Z` are unchanged.
 enum MarkdownEscaping {
     /// Always syntax inline: code spans, emphasis, links and images, table cells, strikethrough, math.
-    private static let backslashed: Set<Character> = ["`", "*", "[", "]", "|", "~", "$"]
+    private static let backslashed: Set<Unicode.Scalar> = ["`", "*", "[", "]", "|", "~", "$"]
 
     /// One line of inert text. Newlines (and other line or paragraph separators) become " ↵ ",
     /// control characters are dropped, and text longer than `limit` characters is cut with a note.
+    ///
+    /// Decisions are taken code point by code point, as a CommonMark renderer reads the text, not by
+    /// Swift's `Character` (a grapheme cluster): "|" followed by a combining mark is one `Character`
+    /// that is not "|", yet the renderer sees the pipe and splits the table cell.
     static func inline(_ text: String, limit: Int? = nil) -> String {
         var source = Substring(text)
         var note = ""
@@ -17,39 +21,38 @@ enum MarkdownEscaping {
             note = " … (truncated from \(text.count) characters)"
         }
         // Decisions look at neighbours, so they are taken on the text as it will be written.
-        var characters: [Character] = []
-        characters.reserveCapacity(source.count)
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(source.unicodeScalars.count)
         for character in source {
             if character.isNewline {
-                characters += [" ", "↵", " "]
+                scalars += [" ", "↵", " "]
             } else if character == "\t" {
-                characters.append(" ")
+                scalars.append(" ")
             } else if !character.unicodeScalars.contains(where: isInvisibleControl) {
-                characters.append(character)
+                scalars += character.unicodeScalars
             }
         }
         // Leading spaces would make an indented code block where the text starts a line.
-        let start = characters.firstIndex { $0 != " " } ?? characters.endIndex
-        var out = ""
-        out.reserveCapacity(source.utf8.count + 16)
-        for index in start ..< characters.endIndex {
-            out += escaped(characters, at: index, lineStart: index == start)
+        let start = scalars.firstIndex { $0 != " " } ?? scalars.endIndex
+        var out = String.UnicodeScalarView()
+        for index in start ..< scalars.endIndex {
+            out += escaped(scalars, at: index, lineStart: index == start).unicodeScalars
         }
-        return out + note
+        return String(out) + note
     }
 
-    /// The character at `index` as it is written.
-    private static func escaped(_ characters: [Character], at index: Int, lineStart: Bool) -> String {
-        let character = characters[index]
-        let next = index + 1 < characters.count ? characters[index + 1] : nil
-        let previous = index > 0 ? characters[index - 1] : nil
-        if backslashed.contains(character) || (lineStart && startsBlock(character, next: next)) {
-            return "\\" + String(character)
+    /// The code point at `index` as it is written.
+    private static func escaped(_ scalars: [Unicode.Scalar], at index: Int, lineStart: Bool) -> String {
+        let scalar = scalars[index]
+        let next = index + 1 < scalars.count ? scalars[index + 1] : nil
+        let previous = index > 0 ? scalars[index - 1] : nil
+        if backslashed.contains(scalar) || (lineStart && startsBlock(scalar, next: next)) {
+            return "\\" + String(scalar)
         }
-        switch character {
+        switch scalar {
         case "\\":
             // A backslash escapes only the ASCII punctuation after it (or the syntax placed after the text).
-            return next.map { $0.isASCII && ($0.isPunctuation || $0.isSymbol) } ?? true ? "\\\\" : "\\"
+            return next.map(isASCIIPunctuation) ?? true ? "\\\\" : "\\"
         case "_":
             // Between letters or digits (exact_match) an underscore cannot open or close emphasis. Beside
             // another underscore it can: in "exact__]" a bare first `_` and an escaped second would
@@ -57,73 +60,84 @@ enum MarkdownEscaping {
             return isLetterOrDigit(previous) && isLetterOrDigit(next) ? "_" : "\\_"
         case "<":
             // Only `<` before a letter, '/', '!' or '?' opens a tag, a comment or an autolink.
-            return next.map { $0.isLetter || "/!?".contains($0) } ?? false ? "&lt;" : "<"
+            return next.map { $0.properties.isAlphabetic || "/!?".unicodeScalars.contains($0) } ?? false ? "&lt;" : "<"
         case "&":
-            return startsEntity(characters, after: index) ? "&amp;" : "&"
+            return startsEntity(scalars, after: index) ? "&amp;" : "&"
         case "@":
             // A mention (@user) or an e-mail address (autolinked).
             return isWordCharacter(next) ? "&#64;" : "@"
         case ":":
             // "scheme://" is an autolink in GFM; the entity renders as ':' but stops the match.
-            return index + 2 < characters.count && characters[index + 1] == "/" && characters[index + 2] == "/" ? "&#58;" : ":"
+            return index + 2 < scalars.count && scalars[index + 1] == "/" && scalars[index + 2] == "/" ? "&#58;" : ":"
         case ".":
             // "www." starts an extended autolink; "1." at the start of a line an ordered list item.
-            if endsWord("www", in: characters, before: index) { return "\\." }
-            return isOrderedListMarker(characters, dotAt: index) ? "\\." : "."
+            if endsWord("www", in: scalars, before: index) { return "\\." }
+            return isOrderedListMarker(scalars, dotAt: index) ? "\\." : "."
         case ")":
-            return isOrderedListMarker(characters, dotAt: index) ? "\\)" : ")"
+            return isOrderedListMarker(scalars, dotAt: index) ? "\\)" : ")"
         default:
-            return String(character)
+            return String(scalar)
         }
     }
 
     /// A heading ("# "), block quote, list item ("- ", "+ "), setext underline ("==", "--") or
     /// thematic break ("---") where the text starts a line.
-    private static func startsBlock(_ character: Character, next: Character?) -> Bool {
-        switch character {
+    private static func startsBlock(_ scalar: Unicode.Scalar, next: Unicode.Scalar?) -> Bool {
+        switch scalar {
         case ">": return true
         case "#": return next == nil || next == " " || next == "#"
-        case "-", "+": return next == nil || next == " " || next == character
+        case "-", "+": return next == nil || next == " " || next == scalar
         case "=": return next == nil || next == "="
         default: return false
         }
     }
 
     /// `&name;`, `&#123;` or `&#x1F;` follows: a renderer would decode it.
-    private static func startsEntity(_ characters: [Character], after index: Int) -> Bool {
+    private static func startsEntity(_ scalars: [Unicode.Scalar], after index: Int) -> Bool {
         var cursor = index + 1
-        if cursor < characters.count, characters[cursor] == "#" { cursor += 1 }
+        if cursor < scalars.count, scalars[cursor] == "#" { cursor += 1 }
         let bodyStart = cursor
-        while cursor < characters.count, cursor - bodyStart < 32, characters[cursor].isASCII,
-              characters[cursor].isLetter || characters[cursor].isNumber {
+        while cursor < scalars.count, cursor - bodyStart < 32, isASCIILetterOrDigit(scalars[cursor]) {
             cursor += 1
         }
-        return cursor > bodyStart && cursor < characters.count && characters[cursor] == ";"
+        return cursor > bodyStart && cursor < scalars.count && scalars[cursor] == ";"
     }
 
     /// Digits from the start of the text up to `dotAt`, then a space or the end: "12. " or "3)"
     /// would begin an ordered list ("3.5" would not).
-    private static func isOrderedListMarker(_ characters: [Character], dotAt index: Int) -> Bool {
-        let start = characters.firstIndex { $0 != " " } ?? characters.endIndex
-        guard index > start, index - start <= 9, index + 1 == characters.count || characters[index + 1] == " " else { return false }
-        return characters[start ..< index].allSatisfy { $0.isASCII && $0.isNumber }
+    private static func isOrderedListMarker(_ scalars: [Unicode.Scalar], dotAt index: Int) -> Bool {
+        let start = scalars.firstIndex { $0 != " " } ?? scalars.endIndex
+        guard index > start, index - start <= 9, index + 1 == scalars.count || scalars[index + 1] == " " else { return false }
+        return scalars[start ..< index].allSatisfy { ("0"..."9").contains($0) }
     }
 
-    /// The characters before `index` are `word` (any case) at the start of a word.
-    private static func endsWord(_ word: String, in characters: [Character], before index: Int) -> Bool {
-        let length = word.count
-        guard index >= length else { return false }
-        guard String(characters[index - length ..< index]).lowercased() == word else { return false }
-        return index == length || !isWordCharacter(characters[index - length - 1])
+    /// The code points before `index` are `word` (lowercase ASCII, matched in any case) at the start of a word.
+    private static func endsWord(_ word: String, in scalars: [Unicode.Scalar], before index: Int) -> Bool {
+        let letters = Array(word.unicodeScalars)
+        guard index >= letters.count else { return false }
+        let candidate = String(String.UnicodeScalarView(scalars[index - letters.count ..< index])).lowercased()
+        guard candidate == word else { return false }
+        return index == letters.count || !isWordCharacter(scalars[index - letters.count - 1])
     }
 
-    private static func isWordCharacter(_ character: Character?) -> Bool {
-        isLetterOrDigit(character) || character == "_"
+    private static func isWordCharacter(_ scalar: Unicode.Scalar?) -> Bool {
+        isLetterOrDigit(scalar) || scalar == "_"
     }
 
-    private static func isLetterOrDigit(_ character: Character?) -> Bool {
-        guard let character else { return false }
-        return character.isLetter || character.isNumber
+    /// Letters, digits and the marks that combine with them: neither space nor punctuation, so an
+    /// underscore between two of them is inside a word.
+    private static func isLetterOrDigit(_ scalar: Unicode.Scalar?) -> Bool {
+        guard let scalar else { return false }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
+
+    private static func isASCIILetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+    }
+
+    /// CommonMark's ASCII punctuation: what a backslash escapes.
+    private static func isASCIIPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && scalar.properties.generalCategory != .control && scalar != " " && !isASCIILetterOrDigit(scalar)
     }
 
     /// C0/C1 controls, the byte-order mark and bidirectional overrides (which could make text read
@@ -138,8 +152,8 @@ enum MarkdownEscaping {
     static func codeBlock(_ text: String, language: String = "") -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         var longest = 0, run = 0
-        for character in line {
-            run = character == "`" ? run + 1 : 0
+        for scalar in line.unicodeScalars {
+            run = scalar == "`" ? run + 1 : 0
             longest = max(longest, run)
         }
         let fence = String(repeating: "`", count: max(3, longest + 1))

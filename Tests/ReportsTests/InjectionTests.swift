@@ -14,6 +14,9 @@ private let payloads = [
     "www.evil.example and mail@evil.example and <https://evil.example>",
     "&lt;already&gt; &amp; $x^2$ \\[math\\]",
     "RTL \u{202E}evil\u{202C} and \u{0007}bell",
+    // A combining mark joins the character before it into one Swift Character; a renderer still
+    // sees the pipe, the asterisks and the backticks.
+    "a |\u{0301} b *\u{0655}x*\u{0655} `\u{0301}code`\u{0301} [\u{0301}l]\u{0301}(u)",
 ]
 
 private func hostileInput() -> ReportInput {
@@ -27,32 +30,33 @@ private func hostileInput() -> ReportInput {
     return input
 }
 
-/// Undoes `MarkdownEscaping.inline` the way a CommonMark renderer reads it: backslash escapes
-/// and the few entities it writes.
+/// Undoes `MarkdownEscaping.inline` the way a CommonMark renderer reads it, code point by code
+/// point: backslash escapes and the few entities it writes.
 private func rendered(_ cell: String) -> String {
-    var out = ""
+    var out = String.UnicodeScalarView()
     var escaped = false
-    for character in cell {
-        if escaped { out.append(character); escaped = false; continue }
-        if character == "\\" { escaped = true; continue }
-        out.append(character)
+    for scalar in cell.unicodeScalars {
+        if escaped { out.append(scalar); escaped = false; continue }
+        if scalar == "\\" { escaped = true; continue }
+        out.append(scalar)
     }
+    var text = String(out)
     for (entity, character) in [("&lt;", "<"), ("&gt;", ">"), ("&#58;", ":"), ("&#64;", "@"), ("&amp;", "&")] {
-        out = out.replacingOccurrences(of: entity, with: character)
+        text = text.replacingOccurrences(of: entity, with: character)
     }
-    return out
+    return text
 }
 
 /// Cells of a table row, split at pipes that are not backslash-escaped.
 private func cells(_ row: Substring) -> [String] {
-    var cells: [String] = [], current = "", escaped = false
-    for character in row {
-        if escaped { current.append(character); escaped = false; continue }
-        if character == "\\" { escaped = true; current.append(character); continue }
-        if character == "|" { cells.append(current); current = ""; continue }
-        current.append(character)
+    var cells: [String] = [], current = String.UnicodeScalarView(), escaped = false
+    for scalar in row.unicodeScalars {
+        if escaped { current.append(scalar); escaped = false; continue }
+        if scalar == "\\" { escaped = true; current.append(scalar); continue }
+        if scalar == "|" { cells.append(String(current)); current = String.UnicodeScalarView(); continue }
+        current.append(scalar)
     }
-    cells.append(current)
+    cells.append(String(current))
     return Array(cells.dropFirst().dropLast()).map { $0.trimmingCharacters(in: .whitespaces) }
 }
 
@@ -63,19 +67,22 @@ private func activeSyntax(_ cell: String) -> [String] {
     var found: [String] = [], escaped = false
     var text = cell
     for entity in ["&lt;", "&gt;", "&#58;", "&#64;", "&amp;"] { text = text.replacingOccurrences(of: entity, with: "\u{1}") }
-    let characters = Array(text)
-    func isWord(_ index: Int) -> Bool { characters.indices.contains(index) && (characters[index].isLetter || characters[index].isNumber) }
-    for (index, character) in characters.enumerated() {
+    let scalars = Array(text.unicodeScalars)
+    func isWord(_ index: Int) -> Bool {
+        scalars.indices.contains(index) && (scalars[index].properties.isAlphabetic || scalars[index].properties.numericType != nil)
+    }
+    for (index, scalar) in scalars.enumerated() {
         if escaped { escaped = false; continue }
-        if character == "\\" { escaped = true; continue }
-        let rest = String(characters[index...].prefix(4)).lowercased()
-        if "[]`*|~$".contains(character)
-            || (character == "_" && !(isWord(index - 1) && isWord(index + 1)))
-            || (character == "<" && index + 1 < characters.count && (characters[index + 1].isLetter || "/!?".contains(characters[index + 1])))
-            || (character == "&" && characters[(index + 1)...].prefix(33).contains(";"))
-            || (character == "@" && isWord(index + 1))
+        if scalar == "\\" { escaped = true; continue }
+        let rest = String(String.UnicodeScalarView(scalars[index...].prefix(4))).lowercased()
+        if "[]`*|~$".unicodeScalars.contains(scalar)
+            || (scalar == "_" && !(isWord(index - 1) && isWord(index + 1)))
+            || (scalar == "<" && index + 1 < scalars.count
+                && (scalars[index + 1].properties.isAlphabetic || "/!?".unicodeScalars.contains(scalars[index + 1])))
+            || (scalar == "&" && scalars[(index + 1)...].prefix(33).contains(";"))
+            || (scalar == "@" && isWord(index + 1))
             || rest.hasPrefix("://") || (rest == "www." && !isWord(index - 1)) {
-            found.append(String(character))
+            found.append(String(scalar))
         }
     }
     return found

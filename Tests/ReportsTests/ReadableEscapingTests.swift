@@ -10,7 +10,8 @@ import Testing
         var input = SampleReports.go
         input.experiment = name
         let markdown = MarkdownReport.render(input)
-        return String(markdown.prefix { $0 != "\n" }.dropFirst(2))
+        // "# " dropped as code points: a combining mark at the name's start joins the space's Character.
+        return String(String.UnicodeScalarView(markdown.prefix { $0 != "\n" }.unicodeScalars.dropFirst(2)))
     }
 
     @Test(arguments: ["All 5 rules passed.", "2026-12-06T01:19:22Z", "exact_match", "p = 0.040 (holm)", "3.5 points, see above!",
@@ -30,6 +31,7 @@ import Testing
 
     @Test(arguments: [("a | b", "a \\| b"), ("`code`", "\\`code\\`"), ("*bold*", "\\*bold\\*"), ("_it_", "\\_it\\_"),
                       ("A__", "A\\_\\_"), ("exact__match", "exact\\_\\_match"), ("a_ _b", "a\\_ \\_b"),
+                      ("a |\u{0301} b", "a \\|\u{0301} b"), ("*\u{0655}x*", "\\*\u{0655}x\\*"), ("\u{0655}x", "\u{0655}x"),
                       ("[a](b)", "\\[a\\](b)"), ("<b>", "&lt;b>"), ("</details>", "&lt;/details>"), ("&lt;", "&amp;lt;"),
                       ("&#58;", "&amp;#58;"), ("~~gone~~", "\\~\\~gone\\~\\~"), ("$x$", "\\$x\\$"), ("@team", "&#64;team"),
                       ("http://x.example", "http&#58;//x.example"), ("www.x.example", "www\\.x.example"),

@@ -3,23 +3,27 @@
 /// HTML, paragraph) and the inline syntax that is active on it (unescaped code, emphasis, link,
 /// strikethrough and math characters, tags and autolinks). Hostile text inside a report must not
 /// change any line's skeleton.
+///
+/// Lines are read code point by code point, as a renderer reads them (a combining mark after "|" or
+/// after the space of "# " does not hide them).
 enum MarkdownStructure {
     static func skeleton(_ markdown: String) -> [String] {
         var lines: [String] = []
-        var fence: String?
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            let backticks = String(line.prefix { $0 == "`" })
+        var fence: Int?
+        for text in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = Array(text.unicodeScalars)
+            let backticks = line.prefix { $0 == "`" }.count
             if let open = fence {
-                if backticks.count >= open.count, line.allSatisfy({ $0 == "`" }) { fence = nil; lines.append("fence") } else { lines.append("code") }
+                if backticks >= open, line.allSatisfy({ $0 == "`" }) { fence = nil; lines.append("fence") } else { lines.append("code") }
                 continue
             }
-            if backticks.count >= 3 { fence = backticks; lines.append("fence"); continue }
+            if backticks >= 3 { fence = backticks; lines.append("fence"); continue }
             lines.append(block(line) + " " + activeSyntax(line))
         }
         return lines
     }
 
-    private static func block(_ line: Substring) -> String {
+    private static func block(_ line: [Unicode.Scalar]) -> String {
         guard let first = line.first else { return "blank" }
         switch first {
         case "|": return "row\(unescapedPipes(line))"
@@ -30,47 +34,46 @@ enum MarkdownStructure {
         case "<": return "html"
         case "-", "*", "+": return line.dropFirst().first == " " ? "list" : "text"
         default:
-            let digits = line.prefix { $0.isASCII && $0.isNumber }
+            let digits = line.prefix { ("0"..."9").contains($0) }
             let rest = line.dropFirst(digits.count)
-            return !digits.isEmpty && (rest.hasPrefix(". ") || rest.hasPrefix(") ")) ? "list" : "text"
+            return !digits.isEmpty && (rest.starts(with: [".", " "]) || rest.starts(with: [")", " "])) ? "list" : "text"
         }
     }
 
-    private static func unescapedPipes(_ line: Substring) -> Int {
+    private static func unescapedPipes(_ line: [Unicode.Scalar]) -> Int {
         var count = 0, escaped = false
-        for character in line {
+        for scalar in line {
             if escaped { escaped = false; continue }
-            if character == "\\" { escaped = true } else if character == "|" { count += 1 }
+            if scalar == "\\" { escaped = true } else if scalar == "|" { count += 1 }
         }
         return count
     }
 
     /// The inline syntax characters a renderer would act on, in order.
-    static func activeSyntax(_ line: Substring) -> String {
-        let characters = Array(line)
+    static func activeSyntax(_ line: [Unicode.Scalar]) -> String {
         var found = ""
         var escaped = false
-        for (index, character) in characters.enumerated() {
+        for (index, scalar) in line.enumerated() {
             if escaped { escaped = false; continue }
-            let next = index + 1 < characters.count ? characters[index + 1] : nil
-            let previous = index > 0 ? characters[index - 1] : nil
-            switch character {
+            let next = index + 1 < line.count ? line[index + 1] : nil
+            let previous = index > 0 ? line[index - 1] : nil
+            switch scalar {
             case "\\": escaped = true
-            case "`", "*", "[", "]", "~", "$": found.append(character)
-            case "_" where !(isWord(previous) && isWord(next)): found.append(character)
-            case "<" where next.map { $0.isLetter || "/!?".contains($0) } ?? false: found.append(character)
-            case "@" where isWord(next): found.append(character)
-            case ":" where characters[index...].starts(with: [":", "/", "/"]): found += "://"
-            case _ where !isWord(previous) && String(characters[index...].prefix(4)).lowercased() == "www.": found += "www."
+            case "`", "*", "[", "]", "~", "$": found.unicodeScalars.append(scalar)
+            case "_" where !(isWord(previous) && isWord(next)): found.unicodeScalars.append(scalar)
+            case "<" where next.map { $0.properties.isAlphabetic || "/!?".unicodeScalars.contains($0) } ?? false: found += "<"
+            case "@" where isWord(next): found += "@"
+            case ":" where line[index...].starts(with: [":", "/", "/"]): found += "://"
+            case _ where !isWord(previous) && String(String.UnicodeScalarView(line[index...].prefix(4))).lowercased() == "www.": found += "www."
             default: break
             }
         }
         return found
     }
 
-    private static func isWord(_ character: Character?) -> Bool {
-        guard let character else { return false }
-        return character.isLetter || character.isNumber || character == "_"
+    private static func isWord(_ scalar: Unicode.Scalar?) -> Bool {
+        guard let scalar else { return false }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_"
     }
 
     /// Text that needs no escaping anywhere and must therefore come out of the escaper unchanged.
