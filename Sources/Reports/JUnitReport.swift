@@ -59,8 +59,15 @@ public enum JUnitReport {
     }
 
     /// Text content: '&', '<' and '>' (so "]]>" cannot appear) as entities, characters XML 1.0
-    /// forbids dropped; quotes stay as written.
-    static func text(_ string: String) -> String {
+    /// forbids dropped; quotes stay as written. Code point by code point, as an XML parser reads:
+    /// a combining mark after '<' or '"' makes one Swift `Character` that equals neither.
+    static func text(_ string: String) -> String { escaped(string, inAttribute: false) }
+
+    /// Attribute values (always double-quoted here) also escape '"', and keep their newlines and
+    /// tabs through attribute normalisation.
+    static func attribute(_ string: String) -> String { escaped(string, inAttribute: true) }
+
+    private static func escaped(_ string: String, inAttribute: Bool) -> String {
         var out = ""
         out.reserveCapacity(string.utf8.count)
         for scalar in string.unicodeScalars where isAllowedInXML(scalar) {
@@ -68,17 +75,14 @@ public enum JUnitReport {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
+            case "\"" where inAttribute: out += "&quot;"
+            case "\n" where inAttribute: out += "&#10;"
+            case "\r" where inAttribute: out += "&#13;"
+            case "\t" where inAttribute: out += "&#9;"
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out
-    }
-
-    /// Attribute values (always double-quoted here) also escape '"', and keep their newlines and
-    /// tabs through attribute normalisation.
-    static func attribute(_ string: String) -> String {
-        text(string).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "\n", with: "&#10;")
-            .replacingOccurrences(of: "\r", with: "&#13;").replacingOccurrences(of: "\t", with: "&#9;")
     }
 
     /// XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].

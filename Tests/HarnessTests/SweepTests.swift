@@ -85,6 +85,20 @@ private func result(_ trial: Int, validation: Double, holdout: Double) -> SweepT
         try SweepSlurmScripts(experimentPath: "e", experimentName: "s", trials: 4, maxRunning: nil, partition: "a b",
                               cpusPerTask: 1, time: nil, executable: "/t", workingDirectory: "/w")
     }
+    #expect(throws: SweepError.self) {
+        try SweepSlurmScripts(experimentPath: "e", experimentName: "s", trials: 4, maxRunning: nil, partition: nil,
+                              cpusPerTask: 1, time: nil, executable: "/t", workingDirectory: "/w\nrm -rf ~")
+    }
+}
+
+/// A quote in a path is closed, escaped and reopened, also when a combining mark follows it (one
+/// Swift Character with the quote, which a Character-wise replacement missed; the shell sees the quote).
+@Test func slurmScriptsQuoteEveryQuoteInAPath() throws {
+    let scripts = try SweepSlurmScripts(experimentPath: "Experiments/it's\u{0301}.yaml", experimentName: "s", trials: 1,
+                                        maxRunning: nil, partition: nil, cpusPerTask: 1, time: nil,
+                                        executable: "/opt/tollgate", workingDirectory: "/home/o'\u{0301}; rm -rf ~")
+    #expect(scripts.arrayScript.contains("cd '/home/o'\\''\u{0301}; rm -rf ~'\n"))
+    #expect(scripts.arrayScript.contains("sweep 'Experiments/it'\\''s\u{0301}.yaml' --trial"))
 }
 
 @Test func kubernetesSweepIsAnIndexedJobOfOneCompletionPerTrial() throws {

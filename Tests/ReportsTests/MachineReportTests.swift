@@ -40,6 +40,17 @@ import Testing
     #expect(document.rootElement()?.elements(forName: "testsuite").count == 1)
 }
 
+/// A combining mark after a quote or '<' is one Swift Character with it, but the XML parser reads
+/// the quote or '<' (the report fuzz target's finding: `"` followed by U+065E ended the attribute).
+@Test func junitEscapesAQuoteOrBracketThatACombiningMarkFollows() throws {
+    var input = SampleReports.noGo
+    input.experiment = "\"\u{065E} <\u{0301}b"
+    let xml = JUnitReport.render(input)
+    let document = try XMLDocument(data: Data(xml.utf8))
+    let suite = try #require(document.rootElement()?.elements(forName: "testsuite").first)
+    #expect(suite.attribute(forName: "name")?.stringValue?.unicodeScalars.elementsEqual("\"\u{065E} <\u{0301}b.holdout".unicodeScalars) == true)
+}
+
 @Test func jsonHasEverythingWithSortedSnakeCaseKeysAndReadsBack() throws {
     let input = SampleReports.noGo
     let json = try JSONReport.render(input)

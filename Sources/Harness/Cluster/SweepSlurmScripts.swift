@@ -23,9 +23,15 @@ public struct SweepSlurmScripts: Sendable, Equatable {
         guard cpusPerTask >= 1 else { throw SweepError(message: "--cpus-per-task is \(cpusPerTask); give at least 1") }
         if let maxRunning, maxRunning < 1 { throw SweepError(message: "--max-running is \(maxRunning); give at least 1") }
         for (name, value) in [("--partition", partition), ("--time", time)] {
-            if let value, value.isEmpty || value.contains(where: { $0.isWhitespace || $0 == "'" }) {
+            if let value, value.isEmpty || value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "'" }) {
                 throw SweepError(message: "\(name) '\(value)' holds spaces or quotes; give a plain Slurm value such as debug or 00:30:00")
             }
+        }
+        // Each goes on a script line (an #SBATCH line unquoted): a line break would start a command.
+        for (name, value) in [("the experiment path", experimentPath), ("the experiment name", experimentName),
+                              ("the tollgate binary's path", executable), ("the working folder", workingDirectory)]
+        where value.unicodeScalars.contains(where: { $0.properties.isWhitespace && $0 != " " && $0 != "\u{A0}" }) {
+            throw SweepError(message: "\(name) \(value.debugDescription) holds a line break or tab; rename it to submit the sweep to Slurm")
         }
         self.experimentPath = experimentPath; self.experimentName = experimentName; self.trials = trials
         self.maxRunning = min(maxRunning ?? trials, trials); self.partition = partition; self.cpusPerTask = cpusPerTask
@@ -61,5 +67,13 @@ public struct SweepSlurmScripts: Sendable, Equatable {
             .joined(separator: "\n")
     }
 
-    private func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    /// Single-quoted for the shell, each quote closed, escaped and reopened. Code point by code
+    /// point: a combining mark after a quote makes one Swift `Character` that is not "'".
+    private func quoted(_ text: String) -> String {
+        var out = "'"
+        for scalar in text.unicodeScalars {
+            if scalar == "'" { out += "'\\''" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out + "'"
+    }
 }
