@@ -11,24 +11,42 @@ enum SchemaMigrator {
 
     static func migrate(_ db: Database, path: String) throws {
         try db.inTransaction(.immediate) {
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS \(tableName) (
-                    id INTEGER PRIMARY KEY,
-                    identifier TEXT NOT NULL UNIQUE,
-                    applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
-                )
-                """)
+            try createTable(db)
             let applied = try appliedIdentifiers(db)
             let unknown = applied.subtracting(Schema.knownIdentifiers)
             if !unknown.isEmpty {
                 throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted())
             }
-            for migration in Schema.migrations where !applied.contains(migration.identifier) {
-                try db.execute(sql: migration.sql)
-                try db.execute(sql: "INSERT INTO \(tableName) (identifier) VALUES (?)",
-                               arguments: [migration.identifier])
-            }
+            try apply(db, Schema.migrations.filter { !applied.contains($0.identifier) })
             return .commit
+        }
+    }
+
+    /// A new database with exactly the migrations `identifiers` applied, in their order, as
+    /// `migrate` would have left it (`SchemaShape` compares a store with it).
+    static func reference(applying identifiers: Set<String>) throws -> DatabaseQueue {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try createTable(db)
+            try apply(db, Schema.migrations.filter { identifiers.contains($0.identifier) })
+        }
+        return queue
+    }
+
+    private static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS \(tableName) (
+                id INTEGER PRIMARY KEY,
+                identifier TEXT NOT NULL UNIQUE,
+                applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+            )
+            """)
+    }
+
+    private static func apply(_ db: Database, _ migrations: [(identifier: String, sql: String)]) throws {
+        for migration in migrations {
+            try db.execute(sql: migration.sql)
+            try db.execute(sql: "INSERT INTO \(tableName) (identifier) VALUES (?)", arguments: [migration.identifier])
         }
     }
 

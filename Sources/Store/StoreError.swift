@@ -8,6 +8,8 @@ public enum StoreError: LocalizedError, Equatable, Sendable {
     case foreignDatabase(path: String, applicationID: Int32)
     /// The store was written by a newer Tollgate: it has migrations this build does not know.
     case newerSchema(path: String, unknownMigrations: [String])
+    /// The file claims to be a Tollgate store but its schema is not the one its migrations create.
+    case alteredSchema(path: String, object: String)
     /// The file or its folder cannot be opened (missing folder, permissions, locked too long).
     case cannotOpen(path: String, reason: String)
     /// SQLite refused a statement (constraint, busy past the timeout, disk full).
@@ -25,6 +27,8 @@ public enum StoreError: LocalizedError, Equatable, Sendable {
             return "\(path) is not a Tollgate store (it is \(owner)); pass --store with a new path or a tollgate.db"
         case .newerSchema(let path, let unknown):
             return "\(path) was written by a newer Tollgate (unknown schema migrations \(unknown.joined(separator: ", "))); upgrade Tollgate to use this store, or pass --store with a new path"
+        case .alteredSchema(let path, let object):
+            return "\(path) is not a Tollgate store as Tollgate writes it (its \(object) differs from the schema its migrations create); pass --store with a new path, or copy the store again from the machine that wrote it"
         case .cannotOpen(let path, let reason):
             return "cannot open the store \(path) (\(reason)); check the path and its folder's permissions"
         case .sqlite(let path, let message):

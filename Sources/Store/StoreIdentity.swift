@@ -49,9 +49,13 @@ enum StoreIdentity {
                 guard format == Schema.formatName else {
                     throw StoreError.foreignDatabase(path: path, applicationID: applicationID)
                 }
-                let unknown = try SchemaMigrator.appliedIdentifiers(db).subtracting(Schema.knownIdentifiers)
+                let applied = try SchemaMigrator.appliedIdentifiers(db)
+                let unknown = applied.subtracting(Schema.knownIdentifiers)
                 if !unknown.isEmpty {
                     throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted())
+                }
+                if let object = try SchemaShape.firstDifference(db, applied: applied) {
+                    throw StoreError.alteredSchema(path: path, object: object)
                 }
             }
         } catch let error as StoreError {

@@ -46,8 +46,8 @@ extension TollgateStore {
                 WHERE id = ?
                 """)
             for row in rows {
-                let prompt: String = row["prompt"], output: String = row["output"]
-                try update.execute(arguments: [sha256(prompt), sha256(output), prunedAt, row["id"] as Int64])
+                let prompt: String = try row.decode(forColumn: "prompt"), output: String = try row.decode(forColumn: "output")
+                try update.execute(arguments: [sha256(prompt), sha256(output), prunedAt, try row.decode(Int64.self, forColumn: "id")])
             }
             let reports = try Row.fetchAll(db, sql: """
                 SELECT report.id, report.body_json FROM report JOIN run ON run.id = report.run_id
@@ -55,7 +55,8 @@ extension TollgateStore {
                 """, arguments: arguments)
             for report in reports {
                 try db.execute(sql: "UPDATE report SET body_json = ?, text_pruned_at = ? WHERE id = ?",
-                               arguments: [try pruneReport(report["body_json"]), prunedAt, report["id"] as Int64])
+                               arguments: [try pruneReport(report.decode(forColumn: "body_json")), prunedAt,
+                                            try report.decode(Int64.self, forColumn: "id")])
             }
             // Failure messages may echo the request; the kind, status and retries stay for the record.
             try db.execute(sql: "UPDATE request_failure SET message = '(text pruned)' WHERE created_at < ?", arguments: [cutoff])
