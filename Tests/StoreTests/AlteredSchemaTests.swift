@@ -49,4 +49,24 @@ import Testing
         defer { other.remove() }
         #expect(throws: StoreError.alteredSchema(path: indexed, object: "index mine")) { try TollgateStore(path: indexed) }
     }
+
+    /// GRDB's date parser stops the process on a byte above 0x7F where a digit belongs; the records
+    /// check a date's form first, so such a value is a thrown error (store fuzz target finding), and
+    /// the forms Tollgate and SQLite write still read.
+    @Test(arguments: [("2026-12-06 10:00:00.123", true), ("2026-12-06T10:00:00", true), ("2026-12-06", true),
+                      ("2026-12-06 10:00", true), ("2026-12-06 10:00:00.", false), ("2026-12-0\u{00C9} 10:00:00.000", false),
+                      ("1765015200", true), ("x2026-12-06", false), ("2026-12-06 10:00:00+02:00", false)])
+    func aDateIsReadOnlyInAStoredForm(_ date: String, _ reads: Bool) throws {
+        let (folder, path) = try store(alteredBy: """
+            INSERT INTO run (kind, command_line, config_json, tool_version, host, process_id, threads, started_at, status)
+            VALUES ('eval', 'tollgate eval', '{}', '1', 'h', 1, 1, '\(date)', 'succeeded');
+            """)
+        defer { folder.remove() }
+        let store = try TollgateStore(path: path)
+        if reads {
+            #expect(try store.runs(limit: 5).count == 1)
+        } else {
+            #expect(throws: (any Error).self) { try store.runs(limit: 5) }
+        }
+    }
 }

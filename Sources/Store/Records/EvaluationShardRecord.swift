@@ -6,6 +6,7 @@ import GRDB
 /// one such row; a merged evaluation has one per shard run whose predictions it took.
 public struct EvaluationShardRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "evaluation_shard"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var evaluationID: Int64
     /// The run that evaluated this shard.

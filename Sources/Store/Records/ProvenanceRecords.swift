@@ -4,6 +4,7 @@ import GRDB
 /// A model file, identified by the SHA-256 of its bytes (table `model`).
 public struct ModelRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "model"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var path: String
     public var sha256: String
@@ -31,6 +32,7 @@ public struct ModelRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 /// A LoRA adapter (PEFT folder or llama.cpp GGUF), identified by SHA-256 (table `adapter`).
 public struct AdapterRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "adapter"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var path: String
     public var sha256: String
@@ -59,6 +61,7 @@ public struct AdapterRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
 /// One JSONL split of a dataset as it was on disk (table `dataset`).
 public struct DatasetRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "dataset"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var name: String
     /// "train", "valid", "holdout", …

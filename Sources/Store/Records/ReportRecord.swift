@@ -4,6 +4,7 @@ import GRDB
 /// The report of a gated run: the JSON report body, rendered again to markdown or JUnit on demand.
 public struct ReportRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "report"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     public var id: Int64?
     public var runID: Int64

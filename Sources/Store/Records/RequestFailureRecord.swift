@@ -6,6 +6,7 @@ import GRDB
 /// wrong answer. The message is the client's one line, which never holds a key or header.
 public struct RequestFailureRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "request_failure"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var evaluationID: Int64
     public var exampleIndex: Int

@@ -6,6 +6,7 @@ import GRDB
 /// example every member failed has no such row and no prediction.
 public struct RouteStepRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "route_step"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     public enum Outcome: String, Codable, Sendable {
         /// The member answered (from its cache when `fromCache`).

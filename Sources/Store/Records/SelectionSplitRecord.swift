@@ -6,6 +6,7 @@ import GRDB
 /// which then trained on the rest.
 public struct SelectionSplitRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "selection_split"
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var runID: Int64
     /// "carved" or "given".
