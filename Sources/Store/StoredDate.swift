@@ -6,6 +6,8 @@ import GRDB
 /// expects a digit (an Int8 subtraction that overflows), so a date column of a store from
 /// elsewhere holding such text would end `tollgate history` with a trap (store fuzz target finding).
 ///
+/// Every record type of the store reads its dates this way by conforming to `StoreFetchableRecord`.
+///
 /// Accepted, as GRDB writes a `Date` (UTC) or SQLite's CURRENT_TIMESTAMP does:
 /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM`, `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DD HH:MM:SS.F…` (1–9
 /// fraction digits), with 'T' for the space; or a number, seconds since 1970. Anything else is
@@ -40,4 +42,13 @@ enum StoredDate {
         }
         return true
     }
+}
+
+/// A record fetched from a store: `FetchableRecord` with its dates read by `StoredDate.decoding`.
+/// The refinement's default is the more specialised one, so it is the witness GRDB's generic
+/// decoding calls (`StoredDateTests` checks this for every record type).
+public protocol StoreFetchableRecord: FetchableRecord {}
+
+extension StoreFetchableRecord {
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 }

@@ -2,9 +2,8 @@ import Foundation
 import GRDB
 
 /// One model (+ adapter) scored over one dataset with one set of decoding settings (table `evaluation`).
-public struct EvaluationRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct EvaluationRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "evaluation"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     public enum Status: String, Codable, Sendable { case running, completed, failed }
 
@@ -37,9 +36,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable, FetchableRecord, M
 }
 
 /// The model's answer to one example, with its golds and scores (table `prediction`).
-public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct PredictionRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "prediction"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var evaluationID: Int64
     /// 0-based position of the example in the dataset file (blank lines not counted).
@@ -98,9 +96,8 @@ public struct PredictionRecord: Codable, Sendable, Equatable, FetchableRecord, M
 }
 
 /// A corpus-level metric of an evaluation, with its bootstrap CI (table `metric_result`).
-public struct MetricResultRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct MetricResultRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "metric_result"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var evaluationID: Int64
     /// "em", "bleu", "chrf", …
@@ -130,9 +127,8 @@ public struct MetricResultRecord: Codable, Sendable, Equatable, FetchableRecord,
 /// A generation kept for reuse (table `generation_cache`). `key` is the SHA-256 (hex) of the model's
 /// SHA-256, the adapter's SHA-256 (or ""), the rendered prompt and the canonical decoding JSON;
 /// the caller computes it (`Corpus.SHA256`), so the store holds no hashing code of its own.
-public struct GenerationCacheRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct GenerationCacheRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "generation_cache"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var key: String
     public var output: String

@@ -4,9 +4,8 @@ import GRDB
 /// One shard an evaluation holds predictions of (table `evaluation_shard`): the examples whose
 /// index ≡ `shardIndex` (mod `shardCount`) among the first `totalExamples`. A shard's own store has
 /// one such row; a merged evaluation has one per shard run whose predictions it took.
-public struct EvaluationShardRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct EvaluationShardRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "evaluation_shard"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var evaluationID: Int64
     /// The run that evaluated this shard.

@@ -3,9 +3,8 @@ import GRDB
 
 /// One judge call's verdict (table `judge_verdict`, see `Schema.v8`): scored with a value and
 /// its label, or unscored with the reason, always with the judge's raw output.
-public struct JudgeVerdictRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct JudgeVerdictRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "judge_verdict"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var runID: Int64
     /// The judge's name in the experiment.

@@ -2,9 +2,8 @@ import Foundation
 import GRDB
 
 /// A model file, identified by the SHA-256 of its bytes (table `model`).
-public struct ModelRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct ModelRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "model"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var path: String
     public var sha256: String
@@ -30,9 +29,8 @@ public struct ModelRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 }
 
 /// A LoRA adapter (PEFT folder or llama.cpp GGUF), identified by SHA-256 (table `adapter`).
-public struct AdapterRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct AdapterRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "adapter"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var path: String
     public var sha256: String
@@ -59,9 +57,8 @@ public struct AdapterRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
 }
 
 /// One JSONL split of a dataset as it was on disk (table `dataset`).
-public struct DatasetRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct DatasetRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "dataset"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var name: String
     /// "train", "valid", "holdout", …

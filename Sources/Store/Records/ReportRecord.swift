@@ -2,9 +2,8 @@ import Foundation
 import GRDB
 
 /// The report of a gated run: the JSON report body, rendered again to markdown or JUnit on demand.
-public struct ReportRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct ReportRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "report"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     public var id: Int64?
     public var runID: Int64

@@ -4,9 +4,8 @@ import GRDB
 /// A request an endpoint did not answer after its retries (table `request_failure`): stored so the
 /// evaluation can say what is missing and a later run retries exactly these, never scored as a
 /// wrong answer. The message is the client's one line, which never holds a key or header.
-public struct RequestFailureRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct RequestFailureRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "request_failure"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var evaluationID: Int64
     public var exampleIndex: Int

@@ -4,9 +4,8 @@ import GRDB
 /// One member a route tried for one example (table `route_step`), in route order (`position` 0 is
 /// the primary). Which member answered an example is the row whose outcome is `answered`; an
 /// example every member failed has no such row and no prediction.
-public struct RouteStepRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct RouteStepRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "route_step"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     public enum Outcome: String, Codable, Sendable {
         /// The member answered (from its cache when `fromCache`).

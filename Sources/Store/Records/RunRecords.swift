@@ -2,9 +2,8 @@ import Foundation
 import GRDB
 
 /// One invocation of the tool: eval, train, gate, run (table `run`).
-public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct RunRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "run"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     /// Lifecycle of a run; a run killed mid-way stays `running` (its process is gone).
     public enum Status: String, Codable, Sendable { case running, succeeded, failed }
@@ -54,9 +53,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
 }
 
 /// Loss and speed at one optimizer step of a training run (table `training_step`).
-public struct TrainingStepRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct TrainingStepRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "training_step"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var runID: Int64
     public var step: Int
@@ -81,9 +79,8 @@ public struct TrainingStepRecord: Codable, Sendable, Equatable, FetchableRecord,
 }
 
 /// An adapter saved during training (table `checkpoint`).
-public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct CheckpointRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "checkpoint"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var runID: Int64
     public var step: Int
@@ -107,9 +104,8 @@ public struct CheckpointRecord: Codable, Sendable, Equatable, FetchableRecord, M
 }
 
 /// The go/no-go outcome of a gated run and the rules behind it (table `gate_decision`).
-public struct GateDecisionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct GateDecisionRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "gate_decision"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var runID: Int64
     /// "go" or "no-go".

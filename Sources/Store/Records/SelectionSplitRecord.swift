@@ -4,9 +4,8 @@ import GRDB
 /// The validation set one run chose its checkpoint on (table `selection_split`): either the
 /// experiment's `training.valid` ("given") or a share carved from the training data ("carved"),
 /// which then trained on the rest.
-public struct SelectionSplitRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct SelectionSplitRecord: Codable, Sendable, Equatable, StoreFetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "selection_split"
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
     public var id: Int64?
     public var runID: Int64
     /// "carved" or "given".
