@@ -8,6 +8,14 @@ public enum Fixtures {
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures")
 
+    /// A new empty folder "tollgate-<label>-<UUID>" in the system's temporary directory; the
+    /// caller removes it.
+    public static func temporaryFolder(_ label: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     public static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     public static func data(_ name: String) throws -> Data { try Data(contentsOf: url(name)) }

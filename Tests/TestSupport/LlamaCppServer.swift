@@ -62,6 +62,21 @@ public final class LlamaCppServer {
     /// SIGTERM, then SIGKILL after 5 s; waits for the process to end.
     public func stop() { ChildProcess.stop(process) }
 
+    /// What a Python script asking this server by itself prints: the server's own answers, taken
+    /// by a client that is not Tollgate's. The script gets the base URL as sys.argv[1] and
+    /// `arguments` after it.
+    public func outputOfPythonClient(_ script: String, arguments: [String]) throws -> Data {
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["python3", "-c", script, baseURL] + arguments
+        let pipe = Pipe()
+        client.standardOutput = pipe
+        try client.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        client.waitUntilExit()
+        return data
+    }
+
     /// A port nothing listens on right now (bound to 0 and released).
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -10,11 +10,6 @@ import Testing
 @Suite(.serialized) struct EndpointEvalTests {
     static let key = "sk-tollgate-test-7f3a9c1e5b2d4f60"
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-endpoint-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     /// `count` examples whose answer the fault server gives back (`ANSWER: billing_refund`);
     /// those in `failing` carry FAILME so the server can be told to fail them.
@@ -41,7 +36,7 @@ import Testing
     }
 
     @Test func faultsAreWaitedOutWithinTheConcurrencyLimitAndEveryExampleIsAnsweredOnce() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("endpoint"); defer { try? FileManager.default.removeItem(at: folder) }
         let faults = ["429:1", "500", "drop", "slow:0.3", "429ms:200", "503"]
         let server = try ScriptedChatServer(script: faults, environment: ["EXPECTED_KEY": Self.key, "HOLD_SECONDS": "0.6"])
         defer { server.stop() }
@@ -64,7 +59,7 @@ import Testing
     }
 
     @Test func quotaErrorStopsAtOnceWithExitThreeAndARerunCompletesTheRest() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("endpoint"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ScriptedChatServer(script: ["quota"], environment: ["EXPECTED_KEY": Self.key])
         defer { server.stop() }
         let data = try makeHoldout(10, in: folder), store = folder.appendingPathComponent("t.db").path
@@ -82,7 +77,7 @@ import Testing
     }
 
     @Test func failedExamplesAreStoredAsFailuresAndOnlyThemRetriedAfterRecovery() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("endpoint"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ScriptedChatServer(environment: ["EXPECTED_KEY": Self.key])
         defer { server.stop() }
         try server.setMode("fail_matching", failSubstring: "FAILME")
@@ -113,7 +108,7 @@ import Testing
     }
 
     @Test func failuresWithinMaxErrorRateLeaveAnEvaluationThatComparesOnTheAnsweredExamples() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("endpoint"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ScriptedChatServer(environment: ["EXPECTED_KEY": Self.key])
         defer { server.stop() }
         let data = try makeHoldout(10, failing: [3, 7], in: folder), store = folder.appendingPathComponent("t.db").path
@@ -131,7 +126,7 @@ import Testing
     }
 
     @Test func unreachableEndpointIsExitThreeWithinTheConnectTimeoutAndWritesNoRow() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("endpoint"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(4, in: folder), store = folder.appendingPathComponent("t.db").path
         let port = try LlamaCppServer.freePort()
         let started = Date()
@@ -144,7 +139,7 @@ import Testing
     }
 
     @Test func theAPIKeyReachesNoFileAndNoMessage() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("endpoint"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ScriptedChatServer(environment: ["EXPECTED_KEY": Self.key])
         defer { server.stop() }
         let data = try makeHoldout(6, in: folder), store = folder.appendingPathComponent("t.db").path

@@ -20,11 +20,6 @@ import TensorKit
         return url.path
     }
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-eval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     func evalArguments(data: String, store: String, extra: [String] = []) -> [String] {
         ["eval", "--model", model, "--data", data, "--store", store, "--max-tokens", "12", "--batch-size", "4",
@@ -42,7 +37,7 @@ import TensorKit
     }
 
     @Test func evalWritesOnePredictionPerExampleAndItsMetrics() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(10, in: folder), store = folder.appendingPathComponent("t.db").path
         let json = folder.appendingPathComponent("summary.json").path
         let result = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--json", json]))
@@ -58,7 +53,7 @@ import TensorKit
     }
 
     @Test func identicalEvaluationIsAnsweredFromTheCache() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(8, in: folder), store = folder.appendingPathComponent("t.db").path
         let first = try TollgateBinary.run(evalArguments(data: data, store: store))
         let second = try TollgateBinary.run(evalArguments(data: data, store: store))
@@ -73,7 +68,7 @@ import TensorKit
     /// decoding settings; where the CPU has no AVX-512 BF16 the command is exit 2 naming why, and
     /// no store is created.
     @Test func bf16EvaluationIsItsOwnIdentityOrExitTwoWithoutBF16() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(6, in: folder), store = folder.appendingPathComponent("t.db").path
         let bf16 = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--precision", "bf16"]))
         guard ComputePrecision.bf16.unavailableReason == nil else {
@@ -94,7 +89,7 @@ import TensorKit
     }
 
     @Test func unknownPrecisionIsAUsageError() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(2, in: folder), store = folder.appendingPathComponent("t.db").path
         let result = try TollgateBinary.run(evalArguments(data: data, store: store, extra: ["--precision", "fp16"]))
         #expect(result.status == 64 && result.stderr.contains("--precision must be f32, bf16, int8 or auto"))
@@ -102,7 +97,7 @@ import TensorKit
     }
 
     @Test func killedEvaluationResumesWithEveryExampleExactlyOnce() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(160, in: folder)
         let killedStore = folder.appendingPathComponent("killed.db").path
         let cleanStore = folder.appendingPathComponent("clean.db").path
@@ -142,20 +137,15 @@ import TensorKit
     }
 
     @Test func twoEvaluationsWriteOneStoreAtTheSameTime() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(40, in: folder), store = folder.appendingPathComponent("t.db").path
-        let group = DispatchGroup()
+        let extras = [["--max-tokens", "12"], ["--max-tokens", "10"]]
         var statuses: [Int32] = [0, 0]
         let lock = NSLock()
-        for (slot, extra) in [["--max-tokens", "12"], ["--max-tokens", "10"]].enumerated() {
-            group.enter()
-            DispatchQueue.global().async {
-                let result = try? TollgateBinary.run(evalArguments(data: data, store: store) + extra)
-                lock.lock(); statuses[slot] = result?.status ?? -1; lock.unlock()
-                group.leave()
-            }
+        DispatchQueue.concurrentPerform(iterations: extras.count) { slot in
+            let result = try? TollgateBinary.run(evalArguments(data: data, store: store) + extras[slot])
+            lock.withLock { statuses[slot] = result?.status ?? -1 }
         }
-        group.wait()
         #expect(statuses == [0, 0])
         let counts = try DatabaseQueue(path: store).read {
             try Int.fetchAll($0, sql: "SELECT COUNT(*) FROM prediction GROUP BY evaluation_id ORDER BY evaluation_id")
@@ -164,7 +154,7 @@ import TensorKit
     }
 
     @Test func malformedLineIsExitTwoNamingFileAndLineAndWritesNothing() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = folder.appendingPathComponent("bad.jsonl")
         try "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\",\n".write(to: data, atomically: true, encoding: .utf8)
         let store = folder.appendingPathComponent("t.db").path
@@ -176,7 +166,7 @@ import TensorKit
     }
 
     @Test func missingDataFileIsExitTwo() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let result = try TollgateBinary.run(evalArguments(data: folder.appendingPathComponent("nope.jsonl").path,
                                                           store: folder.appendingPathComponent("t.db").path))
         #expect(result.status == 2)
@@ -184,7 +174,7 @@ import TensorKit
     }
 
     @Test func foreignAndNewerStoresAreExitTwoAndLeftUnchanged() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(3, in: folder)
         let foreign = folder.appendingPathComponent("other.db").path
         try DatabaseQueue(path: foreign).write { try $0.execute(sql: "CREATE TABLE notes (body TEXT)") }

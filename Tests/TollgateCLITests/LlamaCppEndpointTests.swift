@@ -11,11 +11,6 @@ struct LlamaCppEndpointTests {
     let holdout = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Datasets/support-routing/holdout.jsonl").path
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-llamacpp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     /// Each holdout message sent once, one at a time, by Python's urllib without streaming:
     /// the server's own answers and usage, [[content, prompt_tokens, completion_tokens], …].
@@ -34,20 +29,13 @@ struct LlamaCppEndpointTests {
                             answer["usage"]["completion_tokens"]])
             print(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, server.baseURL, holdout, String(maxTokens)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try server.outputOfPythonClient(script, arguments: [holdout, String(maxTokens)])
         let rows = try JSONSerialization.jsonObject(with: data) as? [[Any]] ?? []
         return rows.map { ($0[0] as? String ?? "", $0[1] as? Int ?? -1, $0[2] as? Int ?? -1) }
     }
 
     @Test func answersAndUsageEqualTheServersOwnAndAProviderSwapGatesAgainstIt() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("llamacpp"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try LlamaCppServer(model: Fixtures.smolLM2!)
         defer { server.stop() }
         let reference = try serverAnswers(server, maxTokens: 8)

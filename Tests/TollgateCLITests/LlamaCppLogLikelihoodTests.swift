@@ -17,11 +17,6 @@ struct LlamaCppLogLikelihoodTests {
     let piqa = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Datasets/piqa/validation-1000.jsonl").path
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-loglik-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     /// The server's own numbers, by Python's urllib: per item, per choice, the sum of token_logprobs
     /// of echo(context + " " + choice) after the tokens of echo(context) (the generated token dropped).
@@ -39,14 +34,7 @@ struct LlamaCppLogLikelihoodTests {
                 out.append([sum(echo(item["context"] + " " + choice)[n:]) for choice in item["choices"]])
             print(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, server.baseURL, piqa, String(limit)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try server.outputOfPythonClient(script, arguments: [piqa, String(limit)])
         return try JSONSerialization.jsonObject(with: data) as? [[Double]] ?? []
     }
 
@@ -57,7 +45,7 @@ struct LlamaCppLogLikelihoodTests {
     }
 
     @Test func endpointScoresAreTheServersOwnLogProbabilities() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("loglik"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try LlamaCppServer(model: Fixtures.smolLM2!, extraArguments: ["--logits_all", "true"])
         defer { server.stop() }
         let limit = 12
@@ -78,7 +66,7 @@ struct LlamaCppLogLikelihoodTests {
     }
 
     @Test func aServerWithoutPromptLogProbabilitiesIsExitTwoInOneLine() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("loglik"); defer { try? FileManager.default.removeItem(at: folder) }
         let server = try ScriptedChatServer()
         defer { server.stop() }
         let result = try TollgateBinary.run(["eval", "--kind", "multiple_choice", "--endpoint", server.baseURL,

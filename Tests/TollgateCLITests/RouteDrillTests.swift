@@ -62,11 +62,6 @@ struct RouteDrillTests {
         """
     }
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-routes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     /// The route evaluations of a run (architecture "route"), by model path, and their steps.
     func routeEvaluations(_ store: String, run: Int64) throws -> [(path: String, id: Int64)] {
@@ -95,7 +90,7 @@ struct RouteDrillTests {
     }
 
     @Test func drillsShiftTheShareToTheFallbackAndAReRunSendsNothing() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("routes"); defer { try? FileManager.default.removeItem(at: folder) }
         let llama = try LlamaCppServer(model: Fixtures.smolLM2!)
         defer { llama.stop() }
         let fault = try ScriptedChatServer()
@@ -177,7 +172,7 @@ struct RouteDrillTests {
     }
 
     @Test func aRouteWhoseEveryMemberIsDownIsExit3NamingItAndWritesNoPrediction() throws {
-        let folder = try temporaryFolder(); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("routes"); defer { try? FileManager.default.removeItem(at: folder) }
         let llama = try LlamaCppServer(model: Fixtures.smolLM2!)
         defer { llama.stop() }
         let fault = try ScriptedChatServer()

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func threeShardsMergeIntoTheUnshardedEvaluationAndTwiceChangesNoRow() throws {
-        let folder = try ShardTestKit.temporaryFolder("shards"); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("shards"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(11, in: folder)
         let adapter = ["--adapter", Fixtures.url("tiny-llama-lora").path]
         // whole.db: the base model (evaluation 1, the baseline) and the adapter (2), unsharded.
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func missingShardIsExitThreeForMergeAndGateUntilItIsMerged() throws {
-        let folder = try ShardTestKit.temporaryFolder("gaps"); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("gaps"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(9, in: folder)
         let stores = (0..<3).map { folder.appendingPathComponent("shard-\($0).db").path }
         for k in 0..<3 { #expect(try eval(data: data, store: stores[k], ["--shard", "\(k)/3"]).status == 0) }
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func shardsDisagreeingOnAGreedyAnswerAreExitTwoAndMergeNothing() throws {
-        let folder = try ShardTestKit.temporaryFolder("disagree"); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("disagree"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(6, in: folder)
         let original = folder.appendingPathComponent("a.db").path, altered = folder.appendingPathComponent("b.db").path
         #expect(try eval(data: data, store: original, ["--shard", "1/2"]).status == 0)
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func shardAutoReadsSlurmArrayAndIndexedJobVariables() throws {
-        let folder = try ShardTestKit.temporaryFolder("auto"); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("auto"); defer { try? FileManager.default.removeItem(at: folder) }
         let data = try makeHoldout(7, in: folder)
         let slurm = folder.appendingPathComponent("slurm.db").path
         let result = try eval(data: data, store: slurm, ["--shard", "auto"],

@@ -45,10 +45,4 @@ enum ShardTestKit {
             try Int64.fetchOne(db, sql: "SELECT DISTINCT evaluation_id FROM evaluation_shard ORDER BY evaluation_id LIMIT 1")
         }
     }
-
-    static func temporaryFolder(_ label: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }

@@ -33,7 +33,7 @@ import Testing
     @Test(.enabled(if: runs, "needs slurmctld, slurmd, munge (make slurm) and the default model"))
     func arrayEvaluationMergesIntoTheUnshardedOneAndACancelledTaskIsNamedUntilRerun() throws {
         let model = try #require(Fixtures.smolLM2).path
-        let folder = try ShardTestKit.temporaryFolder("slurm-eval"); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("slurm-eval"); defer { try? FileManager.default.removeItem(at: folder) }
         let suiteStart = Date()
         let cluster = try SlurmCluster()
         defer { cluster.stop() }

@@ -45,7 +45,7 @@ import Testing
     @Test(.enabled(if: SlurmShardedEvalTests.runs, "needs slurmctld, slurmd, munge (make slurm) and the default model"))
     func submittedSweepChoosesTheBestTrialOnValidationAndAMissingTrialIsExitThree() throws {
         let model = try #require(Fixtures.smolLM2).path
-        let folder = try ShardTestKit.temporaryFolder("slurm-sweep"); defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try Fixtures.temporaryFolder("slurm-sweep"); defer { try? FileManager.default.removeItem(at: folder) }
         let start = Date()
         let cluster = try SlurmCluster()
         defer { cluster.stop() }

@@ -4,14 +4,8 @@ import TestSupport
 import Testing
 import Training
 
-private func temporaryDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(name)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 @Test func peftExportOfTheFixtureAdapterRoundTrips() throws {
-    let directory = try temporaryDirectory("peft")
+    let directory = try Fixtures.temporaryFolder("peft")
     defer { try? FileManager.default.removeItem(at: directory) }
     let out = directory.appendingPathComponent("exported")
     let result = try TollgateBinary.run(["export", "--adapter", Fixtures.url("tiny-llama-lora").path, "--format", "peft", "--out", out.path])
@@ -32,7 +26,7 @@ private func temporaryDirectory(_ name: String) throws -> URL {
 }
 
 @Test func ggufAdapterExportRoundTripsWithQAndKRowsInGGUFOrder() throws {
-    let directory = try temporaryDirectory("gguf")
+    let directory = try Fixtures.temporaryFolder("gguf")
     defer { try? FileManager.default.removeItem(at: directory) }
     let model = Fixtures.url("tiny-llama.gguf")
     let ggufAdapter = directory.appendingPathComponent("adapter.gguf")
@@ -60,7 +54,7 @@ private func temporaryDirectory(_ name: String) throws -> URL {
 }
 
 @Test func fusedModelLogitsEqualBasePlusAdapter() throws {
-    let directory = try temporaryDirectory("fuse")
+    let directory = try Fixtures.temporaryFolder("fuse")
     defer { try? FileManager.default.removeItem(at: directory) }
     let fused = directory.appendingPathComponent("fused.gguf")
     let result = try TollgateBinary.run(["fuse", "--model", Fixtures.url("tiny-llama.gguf").path, "--adapter",
@@ -81,7 +75,7 @@ private func temporaryDirectory(_ name: String) throws -> URL {
 }
 
 @Test func fusingAtFourBitsKeepsTheTiedLMHeadAtQ8AndNamesTheFileType() throws {
-    let directory = try temporaryDirectory("fuse4")
+    let directory = try Fixtures.temporaryFolder("fuse4")
     defer { try? FileManager.default.removeItem(at: directory) }
     for (type, ggml, fileType) in [("q4_1", GGMLType.q4_1, 3), ("q4_0", .q4_0, 2), ("q8_0", .q8_0, 7)] {
         let fused = directory.appendingPathComponent("fused-\(type).gguf")
@@ -103,7 +97,7 @@ private func temporaryDirectory(_ name: String) throws -> URL {
 }
 
 @Test func aPEFTAdapterOfAnotherTypeIsRefusedNamingItsConfig() throws {
-    let directory = try temporaryDirectory("ia3")
+    let directory = try Fixtures.temporaryFolder("ia3")
     defer { try? FileManager.default.removeItem(at: directory) }
     for name in ["adapter_config.json", "adapter_model.safetensors"] {
         try FileManager.default.copyItem(at: Fixtures.url("tiny-llama-lora").appendingPathComponent(name),

@@ -5,12 +5,6 @@ import TensorKit
 import Testing
 import Training
 
-private func temporaryDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(name)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// The golden conversation as one raw prompt/completion pair, split after "<|im_start|>assistant\n".
 private func goldenConversationFile(in directory: URL) throws -> URL {
     let text = try Fixtures.json("tiny-llama-golden.json")["text"] as! String
@@ -23,7 +17,7 @@ private func goldenConversationFile(in directory: URL) throws -> URL {
 }
 
 @Test func oneSGDStepFromTheFixtureAdapterSubtractsTheLearningRateTimesTheGoldenGradient() throws {
-    let directory = try temporaryDirectory("sgd")
+    let directory = try Fixtures.temporaryFolder("sgd")
     defer { try? FileManager.default.removeItem(at: directory) }
     let data = try goldenConversationFile(in: directory)
     let out = directory.appendingPathComponent("adapter")
@@ -64,7 +58,7 @@ private let runnablePrecisions = ComputePrecision.allCases.filter { $0.unavailab
 
 @Test(arguments: runnablePrecisions)
 func killedRunResumesToABitIdenticalAdapter(precision: ComputePrecision) throws {
-    let directory = try temporaryDirectory("resume")
+    let directory = try Fixtures.temporaryFolder("resume")
     defer { try? FileManager.default.removeItem(at: directory) }
     let data = try trainingDataFile(in: directory)
     func arguments(_ out: URL) -> [String] {
@@ -106,7 +100,7 @@ func killedRunResumesToABitIdenticalAdapter(precision: ComputePrecision) throws 
 
 @Test(.enabled(if: BF16Matrix.isAvailable, "this CPU has no AVX-512 BF16"))
 func resumingInAnotherPrecisionIsRefused() throws {
-    let directory = try temporaryDirectory("precision")
+    let directory = try Fixtures.temporaryFolder("precision")
     defer { try? FileManager.default.removeItem(at: directory) }
     let data = try trainingDataFile(in: directory)
     let out = directory.appendingPathComponent("adapter")
@@ -130,7 +124,7 @@ func resumingInAnotherPrecisionIsRefused() throws {
 
 @Test(.disabled(if: BF16Matrix.isAvailable, "runs only on a CPU without AVX-512 BF16"))
 func bf16OnACPUWithoutItIsInvalidInput() throws {
-    let directory = try temporaryDirectory("no-bf16")
+    let directory = try Fixtures.temporaryFolder("no-bf16")
     defer { try? FileManager.default.removeItem(at: directory) }
     let data = try trainingDataFile(in: directory)
     let result = try TollgateBinary.run(["train", "--model", Fixtures.url("tiny-llama.gguf").path, "--data", data.path,
