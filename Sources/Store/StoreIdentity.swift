@@ -30,6 +30,15 @@ enum StoreIdentity {
         try inspectReadOnly(path: path)
     }
 
+    /// Whether the file's first 16 bytes are missing, all zero or SQLite's: what a store that
+    /// another process is creating this instant can show. Any other beginning is another format.
+    static func headerMayBeUnwritten(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return true }
+        defer { try? handle.close() }
+        let header = Array((try? handle.read(upToCount: sqliteMagic.count)) ?? Data())
+        return header.count < sqliteMagic.count || header.allSatisfy { $0 == 0 } || header == sqliteMagic
+    }
+
     private static func inspectReadOnly(path: String) throws {
         var configuration = Configuration()
         configuration.readonly = true

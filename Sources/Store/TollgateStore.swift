@@ -45,7 +45,8 @@ public final class TollgateStore: Sendable {
                 return pool
             } catch let error as StoreError {
                 // A file another process is creating this instant may show no header yet: look twice.
-                if case .notSQLite = error, !headerRechecked {
+                // A file that begins with other bytes is someone else's, and is refused at once.
+                if case .notSQLite = error, !headerRechecked, StoreIdentity.headerMayBeUnwritten(path: path) {
                     headerRechecked = true
                     Thread.sleep(forTimeInterval: 0.05)
                     continue

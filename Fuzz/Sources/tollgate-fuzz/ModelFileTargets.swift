@@ -46,10 +46,11 @@ let modelFileTargets: [FuzzTarget] = [
         }
         let configLength = min(Int(bytes[1]) | Int(bytes[2]) << 8, bytes.count - 3)
         let folder = ScratchFile.emptyFolder("adapter")
-        FileManager.default.createFile(atPath: folder.appendingPathComponent(PEFTAdapter.configName).path,
-                                       contents: Data(bytes[3 ..< 3 + configLength]))
-        FileManager.default.createFile(atPath: folder.appendingPathComponent(PEFTAdapter.weightsName).path,
-                                       contents: Data(bytes[(3 + configLength)...]))
+        for (name, contents) in [(PEFTAdapter.configName, bytes[3 ..< 3 + configLength]),
+                                 (PEFTAdapter.weightsName, bytes[(3 + configLength)...])] {
+            let path = folder.appendingPathComponent(name).path
+            precondition(FileManager.default.createFile(atPath: path, contents: Data(contents)), "cannot write the scratch file \(path)")
+        }
         _ = try? AdapterLoader.loadParameters(path: folder.path, shape: AdapterShapeFixture.shape)
     },
     FuzzTarget(name: "tokenizer", summary: "encode then decode of arbitrary text with the test vocabularies (first byte picks one); decode(encode(s)) == s",

@@ -6,7 +6,7 @@ import Store
 let storeTarget = FuzzTarget(name: "store", summary: "TollgateStore(path:) on the bytes as tollgate.db, then the reads report and history make") { data in
     let folder = ScratchFile.emptyFolder("store")
     let path = folder.appendingPathComponent(TollgateStore.defaultFileName).path
-    FileManager.default.createFile(atPath: path, contents: data)
+    precondition(FileManager.default.createFile(atPath: path, contents: data), "cannot write the scratch file \(path)")
     guard let store = try? TollgateStore(path: path) else { return }
     _ = try? store.appliedMigrations()
     if let runs = try? store.runs(limit: 5) {
