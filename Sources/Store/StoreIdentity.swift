@@ -20,12 +20,10 @@ enum StoreIdentity {
         let hasWAL = fileManager.fileExists(atPath: path + "-wal")
         if size == 0 && !hasWAL { return }  // SQLite treats an empty file as a new database.
         if size > 0 {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
+            guard let header = leadingBytes(path: path) else {
                 throw StoreError.cannotOpen(path: path, reason: "the file cannot be read")
             }
-            defer { try? handle.close() }
-            let header = (try? handle.read(upToCount: sqliteMagic.count)) ?? Data()
-            guard Array(header) == sqliteMagic else { throw StoreError.notSQLite(path: path) }
+            guard header == sqliteMagic else { throw StoreError.notSQLite(path: path) }
         }
         try inspectReadOnly(path: path)
     }
@@ -33,10 +31,16 @@ enum StoreIdentity {
     /// Whether the file's first 16 bytes are missing, all zero or SQLite's: what a store that
     /// another process is creating this instant can show. Any other beginning is another format.
     static func headerMayBeUnwritten(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return true }
-        defer { try? handle.close() }
-        let header = Array((try? handle.read(upToCount: sqliteMagic.count)) ?? Data())
+        guard let header = leadingBytes(path: path) else { return true }
         return header.count < sqliteMagic.count || header.allSatisfy { $0 == 0 } || header == sqliteMagic
+    }
+
+    /// The file's first bytes, as many as SQLite's magic has (fewer when the file is shorter);
+    /// nil when it cannot be opened for reading.
+    private static func leadingBytes(path: String) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return Array((try? handle.read(upToCount: sqliteMagic.count)) ?? Data())
     }
 
     private static func inspectReadOnly(path: String) throws {

@@ -27,9 +27,11 @@ enum StoredDate {
         }
     }
 
+    /// The longest form without its fraction: 'D' a digit, anything else itself (' ' or 'T').
+    private static let layout = Array("DDDD-DD-DD DD:DD:DD".utf8)
+
     /// Digits where the form has digits and its separators where it has separators.
     static func hasStoredForm(_ bytes: [UInt8]) -> Bool {
-        let layout = Array("DDDD-DD-DD DD:DD:DD".utf8)
         let length = bytes.count
         guard [10, 16, 19].contains(length) || (21...29).contains(length) else { return false }
         for (index, byte) in bytes.enumerated() {
